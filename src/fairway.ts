@@ -1,0 +1,114 @@
+// createBalancer(config) builds one complete load balancer — listener, pools,
+// health checks, admin — with no hidden globals, so tests can run many side
+// by side on port 0.
+import type { AddressInfo } from 'node:net';
+import type { FairwayConfig } from './config/types.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { BackendPool } from './proxy/pool.js';
+import { Router } from './proxy/router.js';
+import { ProxyListener } from './proxy/listener.js';
+import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
+import { TrafficStats } from './proxy/traffic-stats.js';
+import { ActiveHealthChecker } from './health/active-checker.js';
+import { AdminServer } from './admin/server.js';
+import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
+import type { Backend } from './upstream/backend.js';
+
+export interface BalancerOptions {
+  logger?: Logger;
+}
+
+export interface ListeningAddresses {
+  proxy: AddressInfo;
+  admin: AddressInfo | undefined;
+}
+
+export interface FairwayBalancer {
+  readonly config: FairwayConfig;
+  readonly logger: Logger;
+  readonly pools: readonly BackendPool[];
+  listen(): Promise<ListeningAddresses>;
+  /** Graceful: in-flight requests get up to `timeoutMs` (default config.shutdownTimeoutMs). */
+  close(timeoutMs?: number): Promise<void>;
+  stats(): StatsSnapshot;
+}
+
+export function createBalancer(config: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
+  const logger = options.logger ?? createLogger(config.log);
+  const stats = new TrafficStats();
+  const pools = config.pools.map((p) => new BackendPool(p));
+  const poolsByName = new Map(pools.map((p) => [p.name, p]));
+  const snapshot: RoutingSnapshot = {
+    router: new Router(config.routes, (name) => {
+      const pool = poolsByName.get(name);
+      if (pool === undefined) throw new Error(`route names unknown pool "${name}"`);
+      return pool;
+    }),
+  };
+
+  const checkers = pools
+    .filter((pool) => pool.config.healthCheck.enabled)
+    .map((pool) => {
+      const onTransition = (backend: Backend, healthy: boolean, reason: string) => {
+        const hadEligible = pool.eligible.length > 0;
+        backend.healthy = healthy;
+        backend.lastHealthReason = reason;
+        pool.refreshEligible();
+        const fields = { pool: pool.name, backend: backend.id, url: backend.url, reason };
+        if (healthy) logger.info(fields, 'backend is healthy again');
+        else logger.warn(fields, 'backend marked unhealthy');
+        // Said once per change, not per request.
+        if (hadEligible && pool.eligible.length === 0) {
+          logger.error({ pool: pool.name }, 'no healthy backend left in pool: answering 503 until one recovers');
+        } else if (!hadEligible && pool.eligible.length > 0) {
+          logger.info({ pool: pool.name, healthy: pool.eligible.length }, 'pool has a healthy backend again');
+        }
+      };
+      return new ActiveHealthChecker(pool.backends, pool.config.healthCheck, onTransition);
+    });
+
+  const socketIdleMs = Math.max(...config.pools.map((p) => p.timeouts.idleMs));
+  const listener = new ProxyListener(
+    { ...config.listen, socketIdleMs },
+    createRequestHandler(() => snapshot, stats, logger),
+  );
+  const getStats = () => statsSnapshot(stats, pools);
+  const admin = config.admin.enabled ? new AdminServer(config.admin, { stats: getStats }) : undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    config,
+    logger,
+    pools,
+    stats: getStats,
+    async listen() {
+      const proxy = await listener.listen();
+      let adminAddress: AddressInfo | undefined;
+      try {
+        adminAddress = await admin?.listen();
+      } catch (err) {
+        await listener.close(0);
+        throw err;
+      }
+      for (const checker of checkers) checker.start();
+      logger.info(
+        {
+          proxy: `${proxy.address}:${proxy.port}`,
+          admin: adminAddress ? `${adminAddress.address}:${adminAddress.port}` : 'disabled',
+          pools: pools.map((p) => ({ name: p.name, algorithm: p.balancer.name, backends: p.backends.map((b) => b.url) })),
+        },
+        'fairway listening',
+      );
+      return { proxy, admin: adminAddress };
+    },
+    close(timeoutMs = config.shutdownTimeoutMs) {
+      closing ??= (async () => {
+        await listener.close(timeoutMs);
+        await Promise.all(checkers.map((c) => c.stop()));
+        await admin?.close();
+        await Promise.all(pools.map((p) => p.close()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Active health checks: GET healthCheck.path on every backend of a pool at a
+// fixed interval, with rise/fall thresholds. Checks of different backends are
+// spread across the interval rather than fired together.
+import { Client } from 'undici';
+import type { HealthCheckConfig } from '../config/types.js';
+import type { Backend } from '../upstream/backend.js';
+
+export interface HealthResult {
+  ok: boolean;
+  /** e.g. "HTTP 200", "HTTP 503", "timeout", "connection refused". */
+  reason: string;
+}
+
+export type HealthTransition = (backend: Backend, healthy: boolean, reason: string) => void;
+
+interface Probe {
+  backend: Backend;
+  client: Client;
+  timer: NodeJS.Timeout | undefined;
+  successes: number;
+  failures: number;
+  last: HealthResult | undefined;
+}
+
+function describeFailure(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    default:
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') return 'timeout';
+      return code ?? (err as Error).message ?? String(err);
+  }
+}
+
+export class ActiveHealthChecker {
+  private readonly probes: Probe[];
+  private stopped = false;
+
+  constructor(
+    backends: readonly Backend[],
+    private readonly config: HealthCheckConfig,
+    private readonly onTransition: HealthTransition,
+  ) {
+    this.probes = backends.map((backend) => ({
+      backend,
+      client: new Client(backend.url, {
+        pipelining: 1,
+        connect: { timeout: config.timeoutMs },
+        headersTimeout: config.timeoutMs,
+        bodyTimeout: config.timeoutMs,
+      }),
+      timer: undefined,
+      successes: 0,
+      failures: 0,
+      last: undefined,
+    }));
+  }
+
+  start(): void {
+    const n = this.probes.length;
+    this.probes.forEach((probe, i) => {
+      // Spread first checks over the interval; the first backend is checked at once.
+      this.schedule(probe, Math.floor((this.config.intervalMs * i) / n));
+    });
+  }
+
+  lastResult(backend: Backend): HealthResult | undefined {
+    return this.probes.find((p) => p.backend === backend)?.last;
+  }
+
+  private schedule(probe: Probe, delayMs: number): void {
+    if (this.stopped) return;
+    probe.timer = setTimeout(() => {
+      void this.runCheck(probe);
+    }, delayMs);
+    probe.timer.unref();
+  }
+
+  private async runCheck(probe: Probe): Promise<void> {
+    const result = await this.check(probe);
+    if (this.stopped) return;
+    probe.last = result;
+    this.apply(probe, result);
+    this.schedule(probe, this.config.intervalMs);
+  }
+
+  /** One check: pass when the status is in the expected range. */
+  private async check(probe: Probe): Promise<HealthResult> {
+    try {
+      const { statusCode, body } = await probe.client.request({
+        path: this.config.path,
+        method: 'GET',
+        headers: { 'user-agent': 'fairway-health-check' },
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+      });
+      await body.dump();
+      const { min, max } = this.config.expectedStatus;
+      return { ok: statusCode >= min && statusCode <= max, reason: `HTTP ${statusCode}` };
+    } catch (err) {
+      return { ok: false, reason: describeFailure(err) };
+    }
+  }
+
+  /** Rise/fall thresholds: a state flips only after enough results in a row. */
+  private apply(probe: Probe, result: HealthResult): void {
+    const backend = probe.backend;
+    if (result.ok) {
+      probe.successes++;
+      probe.failures = 0;
+      if (!backend.healthy && probe.successes >= this.config.healthyThreshold) {
+        this.onTransition(backend, true, `${probe.successes} checks passed (${result.reason})`);
+      }
+    } else {
+      probe.failures++;
+      probe.successes = 0;
+      if (backend.healthy && probe.failures >= this.config.unhealthyThreshold) {
+        this.onTransition(backend, false, `${probe.failures} checks failed (${result.reason})`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const probe of this.probes) clearTimeout(probe.timer);
+    await Promise.all(this.probes.map((p) => p.client.destroy()));
+  }
+}

@@ -1,0 +1,84 @@
+// Errors are values with codes: each kind maps to one status, one short
+// body and one log field, in this one place.
+import type { ServerResponse } from 'node:http';
+
+export type ProxyErrorKind =
+  | 'no_route'
+  | 'no_healthy_backend'
+  | 'connect_refused'
+  | 'connect_timeout'
+  | 'upstream_reset'
+  | 'response_timeout'
+  | 'upstream_error'
+  | 'client_aborted';
+
+interface ErrorAnswer {
+  status: number;
+  message: string;
+}
+
+const ANSWERS: Record<ProxyErrorKind, ErrorAnswer> = {
+  no_route: { status: 404, message: 'no route matches this host and path' },
+  no_healthy_backend: { status: 503, message: 'no healthy backend is available' },
+  connect_refused: { status: 502, message: 'the backend refused the connection' },
+  connect_timeout: { status: 504, message: 'connecting to the backend timed out' },
+  upstream_reset: { status: 502, message: 'the backend closed the connection before answering' },
+  response_timeout: { status: 504, message: 'the backend did not answer in time' },
+  upstream_error: { status: 502, message: 'the backend answer could not be read' },
+  // Never sent (the client is gone); 499 is what access logs conventionally show.
+  client_aborted: { status: 499, message: 'the client closed the connection' },
+};
+
+export function statusFor(kind: ProxyErrorKind): number {
+  return ANSWERS[kind].status;
+}
+
+/** Maps an undici or socket error to the kind of failure it means. */
+export function classifyUpstreamError(err: Error & { code?: string }): ProxyErrorKind {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connect_refused';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'connect_timeout';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'response_timeout';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'upstream_reset';
+    default:
+      return 'upstream_error';
+  }
+}
+
+/** Writes the error answer: JSON when the client accepts it, plain text otherwise. */
+export function sendError(
+  res: ServerResponse,
+  kind: ProxyErrorKind,
+  requestId: string,
+  acceptHeader: string | undefined,
+  detail?: string,
+): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const answer = ANSWERS[kind];
+  const message = detail === undefined ? answer.message : `${answer.message}: ${detail}`;
+  const wantsJson = acceptHeader !== undefined && acceptHeader.includes('json');
+  const body = wantsJson
+    ? JSON.stringify({ error: kind, message, status: answer.status, requestId }) + '\n'
+    : `${answer.status} ${message} (${kind}, request ${requestId})\n`;
+  const headers: Record<string, string | number> = {
+    'content-type': wantsJson ? 'application/json' : 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  };
+  if (kind === 'no_healthy_backend') headers['retry-after'] = 5;
+  res.writeHead(answer.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,103 @@
+// Header rewriting between client and backend. Works on Node's flat raw
+// header arrays ([name, value, name, value, ...]) so nothing is rebuilt into
+// objects on the hot path.
+
+/** Hop-by-hop headers (RFC 9110 7.6.1), plus ones undici refuses to forward. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  // Node's server answers 100-continue itself; the backend gets the body directly.
+  'expect',
+]);
+
+/** Headers the proxy sets itself; a client's copies are replaced. */
+const REPLACED_BY_PROXY = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-request-id']);
+
+export interface ForwardFacts {
+  clientAddress: string;
+  proto: 'http' | 'https';
+  requestId: string;
+}
+
+/** Extra names listed in Connection headers, which are hop-by-hop too. */
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const part of raw[i + 1]!.split(',')) {
+        const name = part.trim().toLowerCase();
+        if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name);
+      }
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Headers to send upstream: hop-by-hop removed, Host kept, X-Forwarded-For
+ * appended, X-Forwarded-Proto/Host and X-Request-Id set.
+ */
+export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFacts): string[] {
+  const listed = connectionTokens(raw);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    if (REPLACED_BY_PROXY.has(lower)) {
+      if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
+      continue;
+    }
+    if (lower === 'host') host = raw[i + 1];
+    out.push(name, raw[i + 1]!);
+  }
+  out.push(
+    'x-forwarded-for',
+    forwardedFor === undefined ? facts.clientAddress : `${forwardedFor}, ${facts.clientAddress}`,
+    'x-forwarded-proto',
+    facts.proto,
+    'x-request-id',
+    facts.requestId,
+  );
+  if (host !== undefined) out.push('x-forwarded-host', host);
+  return out;
+}
+
+/**
+ * Response headers from the backend as a flat string array for
+ * `res.writeHead`, hop-by-hop removed, with X-Request-Id added.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const names: string[] = new Array(raw.length / 2);
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    names[i / 2] = name;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      for (const part of raw[i + 1]!.toString('latin1').split(',')) {
+        const token = part.trim().toLowerCase();
+        if (token !== '' && token !== 'close' && token !== 'keep-alive') (listed ??= new Set()).add(token);
+      }
+    }
+  }
+  const out: string[] = [];
+  let sawRequestId = false;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    if (lower === 'x-request-id') sawRequestId = true;
+    out.push(name, raw[2 * i + 1]!.toString('latin1'));
+  }
+  if (!sawRequestId) out.push('x-request-id', requestId);
+  return out;
+}

@@ -1,0 +1,75 @@
+// The client-facing HTTP listener: its timeouts, and a graceful close that
+// lets in-flight requests finish while refusing new connections.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ListenConfig } from '../config/types.js';
+
+export interface ListenerOptions extends ListenConfig {
+  /** Longest silence on a client socket while a request is open. */
+  socketIdleMs: number;
+}
+
+export class ProxyListener {
+  readonly server: Server;
+  private closing = false;
+
+  constructor(
+    private readonly options: ListenerOptions,
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ) {
+    this.server = createServer(
+      {
+        // Slow-header clients are cut off; a whole request (say a large upload)
+        // is bounded by socket idleness instead of a total time.
+        headersTimeout: options.requestHeaderTimeoutMs,
+        requestTimeout: 0,
+        keepAliveTimeout: options.keepAliveTimeoutMs,
+        // Reused across requests on a connection; fine for a proxy.
+        connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.requestHeaderTimeoutMs / 4))),
+      },
+      (req, res) => {
+        // While draining, answers carry Connection: close so clients move on.
+        if (this.closing) res.shouldKeepAlive = false;
+        handler(req, res);
+      },
+    );
+    this.server.timeout = options.socketIdleMs;
+    // Node answers slow-header clients with 408; other client errors close the socket.
+    this.server.on('clientError', (err: Error & { code?: string }, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, closes idle keep-alive connections, waits for in-flight
+   * requests up to `timeoutMs`, then cuts whatever is left.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (!this.server.listening) return;
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    // Connections that finish a response become idle: close them as they do.
+    const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
+    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
+    clearInterval(sweeper);
+    if (outcome === 'timeout') {
+      this.server.closeAllConnections();
+      await closed;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// One pass over the client's raw headers for the facts the lifecycle needs
+// before forwarding (routing host, accept, request id, whether a body follows).
+import type { IncomingMessage } from 'node:http';
+import type { RequestFacts } from '../balancing/index.js';
+
+export interface RequestHead {
+  host: string | undefined;
+  accept: string | undefined;
+  requestId: string | undefined;
+  hasBody: boolean;
+}
+
+export function readRequestHead(raw: readonly string[]): RequestHead {
+  let host: string | undefined;
+  let accept: string | undefined;
+  let requestId: string | undefined;
+  let hasBody = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    // Switch on length first: most headers are skipped without lower-casing.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') host = raw[i + 1];
+        break;
+      case 6:
+        if (name.toLowerCase() === 'accept') accept = raw[i + 1];
+        break;
+      case 12:
+        if (name.toLowerCase() === 'x-request-id') {
+          const value = raw[i + 1]!;
+          // Bound what we echo back: a huge id is replaced, not reflected.
+          if (value.length > 0 && value.length <= 200) requestId = value;
+        }
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length' && raw[i + 1] !== '0') hasBody = true;
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') hasBody = true;
+        break;
+    }
+  }
+  return { host, accept, requestId, hasBody };
+}
+
+/** Request facts for balancers; header and path parsing happen only if one asks. */
+export class IncomingFacts implements RequestFacts {
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly host: string,
+  ) {}
+
+  get clientAddress(): string {
+    return this.req.socket.remoteAddress ?? '';
+  }
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  get path(): string {
+    const url = this.req.url ?? '/';
+    const q = url.indexOf('?');
+    return q === -1 ? url : url.slice(0, q);
+  }
+
+  get headers(): IncomingMessage['headers'] {
+    return this.req.headers;
+  }
+}
