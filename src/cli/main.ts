@@ -1,3 +1,24 @@
 #!/usr/bin/env node
-// Entry point of the `fairway` binary.
-console.log('fairway');
+// Entry point of the `fairway` binary: one program, one file per command.
+import { Command, CommanderError } from 'commander';
+import { registerStartCommand } from './start-command.js';
+import { registerDemoCommand } from './demo-command.js';
+import { registerBackendCommand } from './backend-command.js';
+import { registerValidateCommand } from './validate-command.js';
+import { readVersion } from './version.js';
+
+const program = new Command('fairway')
+  .description('HTTP load balancer and reverse proxy')
+  .version(readVersion(), '-v, --version')
+  .showHelpAfterError('(run with --help for usage)');
+
+registerStartCommand(program);
+registerDemoCommand(program);
+registerBackendCommand(program);
+registerValidateCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  process.stderr.write(`fairway: ${(err as Error).message}\n`);
+  process.exit(1);
+});

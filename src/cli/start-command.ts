@@ -1,0 +1,50 @@
+// `fairway [start]`: load the config from file, environment and flags, then
+// run the load balancer until a stop signal.
+import type { Command } from 'commander';
+import { loadConfig, formatProblems, type CliFlags } from '../config/load.js';
+import { createBalancer } from '../fairway.js';
+import { onStopSignals } from './signals.js';
+import { describeListenError } from './listen-error.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start', { isDefault: true })
+    .description('run the load balancer (the default command)')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('-p, --port <port>', 'port to listen on (default 8080)')
+    .option('-i, --interval <duration>', 'health-check interval, e.g. 10 or 10s (default 10s)')
+    .option('-a, --algorithm <name>', 'balancing algorithm (default round-robin)')
+    .option('-b, --backend <url>', 'backend URL; repeat for more', collect)
+    .option('--admin-host <host>', 'admin listener address (default 127.0.0.1)')
+    .option('--admin-port <port>', 'admin listener port (default 8090)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--log-format <format>', 'json or pretty')
+    .action(async (opts: CliFlags & { config?: string }) => {
+      const { config: file, ...flags } = opts;
+      const loaded = loadConfig({ file, env: process.env, flags });
+      if (!loaded.ok) {
+        process.stderr.write(`fairway: the configuration has ${loaded.errors.length} problem(s):\n${formatProblems(loaded.errors)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const balancer = createBalancer(loaded.config);
+      for (const warning of loaded.warnings) balancer.logger.warn(warning);
+      try {
+        await balancer.listen();
+      } catch (err) {
+        await balancer.close(0).catch(() => undefined);
+        process.stderr.write(`fairway: ${describeListenError(err, 'the configured address')}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      onStopSignals(async (signal) => {
+        balancer.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
+        await balancer.close();
+        balancer.logger.info('stopped');
+        balancer.logger.flush();
+      });
+    });
+}

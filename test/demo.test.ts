@@ -1,0 +1,53 @@
+// `fairway demo`: three backends behind the balancer from one command, and
+// Ctrl+C (SIGINT) stops every process it started.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { Agent } from 'undici';
+import { CLI } from './helpers/child-fairway.js';
+import { get, waitFor } from './helpers/fixtures.js';
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
+  });
+}
+
+test('demo: three different backends answer through the balancer; SIGINT stops all', async (t) => {
+  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', '0,0,0', '--log-format', 'json'], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const client = new Agent();
+  t.after(async () => {
+    await client.close();
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  await waitFor('demo banner', () => out.includes('Ctrl+C'), 20_000);
+  const proxyUrl = /load balancer\s+(http:\/\/\S+)/.exec(out)![1]!;
+  const adminUrl = /admin\s+(http:\/\/\S+)\/lb\/stats/.exec(out)![1]!;
+  const backendPorts = [...out.matchAll(/backend\s+http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+  assert.equal(backendPorts.length, 3);
+  assert.match(out, /control\?healthy=false/, 'the tip shows how to make a backend fail');
+
+  const servers = new Set<string>();
+  for (let i = 0; i < 3; i++) servers.add((JSON.parse((await get(client, proxyUrl.replace('localhost', '127.0.0.1'))).body) as { server: string }).server);
+  assert.equal(servers.size, 3, `three different servers answered: ${[...servers].join(', ')}`);
+  assert.equal((await get(client, `${adminUrl}/healthz`)).status, 200);
+
+  child.kill('SIGINT');
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
+  assert.equal(code, 0);
+  for (const port of backendPorts) assert.ok(await refused(port), `backend on ${port} stopped`);
+});

@@ -1,0 +1,97 @@
+// Header rewriting: hop-by-hop headers removed both ways, X-Forwarded-* and
+// X-Request-Id set, Host passed through.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.js';
+import { readRequestHead } from '../src/proxy/request-head.js';
+import { startTestBackend } from '../src/tools/test-backend.js';
+import { get, poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
+
+const facts = { clientAddress: '10.1.2.3', proto: 'http' as const, requestId: 'rid-1' };
+
+function toObject(flat: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i < flat.length; i += 2) (out[flat[i]!.toLowerCase()] ??= []).push(flat[i + 1]!);
+  return out;
+}
+
+test('request: hop-by-hop headers and those named by Connection are removed', () => {
+  const raw = [
+    'Host', 'example.com',
+    'Connection', 'keep-alive, X-Secret',
+    'Keep-Alive', 'timeout=5',
+    'TE', 'trailers',
+    'Trailer', 'X-Foo',
+    'Transfer-Encoding', 'chunked',
+    'Upgrade', 'websocket',
+    'Proxy-Connection', 'keep-alive',
+    'X-Secret', 'hidden',
+    'Accept', 'text/html',
+  ];
+  const out = toObject(upstreamRequestHeaders(raw, facts));
+  for (const name of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'x-secret']) {
+    assert.equal(out[name], undefined, `${name} must not be forwarded`);
+  }
+  assert.deepEqual(out['host'], ['example.com']);
+  assert.deepEqual(out['accept'], ['text/html']);
+  assert.deepEqual(out['x-forwarded-host'], ['example.com']);
+  assert.deepEqual(out['x-forwarded-proto'], ['http']);
+  assert.deepEqual(out['x-forwarded-for'], ['10.1.2.3']);
+  assert.deepEqual(out['x-request-id'], ['rid-1']);
+});
+
+test('request: X-Forwarded-For is appended to, and client X-Forwarded-Proto replaced', () => {
+  const raw = ['Host', 'h', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2', 'X-Forwarded-Proto', 'https'];
+  const out = toObject(upstreamRequestHeaders(raw, facts));
+  assert.deepEqual(out['x-forwarded-for'], ['1.1.1.1, 2.2.2.2, 10.1.2.3']);
+  assert.deepEqual(out['x-forwarded-proto'], ['http']);
+});
+
+test('response: hop-by-hop removed, X-Request-Id added unless the backend set one', () => {
+  const raw = ['Content-Type', 'text/plain', 'Connection', 'close, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'].map((s) => Buffer.from(s));
+  const out = toObject(clientResponseHeaders(raw, 'rid-9'));
+  assert.equal(out['connection'], undefined);
+  assert.equal(out['x-hop'], undefined);
+  assert.equal(out['transfer-encoding'], undefined);
+  assert.deepEqual(out['set-cookie'], ['a=1', 'b=2']);
+  assert.deepEqual(out['x-request-id'], ['rid-9']);
+  const own = toObject(clientResponseHeaders(['X-Request-Id', 'backend-id'].map((s) => Buffer.from(s)), 'rid-9'));
+  assert.deepEqual(own['x-request-id'], ['backend-id']);
+});
+
+test('request head: body detection, host, accept, bounded request id', () => {
+  assert.equal(readRequestHead(['Host', 'a']).hasBody, false);
+  assert.equal(readRequestHead(['Content-Length', '0']).hasBody, false);
+  assert.equal(readRequestHead(['Content-Length', '12']).hasBody, true);
+  assert.equal(readRequestHead(['Transfer-Encoding', 'chunked']).hasBody, true);
+  const head = readRequestHead(['HOST', 'x.example:8080', 'Accept', 'application/json', 'X-Request-ID', 'abc']);
+  assert.equal(head.host, 'x.example:8080');
+  assert.equal(head.accept, 'application/json');
+  assert.equal(head.requestId, 'abc');
+  assert.equal(readRequestHead(['x-request-id', 'z'.repeat(500)]).requestId, undefined);
+});
+
+test('through the proxy: X-Forwarded-* reach the backend, X-Request-Id kept or generated', async (t) => {
+  const backend = await startTestBackend({ port: 0, name: 'a' });
+  const lb = await startFairway(testConfig([poolConfig([backend.url])]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  const res = await get(client, `${lb.url}/echo`, { 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'client-id-1' });
+  assert.equal(res.status, 200);
+  const echoed = JSON.parse(res.body) as { headers: Record<string, string> };
+  assert.equal(echoed.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+  assert.equal(echoed.headers['x-forwarded-proto'], 'http');
+  assert.equal(echoed.headers['x-forwarded-host'], `127.0.0.1:${lb.port}`);
+  assert.equal(echoed.headers['host'], `127.0.0.1:${lb.port}`);
+  assert.equal(echoed.headers['x-request-id'], 'client-id-1');
+  assert.equal(res.headers['x-request-id'], 'client-id-1');
+
+  const generated = await get(client, `${lb.url}/echo`);
+  const id = generated.headers['x-request-id'];
+  assert.match(String(id), /^[0-9a-f-]{36}$/);
+  assert.equal((JSON.parse(generated.body) as { headers: Record<string, string> }).headers['x-request-id'], id);
+});

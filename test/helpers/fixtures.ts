@@ -1,0 +1,115 @@
+// Shared test fixtures: configs, running balancers, free ports, bounded waits.
+import { createServer, type AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
+import { pino } from 'pino';
+import type { FairwayConfig, PoolConfig } from '../../src/config/types.js';
+import { createBalancer, type FairwayBalancer } from '../../src/index.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfig> = {}): PoolConfig {
+  return {
+    name: 'default',
+    algorithm: 'round-robin',
+    backends: urls.map((url, i) => ({ id: `s${i + 1}`, url, weight: 1, maxConnections: 64, backup: false })),
+    healthCheck: {
+      enabled: true,
+      path: '/health',
+      intervalMs: 100,
+      timeoutMs: 500,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      expectedStatus: { min: 200, max: 399 },
+      initialState: 'healthy',
+    },
+    timeouts: { connectMs: 1_000, responseMs: 5_000, idleMs: 10_000 },
+    ...overrides,
+  };
+}
+
+export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig> = {}): FairwayConfig {
+  return {
+    listen: { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000 },
+    admin: { enabled: true, host: '127.0.0.1', port: 0 },
+    pools,
+    routes: pools.map((p) => ({ pathPrefix: '/', pool: p.name })).slice(0, 1),
+    shutdownTimeoutMs: 5_000,
+    log: { level: 'silent', format: 'json' },
+    ...overrides,
+  };
+}
+
+export interface RunningFairway {
+  balancer: FairwayBalancer;
+  url: string;
+  adminUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startFairway(config: FairwayConfig): Promise<RunningFairway> {
+  const balancer = createBalancer(config, { logger: silentLogger });
+  const { proxy, admin } = await balancer.listen();
+  return {
+    balancer,
+    port: proxy.port,
+    url: `http://127.0.0.1:${proxy.port}`,
+    adminUrl: admin ? `http://127.0.0.1:${admin.port}` : '',
+    close: () => balancer.close(1_000),
+  };
+}
+
+/** A keep-alive client for tests; close it when done. */
+export function testClient(): Agent {
+  return new Agent({ keepAliveTimeout: 1_000, connections: 64 });
+}
+
+export interface SimpleResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export async function get(
+  dispatcher: Agent,
+  url: string,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'POST' | 'HEAD' = 'GET',
+): Promise<SimpleResponse> {
+  const res = await request(url, { dispatcher, method, headers, headersTimeout: 15_000, bodyTimeout: 15_000 });
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+/** An unused TCP port on loopback, for processes that must be told one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value, failing after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function backendStats(running: RunningFairway, id: string) {
+  const backend = running.balancer.stats().pools[0]!.backends.find((b) => b.id === id);
+  if (backend === undefined) throw new Error(`no backend ${id}`);
+  return backend;
+}
