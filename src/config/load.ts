@@ -68,13 +68,18 @@ function readConfigFile(
   } catch (err) {
     return { problems: [{ path: file, message: `cannot read the config file (${describeReadError(err)})` }] };
   }
+  // Unset variables become empty and parsing goes on, so the rest of the file is
+  // checked too; the layer is withheld because it lacks those values.
   const substituted = substituteEnv(raw, env, file);
-  if (substituted.problems.length > 0) return { problems: substituted.problems };
-
-  const parsed = extname(file).toLowerCase() === '.json' ? parseJson(substituted.text, file) : parseYaml(substituted.text, file, warnings);
-  if (!parsed.ok) return { problems: parsed.problems };
+  const problems = substituted.problems;
+  const parsed =
+    extname(file).toLowerCase() === '.json'
+      ? parseJson(substituted.text, file)
+      : parseYaml(substituted.text, file, warnings);
+  if (!parsed.ok) return { problems: [...problems, ...parsed.problems] };
   const result = parseConfigData(parsed.data);
-  return result.ok ? { layer: result.layer, problems: [] } : { problems: result.problems };
+  if (!result.ok) return { problems: [...problems, ...result.problems] };
+  return problems.length > 0 ? { problems } : { layer: result.layer, problems };
 }
 
 type Parsed = { ok: true; data: unknown } | { ok: false; problems: ConfigProblem[] };
