@@ -1,0 +1,193 @@
+// Validators for single values. The file schema, the environment and the
+// flags all use these, so one bad value reads the same wherever it came from.
+import { ALGORITHMS, type AlgorithmName, type LogFormat, type LogLevel } from './types.js';
+import { DURATION_HINT, parseDuration } from './duration.js';
+
+export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Validator<T> = (input: unknown) => Check<T>;
+
+const ok = <T>(value: T): Check<T> => ({ ok: true, value });
+const fail = (message: string): Check<never> => ({ ok: false, message });
+
+/** Renders a received value for a message: strings quoted, missing values named. */
+export function show(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null (empty)';
+  if (typeof input === 'string') return JSON.stringify(input);
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'an object';
+  return String(input);
+}
+
+// `${PORT}` in a JSON file arrives as the string "8080", so numeric strings count.
+function asNumber(input: unknown): number | undefined {
+  if (typeof input === 'number') return input;
+  if (typeof input === 'string' && /^-?\d+(?:\.\d+)?$/.test(input.trim())) return Number(input);
+  return undefined;
+}
+
+export function integer(min: number, max: number, what = 'value'): Validator<number> {
+  return (input) => {
+    const n = asNumber(input);
+    if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
+      return fail(`${show(input)} is not a valid ${what} (expected an integer from ${min} to ${max})`);
+    }
+    return ok(n);
+  };
+}
+
+export const port: Validator<number> = (input) => {
+  const n = asNumber(input);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 65535) {
+    return fail(`${show(input)} is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)`);
+  }
+  return ok(n);
+};
+
+export const boolean: Validator<boolean> = (input) => {
+  if (typeof input === 'boolean') return ok(input);
+  if (input === 'true' || input === 'false') return ok(input === 'true');
+  return fail(`${show(input)} is not a boolean (expected true or false)`);
+};
+
+/** A positive duration; `min` guards against zero intervals and timeouts. */
+export function duration(min = 1): Validator<number> {
+  return (input) => {
+    if (typeof input !== 'string' && typeof input !== 'number') {
+      return fail(`${show(input)} is not a duration (${DURATION_HINT})`);
+    }
+    let ms: number;
+    try {
+      ms = parseDuration(input);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    if (ms < min) return fail(`${show(input)} is too short (expected at least ${min}ms)`);
+    return ok(ms);
+  };
+}
+
+export const host: Validator<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '' || /[\s/]/.test(input.trim())) {
+    return fail(`${show(input)} is not a host (expected a host name or IP address, e.g. 0.0.0.0 or ::1)`);
+  }
+  return ok(input.trim());
+};
+
+export const algorithm: Validator<AlgorithmName> = (input) => {
+  // Names are kebab-case; snake_case and upper case are accepted as spellings.
+  const name = typeof input === 'string' ? input.trim().toLowerCase().replace(/_/g, '-') : undefined;
+  const known: readonly string[] = ALGORITHMS;
+  if (name === undefined || !known.includes(name)) {
+    return fail(`${show(input)} is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`);
+  }
+  return ok(name as AlgorithmName);
+};
+
+/** A backend address: http(s) with a host, nothing after the origin; returns the origin. */
+export const backendUrl: Validator<string> = (input) => {
+  const expected = `${show(input)} is not an http(s) URL (expected http://host:port)`;
+  if (typeof input !== 'string') return fail(expected);
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return fail(expected);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return fail(expected);
+  if (url.username !== '' || url.password !== '') {
+    return fail(`${show(input)} contains credentials (expected http://host:port without user:password@)`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    // The proxy forwards the client's path unchanged, so a backend path would be ignored.
+    return fail(`${show(input)} has a path, query or fragment (expected only http://host:port; request paths are forwarded unchanged)`);
+  }
+  return ok(url.origin);
+};
+
+/** The `host:port` of an origin, used as a backend's default id. */
+export function hostPort(origin: string): string {
+  const url = new URL(origin);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+// Names appear in metrics labels and admin API paths, so keep them plain.
+const NAME = /^[A-Za-z0-9][\w.:[\]-]{0,99}$/;
+
+export function name(what: string): Validator<string> {
+  return (input) => {
+    if (typeof input === 'number') input = String(input);
+    if (typeof input !== 'string' || !NAME.test(input)) {
+      return fail(`${show(input)} is not a valid ${what} (expected letters, digits, and . _ - :, starting with a letter or digit)`);
+    }
+    return ok(input);
+  };
+}
+
+export const urlPath: Validator<string> = (input) => {
+  if (typeof input !== 'string' || !input.startsWith('/') || /\s/.test(input)) {
+    return fail(`${show(input)} is not a path (expected something starting with "/", e.g. /health)`);
+  }
+  return ok(input);
+};
+
+export const routeHost: Validator<string> = (input) => {
+  const text = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/.test(text)) {
+    return fail(`${show(input)} is not a host name (expected e.g. api.example.com, without scheme, port or path)`);
+  }
+  return ok(text.replace(/\.$/, ''));
+};
+
+/** An admin token; empty (e.g. `${ADMIN_TOKEN:-}`) means no token. */
+export const secret: Validator<string | undefined> = (input) => {
+  if (input === null || input === '') return ok(undefined);
+  if (typeof input === 'number') {
+    // A number here would silently lose leading zeros; make the author quote it.
+    return fail(`a token must be a string (quote it, e.g. token: "${String(input)}")`);
+  }
+  if (typeof input !== 'string') return fail(`${show(input)} is not a token (expected a string)`);
+  return ok(input);
+};
+
+export function oneOf<const T extends string>(values: readonly T[], what: string): Validator<T> {
+  return (input) => {
+    const text = typeof input === 'string' ? input.trim().toLowerCase() : undefined;
+    if (text === undefined || !(values as readonly string[]).includes(text)) {
+      return fail(`${show(input)} is not a ${what} (accepted: ${values.join(', ')})`);
+    }
+    return ok(text as T);
+  };
+}
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+export const logLevel = oneOf(LOG_LEVELS, 'log level');
+export const logFormat = oneOf(LOG_FORMATS, 'log format');
+export const initialState = oneOf(['healthy', 'unhealthy'] as const, 'initial state');
+
+const STATUS_HINT = 'expected a status like 200, a range like "200-399", or { min: 200, max: 399 }';
+
+/** Expected health-check status: 200, "200", "200-399" or { min, max }. */
+export const statusRange: Validator<{ min: number; max: number }> = (input) => {
+  let min: unknown;
+  let max: unknown;
+  if (typeof input === 'number' || (typeof input === 'string' && /^\s*\d+\s*$/.test(input))) {
+    min = max = Number(input);
+  } else if (typeof input === 'string' && /^\s*\d+\s*-\s*\d+\s*$/.test(input)) {
+    [min, max] = input.split('-').map(Number);
+  } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    if (keys.length !== 2 || !keys.includes('min') || !keys.includes('max')) {
+      return fail(`an object with keys ${keys.join(', ') || '(none)'} is not a status range (${STATUS_HINT})`);
+    }
+    ({ min, max } = input as { min: unknown; max: unknown });
+  } else {
+    return fail(`${show(input)} is not a status range (${STATUS_HINT})`);
+  }
+  const valid = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 100 && (n as number) <= 599;
+  if (!valid(min) || !valid(max) || min > max) {
+    return fail(`${show(input)} is not a status range (${STATUS_HINT}; codes 100-599, min <= max)`);
+  }
+  return ok({ min, max });
+};
