@@ -84,7 +84,7 @@ test('no response header within timeouts.response answers 504', async (t) => {
 test('a client that goes away aborts the upstream request and its connection is not reused', async (t) => {
   let upstreamClosedEarly = 0;
   let holdNext = true;
-  const backend = await rawBackend((req, res) => {
+  const backend = await rawBackend((_req, res) => {
     if (holdNext) {
       holdNext = false;
       res.on('close', () => {
