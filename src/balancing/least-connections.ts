@@ -20,16 +20,17 @@ export class LeastConnectionsBalancer<B extends BackendView = BackendView> imple
     const n = eligible.length;
     let index = (this.last + 1) % n;
     let best = -1;
-    let bestLoad = Infinity;
+    let bestInFlight = 0;
+    let bestWeight = 1;
     for (let k = 0; k < n; k++) {
       const backend = eligible[index]!;
       const w = equalWeights ? 1 : backend.weight;
-      if (w > 0) {
-        const load = backend.inFlight / w;
-        if (load < bestLoad || best < 0) {
-          bestLoad = load;
-          best = index;
-        }
+      // inFlight/w < bestInFlight/bestWeight, multiplied out: no division,
+      // and exact ties stay ties so they rotate.
+      if (w > 0 && (best < 0 || backend.inFlight * bestWeight < bestInFlight * w)) {
+        bestInFlight = backend.inFlight;
+        bestWeight = w;
+        best = index;
       }
       index = index + 1 === n ? 0 : index + 1;
     }

@@ -4,7 +4,7 @@
 // probe is in flight they rank after the measured ones (see latency.ts).
 // A linear scan with rotating ties, like least-connections.
 import type { Balancer, BackendView, RequestFacts } from './balancer.js';
-import { latencyCost, latencyRank } from './latency.js';
+import { hasLatencySample, RANK_MEASURED, RANK_PROBE, RANK_PROBING } from './latency.js';
 
 export class LeastResponseTimeBalancer<B extends BackendView = BackendView> implements Balancer<B> {
   readonly name = 'least-response-time';
@@ -23,19 +23,29 @@ export class LeastResponseTimeBalancer<B extends BackendView = BackendView> impl
     let index = (this.last + 1) % n;
     let best = -1;
     let bestRank = Infinity;
-    let bestCost = Infinity;
+    let bestCost = 0;
+    let bestWeight = 1;
     for (let k = 0; k < n; k++) {
       const backend = eligible[index]!;
       const w = equalWeights ? 1 : backend.weight;
       if (w > 0) {
-        const rank = latencyRank(backend);
-        if (rank <= bestRank) {
-          const cost = latencyCost(backend, rank) / w;
-          if (rank < bestRank || cost < bestCost || best < 0) {
-            bestRank = rank;
-            bestCost = cost;
-            best = index;
-          }
+        // latencyRank/latencyCost written out: this loop runs n times a pick.
+        const load = backend.inFlight + 1;
+        let rank: number;
+        let cost: number;
+        if (hasLatencySample(backend)) {
+          rank = RANK_MEASURED;
+          cost = backend.ewmaLatencyMs! * load;
+        } else {
+          rank = load > 1 ? RANK_PROBING : RANK_PROBE;
+          cost = load;
+        }
+        // cost/w < bestCost/bestWeight, multiplied out: exact ties stay ties.
+        if (rank < bestRank || (rank === bestRank && cost * bestWeight < bestCost * w)) {
+          bestRank = rank;
+          bestCost = cost;
+          bestWeight = w;
+          best = index;
         }
       }
       index = index + 1 === n ? 0 : index + 1;
