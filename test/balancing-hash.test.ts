@@ -76,6 +76,24 @@ test('consistent hash: an unhealthy backend\'s keys go elsewhere and return on r
   for (let i = 0; i < owner.length; i++) assert.equal(ch.pick(servers, userKey(i), servers).id, owner[i]);
 });
 
+test('consistent hash: adding an 11th member rebuilds the table and moves about 1/11 of keys', () => {
+  const servers = pool(11);
+  const ch = new ConsistentHashBalancer('header:x-user');
+  const ten = servers.slice(0, 10);
+  const owner = Array.from({ length: 10_000 }, (_, i) => ch.pick(ten, userKey(i), ten).id);
+  let moved = 0;
+  let toNew = 0;
+  for (let i = 0; i < owner.length; i++) {
+    const id = ch.pick(servers, userKey(i), servers).id;
+    if (id !== owner[i]) moved++;
+    if (id === 'backend-10') toNew++;
+  }
+  // Maglev is not perfectly monotone: a few keys also shuffle between old members.
+  assert.ok(toNew > 10_000 / 11 - 200, `new member got ${toNew}`);
+  assert.ok(moved <= 10_000 * (1 / 11 + 0.05), `moved ${moved}`);
+  assert.ok(toNew / moved > 0.8, `${toNew} of ${moved} moves went to the new member`);
+});
+
 test('consistent hash: a weight-0 member is passed over like an ineligible one', () => {
   const servers = pool(4);
   const ch = new ConsistentHashBalancer('header:x-user');

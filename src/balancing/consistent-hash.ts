@@ -21,6 +21,8 @@ export class ConsistentHashBalancer<B extends BackendView = BackendView> impleme
 
   /** Member index → 1 + position in the eligible array; 0 = not eligible. */
   private eligiblePosition = new Int32Array(0);
+  /** Scratch space for sameIds, so the periodic check does not allocate. */
+  private seen = new Uint8Array(0);
   private eligibleSource: readonly BackendView[] | undefined;
   private eligibleLength = -1;
   private picksUntilVerify = 0;
@@ -80,11 +82,12 @@ export class ConsistentHashBalancer<B extends BackendView = BackendView> impleme
     if (members === this.membersSource && members.length === this.membersLength) return;
     this.membersSource = members;
     this.membersLength = members.length;
-    if (this.table !== undefined && sameIds(members, this.memberIndex)) return;
+    if (this.table !== undefined && sameIds(members, this.memberIndex, this.seen)) return;
     const ids = [...new Set(members.map((member) => member.id))];
     this.table = buildMaglevTable(ids);
     this.memberIndex = new Map(this.table.ids.map((id, index) => [id, index]));
     this.eligiblePosition = new Int32Array(ids.length);
+    this.seen = new Uint8Array(ids.length);
     this.eligibleSource = undefined;
   }
 
@@ -102,8 +105,8 @@ export class ConsistentHashBalancer<B extends BackendView = BackendView> impleme
 }
 
 /** Whether `members` holds exactly the ids of `index` (duplicates tolerated). */
-function sameIds(members: readonly BackendView[], index: ReadonlyMap<string, number>): boolean {
-  const seen = new Uint8Array(index.size);
+function sameIds(members: readonly BackendView[], index: ReadonlyMap<string, number>, seen: Uint8Array): boolean {
+  seen.fill(0);
   let distinct = 0;
   for (let i = 0; i < members.length; i++) {
     const at = index.get(members[i]!.id);
