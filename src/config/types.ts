@@ -1,7 +1,16 @@
 // The resolved configuration: every default filled in, every duration in
 // milliseconds. The loader produces it; the rest of fairway reads only this.
 
-export const ALGORITHMS = ['round-robin'] as const;
+export const ALGORITHMS = [
+  'round-robin',
+  'weighted-round-robin',
+  'least-connections',
+  'least-response-time',
+  'power-of-two',
+  'random',
+  'ip-hash',
+  'consistent-hash',
+] as const;
 export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 export type LogFormat = 'json' | 'pretty';

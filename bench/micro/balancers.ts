@@ -1,0 +1,94 @@
+// Micro-benchmark: nanoseconds per pick for every algorithm at 3, 100 and
+// 1,000 backends, on a stable eligible set (the common case). Round robin at
+// the same size is the reference: on a shared machine the ratios mean more
+// than the absolute numbers. Run with `npm run bench:micro`.
+//
+// Each algorithm is measured in its own child process: in one shared process
+// the benchmark's call sites see every balancer class, turn megamorphic, and
+// whichever algorithm runs first looks unfairly fast.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createAlgorithm, createRandomSource } from '../../src/balancing/index.js';
+import type { BackendView, RequestFacts } from '../../src/balancing/index.js';
+import { ALGORITHMS, type AlgorithmName } from '../../src/config/types.js';
+
+const SIZES = [3, 100, 1000];
+const ROUNDS = 7;
+const TARGET_NS_PER_ROUND = 40_000_000n;
+
+const random = createRandomSource(1234);
+
+function makePool(n: number): BackendView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `backend-${i}`,
+    weight: 1 + (i % 5),
+    inFlight: Math.floor(random() * 10),
+    ewmaLatencyMs: 5 + random() * 95,
+    latencySamples: 100,
+  }));
+}
+
+// Varied requests so hashing algorithms do real work, cycled by index.
+const REQUESTS: RequestFacts[] = Array.from({ length: 1024 }, (_, i) => ({
+  clientAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+  method: 'GET',
+  host: 'bench.test',
+  path: `/items/${i}?page=2`,
+  headers: { 'x-user': `user-${i * 7919}`, cookie: `theme=dark; sid=s${i}` },
+}));
+
+let sink = 0;
+
+function run(pick: (i: number) => BackendView, iterations: number): bigint {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) sink += pick(i).id.length;
+  return process.hrtime.bigint() - start;
+}
+
+/** Median ns per pick over several rounds, after warming up and calibrating. */
+function measure(pick: (i: number) => BackendView): number {
+  let iterations = 1000;
+  run(pick, 20_000); // let the JIT settle
+  while (run(pick, iterations) < TARGET_NS_PER_ROUND / 4n && iterations < 1e8) iterations *= 2;
+  iterations *= 4;
+  const results: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) results.push(Number(run(pick, iterations)) / iterations);
+  results.sort((a, b) => a - b);
+  return results[Math.floor(ROUNDS / 2)]!;
+}
+
+/** Child mode: measure one algorithm, print its numbers as JSON. */
+function measureOne(name: AlgorithmName): Record<number, number> {
+  const result: Record<number, number> = {};
+  for (const n of SIZES) {
+    const pool = makePool(n);
+    const balancer = createAlgorithm<BackendView>(name, { random: createRandomSource(n), hashKey: 'header:x-user' });
+    result[n] = measure((i) => balancer.pick(pool, REQUESTS[i & 1023]!, pool));
+  }
+  return result;
+}
+
+const only = process.argv[2] as AlgorithmName | undefined;
+if (only !== undefined) {
+  console.log(JSON.stringify(measureOne(only)));
+  if (sink === -1) console.log(sink);
+  process.exit(0);
+}
+
+const self = fileURLToPath(import.meta.url);
+const table: Record<string, Record<number, number>> = {};
+for (const name of ALGORITHMS) {
+  table[name] = JSON.parse(execFileSync(process.execPath, [self, name], { encoding: 'utf8' })) as Record<number, number>;
+}
+
+const header = ['algorithm', ...SIZES.map((n) => `n=${n} ns/pick (×rr)`)];
+const rows = ALGORITHMS.map((name) => [
+  name,
+  ...SIZES.map((n) => `${table[name]![n]!.toFixed(1)} (×${(table[name]![n]! / table['round-robin']![n]!).toFixed(1)})`),
+]);
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
+console.log(`node ${process.version}, ${ROUNDS} rounds, median; stable eligible set`);
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+if (sink === -1) console.log(sink);
