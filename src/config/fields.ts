@@ -1,5 +1,6 @@
 // Validators for single values. The file schema, the environment and the
 // flags all use these, so one bad value reads the same wherever it came from.
+import { HASH_KEY_FORMS, parseHashKey } from '../balancing/hash-key.js';
 import { ALGORITHMS, type AlgorithmName, type LogFormat, type LogLevel } from './types.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 
@@ -82,6 +83,17 @@ export const algorithm: Validator<AlgorithmName> = (input) => {
     return fail(`${show(input)} is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`);
   }
   return ok(name as AlgorithmName);
+};
+
+/** A consistent-hash key: header:NAME, cookie:NAME, query:NAME, path or ip. */
+export const hashKey: Validator<string> = (input) => {
+  if (typeof input !== 'string') return fail(`${show(input)} is not a hash key (expected ${HASH_KEY_FORMS})`);
+  try {
+    parseHashKey(input.trim());
+  } catch {
+    return fail(`${show(input)} is not a hash key (expected ${HASH_KEY_FORMS})`);
+  }
+  return ok(input.trim());
 };
 
 /** A backend address: http(s) with a host, nothing after the origin; returns the origin. */

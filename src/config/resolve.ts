@@ -43,6 +43,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
     const pool: PoolConfig = {
       name: p.name,
       algorithm: algorithm ?? p.algorithm ?? file.poolDefaults.algorithm ?? DEFAULTS.algorithm,
+      ...((p.hashKey ?? file.poolDefaults.hashKey) !== undefined ? { hashKey: p.hashKey ?? file.poolDefaults.hashKey } : {}),
       backends: backends.map(resolveBackend),
       healthCheck: {
         ...DEFAULTS.healthCheck,

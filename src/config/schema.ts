@@ -25,6 +25,7 @@ export interface FileBackend {
 /** Settings that a pool inherits unless it sets them itself. */
 export interface PoolSettings {
   algorithm?: AlgorithmName;
+  hashKey?: string;
   healthCheck: Partial<HealthCheckConfig>;
   timeouts: Partial<UpstreamTimeouts>;
 }
@@ -167,11 +168,13 @@ const timeouts = strict(
 );
 
 const algorithm = field(f.algorithm).optional();
+const hashKey = field(f.hashKey).optional();
 
 const pool = strict(
   {
     name: field(f.name('pool name')),
     algorithm,
+    hashKey,
     backends: z.array(backend).optional(),
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
@@ -180,7 +183,7 @@ const pool = strict(
 ).transform(
   (p): FilePool => ({
     name: p.name,
-    ...defined({ algorithm: p.algorithm }),
+    ...defined({ algorithm: p.algorithm, hashKey: p.hashKey }),
     backends: p.backends ?? [],
     healthCheck: p.healthCheck ?? {},
     timeouts: p.timeouts ?? {},
@@ -239,6 +242,7 @@ const configObject = strict(
     log: log.optional(),
     backends: z.array(backend).optional(),
     algorithm,
+    hashKey,
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
   },
@@ -356,7 +360,7 @@ export function parseConfigData(data: unknown): ParsedFile {
       log: c.log ?? {},
       ...defined({ shutdownTimeoutMs: c.shutdownTimeout }),
       poolDefaults: {
-        ...defined({ algorithm: c.algorithm }),
+        ...defined({ algorithm: c.algorithm, hashKey: c.hashKey }),
         healthCheck: c.healthCheck ?? {},
         timeouts: c.timeouts ?? {},
       },

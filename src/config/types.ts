@@ -50,6 +50,8 @@ export interface UpstreamTimeouts {
 export interface PoolConfig {
   name: string;
   algorithm: AlgorithmName;
+  /** consistent-hash key: `header:NAME | cookie:NAME | query:NAME | path | ip`. */
+  hashKey?: string;
   backends: BackendConfig[];
   healthCheck: HealthCheckConfig;
   timeouts: UpstreamTimeouts;

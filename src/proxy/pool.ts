@@ -18,7 +18,7 @@ export class BackendPool {
     this.config = config;
     const initiallyHealthy = !config.healthCheck.enabled || config.healthCheck.initialState === 'healthy';
     this.backends = config.backends.map((b) => new Backend(b, config.timeouts, initiallyHealthy));
-    this.balancer = createAlgorithm<Backend>(config.algorithm);
+    this.balancer = createAlgorithm<Backend>(config.algorithm, { hashKey: config.hashKey });
     this.refreshEligible();
   }
 
@@ -32,7 +32,7 @@ export class BackendPool {
   pick(request: RequestFacts): Backend | undefined {
     const eligible = this.eligible;
     if (eligible.length === 0) return undefined;
-    return this.balancer.pick(eligible, request);
+    return this.balancer.pick(eligible, request, this.backends);
   }
 
   get healthyCount(): number {

@@ -58,10 +58,9 @@ export class IncomingFacts implements RequestFacts {
     return this.req.method ?? 'GET';
   }
 
+  /** The request target as received (path and query). */
   get path(): string {
-    const url = this.req.url ?? '/';
-    const q = url.indexOf('?');
-    return q === -1 ? url : url.slice(0, q);
+    return this.req.url ?? '/';
   }
 
   get headers(): IncomingMessage['headers'] {

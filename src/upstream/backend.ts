@@ -3,6 +3,9 @@
 import { Pool } from 'undici';
 import type { BackendConfig, UpstreamTimeouts } from '../config/types.js';
 
+/** Weight of the newest sample in the decaying latency average. */
+const EWMA_ALPHA = 0.2;
+
 export class Backend {
   readonly id: string;
   readonly url: string;
@@ -20,6 +23,9 @@ export class Backend {
   /** Sum and count of completed response times, for the average. */
   latencySumMs = 0;
   latencyCount = 0;
+  /** Decaying average of response time, read by latency-aware algorithms. */
+  ewmaLatencyMs = 0;
+  latencySamples = 0;
 
   constructor(config: BackendConfig, timeouts: UpstreamTimeouts, initiallyHealthy: boolean) {
     this.id = config.id;
@@ -42,6 +48,9 @@ export class Backend {
   recordLatency(ms: number): void {
     this.latencySumMs += ms;
     this.latencyCount++;
+    // The first sample seeds the average; later ones move it by EWMA_ALPHA.
+    this.ewmaLatencyMs = this.latencySamples === 0 ? ms : this.ewmaLatencyMs + EWMA_ALPHA * (ms - this.ewmaLatencyMs);
+    this.latencySamples++;
   }
 
   get averageLatencyMs(): number {
