@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadErrors, loadOk, writeConfig } from './config-helpers.js';
 import { formatProblems } from '../src/config/load.js';
+import { ALGORITHMS } from '../src/config/types.js';
 
 test('${VAR} and ${VAR:-default} are replaced from the environment before parsing', () => {
   const file = writeConfig(`
@@ -117,7 +118,7 @@ test('bad environment values and flags are problems named after the variable or 
   assert.deepEqual(loadErrors({ env, flags }), [
     'env PORT: "eighty" is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',
     'env HEALTH_CHECK_INTERVAL: "0" is too short (expected at least 1ms)',
-    'env FAIRWAY_ALGORITHM: "random-ish" is not a known algorithm (accepted: round-robin)',
+    `env FAIRWAY_ALGORITHM: "random-ish" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
     'env BACKEND_SERVERS: "localhost:80" is not an http(s) URL (expected http://host:port)',
     '--interval: "often" is not a duration (expected e.g. 250ms, 5s, 1.5s, 2m, 1h, or a bare number of seconds)',
     '--admin-port: "70000" is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',

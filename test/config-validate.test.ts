@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerValidateCommand } from '../src/cli/validate-command.js';
 import { writeConfig } from './config-helpers.js';
+import { ALGORITHMS } from '../src/config/types.js';
 
 /** Runs `fairway validate ...args` in-process; returns the exit code and both streams. */
 async function runValidate(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -46,7 +47,7 @@ test('validate prints every problem to stderr and exits 1', async () => {
       `${file}: 3 problems`,
       'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout)',
       'backends[1].url: "localhost:80" is not an http(s) URL (expected http://host:port)',
-      'algorithm: "fastest" is not a known algorithm (accepted: round-robin)',
+      `algorithm: "fastest" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
       '',
     ].join('\n'),
   );

@@ -11,11 +11,11 @@ test('a stopped backend is marked down, gets no traffic, and rejoins after resta
   const backends: TestBackend[] = await Promise.all(['a', 'b', 'c'].map((name) => startTestBackend({ port: 0, name })));
   const lb = await startFairway(testConfig([poolConfig(backends.map((b) => b.url))]));
   const client = testClient();
-  let restarted: TestBackend | undefined;
+  const restarted: TestBackend[] = [];
   t.after(async () => {
     await client.close();
     await lb.close();
-    await Promise.all([...backends.slice(1), restarted].map((b) => b?.close()));
+    await Promise.all([...backends.slice(1), ...restarted].map((b) => b.close()));
   });
 
   const stoppedPort = backends[0]!.port;
@@ -32,7 +32,7 @@ test('a stopped backend is marked down, gets no traffic, and rejoins after resta
   assert.ok(!served.includes('a'));
   assert.equal(served.filter((s) => s === 'b').length, 15);
 
-  restarted = await startTestBackend({ port: stoppedPort, name: 'a' });
+  restarted.push(await startTestBackend({ port: stoppedPort, name: 'a' }));
   await waitFor('s1 healthy again', () => backendStats(lb, 's1').healthy);
   const after: string[] = [];
   for (let i = 0; i < 30; i++) after.push(String((await get(client, `${lb.url}/`)).headers['x-backend']));

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { request, Agent } from 'undici';
 import { startTestBackend } from '../src/tools/test-backend.js';
 import { deterministicBytes, deterministicSha256 } from '../src/tools/deterministic-bytes.js';
@@ -48,7 +49,7 @@ test('200 MB download and upload stream through with matching sha256 and bounded
   const up = await request(`${lb.url}/upload`, {
     dispatcher: client,
     method: 'POST',
-    body: deterministicBytes(SIZE),
+    body: Readable.from(deterministicBytes(SIZE)),
     headersTimeout: 60_000,
   });
   assert.equal(up.statusCode, 200);
