@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { Backend } from '../upstream/backend.js';
 import { clientResponseHeaders } from './headers.js';
 import { classifyUpstreamError, sendError, type ProxyErrorKind } from './errors.js';
+import { noteRelayedBytes } from './body-gc-pacer.js';
 
 /** How an exchange ended, for counters and logs. */
 export interface ExchangeOutcome {
@@ -79,6 +80,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    noteRelayedBytes(chunk.length);
     if (this.res.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;

@@ -11,11 +11,16 @@ import { upstreamRequestHeaders } from './headers.js';
 import { IncomingFacts, readRequestHead } from './request-head.js';
 import { sendError } from './errors.js';
 import { Exchange, type ExchangeOutcome } from './forward.js';
+import { noteRelayedBytes } from './body-gc-pacer.js';
 import type { TrafficStats } from './traffic-stats.js';
 
 /** What the data path reads per request; replaced whole on reload. */
 export interface RoutingSnapshot {
   router: Router<BackendPool>;
+}
+
+function countBodyChunk(chunk: Buffer): void {
+  noteRelayedBytes(chunk.length);
 }
 
 export function createRequestHandler(
@@ -70,6 +75,8 @@ export function createRequestHandler(
       proto: 'http',
       requestId,
     });
+    // Request bodies are counted too; undici reads the same 'data' events.
+    if (head.hasBody) req.on('data', countBodyChunk);
     const exchange = new Exchange(req, res, backend, requestId, head.accept, startedAt, onExchangeDone);
     backend.dispatcher.dispatch(
       {
