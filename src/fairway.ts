@@ -67,7 +67,9 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
       return new ActiveHealthChecker(pool.backends, pool.config.healthCheck, onTransition);
     });
 
-  const socketIdleMs = Math.max(...config.pools.map((p) => p.timeouts.idleMs));
+  // A client socket may sit silent while its request waits for the response
+  // header or between body chunks, so neither limit may be cut short here.
+  const socketIdleMs = Math.max(...config.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs)));
   const listener = new ProxyListener(
     { ...config.listen, socketIdleMs },
     createRequestHandler(() => snapshot, stats, logger),

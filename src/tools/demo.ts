@@ -51,7 +51,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   // Quick reactions make the demo easy to follow: down after 2 failed checks.
   for (const pool of loaded.config.pools) {
     pool.healthCheck.unhealthyThreshold = 2;
-    pool.healthCheck.timeoutMs = 500;
+    pool.healthCheck.timeoutMs = 1_000;
   }
   loaded.config.shutdownTimeoutMs = 5_000;
   const balancer = createBalancer(loaded.config);
