@@ -50,6 +50,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   }
   // Quick reactions make the demo easy to follow: down after 2 failed checks.
   for (const pool of loaded.config.pools) {
+    // Stats and logs name backends as the banner does.
+    pool.backends.forEach((b, i) => (b.id = backends[i]!.options.name));
     pool.healthCheck.unhealthyThreshold = 2;
     pool.healthCheck.timeoutMs = 1_000;
   }
