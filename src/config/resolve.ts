@@ -53,6 +53,11 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
         ...(intervalMs !== undefined ? { intervalMs } : {}),
       },
       timeouts: { ...DEFAULTS.timeouts, ...file.poolDefaults.timeouts, ...p.timeouts },
+      queue: { ...DEFAULTS.queue },
+      outlierDetection: { ...DEFAULTS.outlierDetection },
+      retries: { ...DEFAULTS.retries, on: [...DEFAULTS.retries.on] },
+      slowStartMs: DEFAULTS.slowStartMs,
+      panicThreshold: DEFAULTS.panicThreshold,
     };
     const hc = pool.healthCheck;
     if (hc.enabled && hc.timeoutMs > hc.intervalMs) {
@@ -119,6 +124,7 @@ function resolveBackend(b: FileBackend): BackendConfig {
     url: b.url,
     weight: b.weight ?? DEFAULTS.backend.weight,
     maxConnections: b.maxConnections ?? DEFAULTS.backend.maxConnections,
+    state: DEFAULTS.backend.state,
     backup: b.backup ?? DEFAULTS.backend.backup,
   };
 }

@@ -16,14 +16,74 @@ export type AlgorithmName = (typeof ALGORITHMS)[number];
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Administrative state: draining takes no new requests but lets in-flight ones finish. */
+export type BackendState = 'enabled' | 'draining' | 'disabled';
+export const BACKEND_STATES: readonly BackendState[] = ['enabled', 'draining', 'disabled'];
+
 export interface BackendConfig {
   id: string;
   /** Origin only, e.g. `http://127.0.0.1:9001` (no trailing slash). */
   url: string;
+  /** 0 = no new requests. */
   weight: number;
-  /** Cap on concurrent upstream connections to this backend. */
+  /** Cap on concurrent requests (and upstream connections) to this backend. */
   maxConnections: number;
   backup: boolean;
+  /** Administrative state at start-up; default enabled. */
+  state: BackendState;
+}
+
+/** When every eligible backend is at maxConnections, requests wait here. */
+export interface QueueConfig {
+  /** Most requests waiting at once; 0 = no queue (answer 503 at once). */
+  size: number;
+  /** Longest wait before answering 503. */
+  timeoutMs: number;
+}
+
+/** Passive health: eject backends that keep failing real requests. */
+export interface OutlierDetectionConfig {
+  enabled: boolean;
+  /** Consecutive connect-refused/reset/timeout failures that eject; 0 = off. */
+  consecutiveGatewayFailures: number;
+  /** Consecutive 5xx answers that eject; 0 = off. */
+  consecutive5xx: number;
+  /** Ejection lasts baseEjectionTime × number of times ejected ... */
+  baseEjectionTimeMs: number;
+  /** ... capped here. */
+  maxEjectionTimeMs: number;
+  /** Most of a pool ejected at once, in percent (a pool of 2+ can always eject one, never all). */
+  maxEjectionPercent: number;
+}
+
+export type RetryCondition = 'reset' | 'timeout' | '502' | '503' | '504';
+export const RETRY_CONDITIONS: readonly RetryCondition[] = ['reset', 'timeout', '502', '503', '504'];
+
+export interface RetryConfig {
+  /** Total tries including the first; 1 = no retries. */
+  attempts: number;
+  /** Failures retried for idempotent methods (connect failures are always retried). */
+  on: RetryCondition[];
+  /** Response-header timeout of each try; 0 = use timeouts.response. */
+  perTryTimeoutMs: number;
+  /** Retries may not exceed this percent of requests over a sliding window. */
+  budgetPercent: number;
+  /** Request bodies up to this size are buffered so they can be re-sent. */
+  bufferBytes: number;
+  /** Re-send POST/PATCH too once bytes reached a backend. */
+  retryNonIdempotent: boolean;
+}
+
+export type SameSite = 'Strict' | 'Lax' | 'None';
+
+/** Session affinity by cookie, on top of any algorithm. */
+export interface StickyConfig {
+  cookie: string;
+  /** Cookie lifetime; 0 = session cookie. */
+  ttlMs: number;
+  secure: boolean;
+  httpOnly: boolean;
+  sameSite: SameSite;
 }
 
 export interface HealthCheckConfig {
@@ -55,6 +115,14 @@ export interface PoolConfig {
   backends: BackendConfig[];
   healthCheck: HealthCheckConfig;
   timeouts: UpstreamTimeouts;
+  queue: QueueConfig;
+  outlierDetection: OutlierDetectionConfig;
+  retries: RetryConfig;
+  /** Recovered or added backends ramp from ~10 % to full weight over this; 0 = off. */
+  slowStartMs: number;
+  /** Below this percent of healthy backends, balance over all of them; 0 = off. */
+  panicThreshold: number;
+  sticky?: StickyConfig;
 }
 
 export interface RouteConfig {

@@ -4,6 +4,7 @@ import { Agent, request } from 'undici';
 import { pino } from 'pino';
 import type { FairwayConfig, PoolConfig } from '../../src/config/types.js';
 import { createBalancer, type FairwayBalancer } from '../../src/index.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -11,7 +12,7 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
   return {
     name: 'default',
     algorithm: 'round-robin',
-    backends: urls.map((url, i) => ({ id: `s${i + 1}`, url, weight: 1, maxConnections: 64, backup: false })),
+    backends: urls.map((url, i) => ({ id: `s${i + 1}`, url, weight: 1, maxConnections: 64, backup: false, state: 'enabled' as const })),
     healthCheck: {
       enabled: true,
       path: '/health',
@@ -23,6 +24,11 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
       initialState: 'healthy',
     },
     timeouts: { connectMs: 1_000, responseMs: 5_000, idleMs: 10_000 },
+    queue: { ...DEFAULTS.queue },
+    outlierDetection: { ...DEFAULTS.outlierDetection },
+    retries: { ...DEFAULTS.retries, on: [...DEFAULTS.retries.on] },
+    slowStartMs: 0,
+    panicThreshold: 0,
     ...overrides,
   };
 }
