@@ -12,7 +12,7 @@ import { TrafficStats } from './proxy/traffic-stats.js';
 import { ActiveHealthChecker } from './health/active-checker.js';
 import { AdminServer } from './admin/server.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
-import type { Backend } from './upstream/backend.js';
+import { FairwayEvents } from './observability/events.js';
 
 export interface BalancerOptions {
   logger?: Logger;
@@ -26,6 +26,8 @@ export interface ListeningAddresses {
 export interface FairwayBalancer {
   readonly config: FairwayConfig;
   readonly logger: Logger;
+  /** Health, ejection, retry and request events, for observers. */
+  readonly events: FairwayEvents;
   readonly pools: readonly BackendPool[];
   listen(): Promise<ListeningAddresses>;
   /** Graceful: in-flight requests get up to `timeoutMs` (default config.shutdownTimeoutMs). */
@@ -35,8 +37,9 @@ export interface FairwayBalancer {
 
 export function createBalancer(config: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
   const logger = options.logger ?? createLogger(config.log);
+  const events = new FairwayEvents();
   const stats = new TrafficStats();
-  const pools = config.pools.map((p) => new BackendPool(p));
+  const pools = config.pools.map((p) => new BackendPool(p, logger, events));
   const poolsByName = new Map(pools.map((p) => [p.name, p]));
   const snapshot: RoutingSnapshot = {
     router: new Router(config.routes, (name) => {
@@ -48,31 +51,16 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
 
   const checkers = pools
     .filter((pool) => pool.config.healthCheck.enabled)
-    .map((pool) => {
-      const onTransition = (backend: Backend, healthy: boolean, reason: string) => {
-        const hadEligible = pool.eligible.length > 0;
-        backend.healthy = healthy;
-        backend.lastHealthReason = reason;
-        pool.refreshEligible();
-        const fields = { pool: pool.name, backend: backend.id, url: backend.url, reason };
-        if (healthy) logger.info(fields, 'backend is healthy again');
-        else logger.warn(fields, 'backend marked unhealthy');
-        // Said once per change, not per request.
-        if (hadEligible && pool.eligible.length === 0) {
-          logger.error({ pool: pool.name }, 'no healthy backend left in pool: answering 503 until one recovers');
-        } else if (!hadEligible && pool.eligible.length > 0) {
-          logger.info({ pool: pool.name, healthy: pool.eligible.length }, 'pool has a healthy backend again');
-        }
-      };
-      return new ActiveHealthChecker(pool.backends, pool.config.healthCheck, onTransition);
-    });
+    .map((pool) => new ActiveHealthChecker(pool.backends, pool.config.healthCheck, (b, healthy, reason) => pool.setHealth(b, healthy, reason)));
 
   // A client socket may sit silent while its request waits for the response
-  // header or between body chunks, so neither limit may be cut short here.
-  const socketIdleMs = Math.max(...config.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs)));
+  // header, in the queue, or between body chunks; none may be cut short here.
+  const socketIdleMs = Math.max(
+    ...config.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs + p.queue.timeoutMs)),
+  );
   const listener = new ProxyListener(
     { ...config.listen, socketIdleMs },
-    createRequestHandler(() => snapshot, stats, logger),
+    createRequestHandler(() => snapshot, { stats, logger, events }),
   );
   const getStats = () => statsSnapshot(stats, pools);
   const admin = config.admin.enabled ? new AdminServer(config.admin, { stats: getStats }) : undefined;
@@ -81,6 +69,7 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
   return {
     config,
     logger,
+    events,
     pools,
     stats: getStats,
     async listen() {

@@ -48,7 +48,9 @@ test('connection refused answers 502 naming the cause', async (t) => {
   const res = await get(client, `${lb.url}/`, { accept: 'application/json' });
   assert.equal(res.status, 502);
   assert.equal(JSON.parse(res.body).error, 'connect_refused');
-  assert.equal(lb.balancer.stats().pools[0]!.backends[0]!.errors, 1);
+  // Nothing reached the backend, so each of the 3 default tries was made.
+  assert.equal(lb.balancer.stats().pools[0]!.backends[0]!.errors, 3);
+  assert.equal(lb.balancer.stats().totals.retries, 2);
 });
 
 test('reset before the response answers 502', async (t) => {

@@ -6,8 +6,16 @@ export interface BackendStats {
   id: string;
   url: string;
   healthy: boolean;
+  /** Administrative state: enabled, draining or disabled. */
+  state: string;
+  /** Takes new requests right now (enabled, healthy, not ejected, weight > 0). */
+  eligible: boolean;
+  /** Ejected by outlier detection until this time (ISO), if ejected. */
+  ejectedUntil: string | null;
   backup: boolean;
   weight: number;
+  /** Weight in effect (lower while slow start ramps). */
+  effectiveWeight: number;
   lastHealthReason: string;
   activeRequests: number;
   totalRequests: number;
@@ -18,6 +26,10 @@ export interface BackendStats {
 export interface PoolStats {
   name: string;
   algorithm: string;
+  /** Requests waiting for a backend below its maxConnections. */
+  queued: number;
+  /** Balancing over unhealthy backends too because too few are healthy. */
+  panicking: boolean;
   healthyBackends: number;
   totalBackends: number;
   backends: BackendStats[];
@@ -26,7 +38,7 @@ export interface PoolStats {
 export interface StatsSnapshot {
   uptimeSeconds: number;
   startedAt: string;
-  totals: { requests: number; errors: number; active: number };
+  totals: { requests: number; errors: number; active: number; retries: number };
   pools: PoolStats[];
 }
 
@@ -36,18 +48,24 @@ export function statsSnapshot(stats: TrafficStats, pools: readonly BackendPool[]
   return {
     uptimeSeconds: round((Date.now() - stats.startedAt) / 1000),
     startedAt: new Date(stats.startedAt).toISOString(),
-    totals: { requests: stats.requests, errors: stats.errors, active: stats.active },
+    totals: { requests: stats.requests, errors: stats.errors, active: stats.active, retries: stats.retries },
     pools: pools.map((pool) => ({
       name: pool.name,
       algorithm: pool.balancer.name,
+      queued: pool.queue.length,
+      panicking: pool.panicking,
       healthyBackends: pool.healthyCount,
       totalBackends: pool.backends.length,
       backends: pool.backends.map((b) => ({
         id: b.id,
         url: b.url,
         healthy: b.healthy,
+        state: b.state,
+        eligible: b.eligible,
+        ejectedUntil: b.ejected ? new Date(b.ejectedUntil).toISOString() : null,
         backup: b.backup,
-        weight: b.weight,
+        weight: b.configWeight,
+        effectiveWeight: round(b.weight),
         lastHealthReason: b.lastHealthReason,
         activeRequests: b.inFlight,
         totalRequests: b.totalRequests,

@@ -5,6 +5,8 @@ import type { ServerResponse } from 'node:http';
 export type ProxyErrorKind =
   | 'no_route'
   | 'no_healthy_backend'
+  | 'queue_full'
+  | 'queue_timeout'
   | 'connect_refused'
   | 'connect_timeout'
   | 'upstream_reset'
@@ -20,6 +22,8 @@ interface ErrorAnswer {
 const ANSWERS: Record<ProxyErrorKind, ErrorAnswer> = {
   no_route: { status: 404, message: 'no route matches this host and path' },
   no_healthy_backend: { status: 503, message: 'no healthy backend is available' },
+  queue_full: { status: 503, message: 'every backend is at its connection limit and the queue is full' },
+  queue_timeout: { status: 503, message: 'waited too long for a free backend connection' },
   connect_refused: { status: 502, message: 'the backend refused the connection' },
   connect_timeout: { status: 504, message: 'connecting to the backend timed out' },
   upstream_reset: { status: 502, message: 'the backend closed the connection before answering' },
@@ -78,7 +82,7 @@ export function sendError(
     'cache-control': 'no-store',
     'x-request-id': requestId,
   };
-  if (kind === 'no_healthy_backend') headers['retry-after'] = 5;
+  if (answer.status === 503) headers['retry-after'] = kind === 'no_healthy_backend' ? 5 : 1;
   res.writeHead(answer.status, headers);
   res.end(body);
 }

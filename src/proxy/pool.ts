@@ -1,38 +1,197 @@
-// A pool at run time: its backends, its algorithm and the set of backends
-// eligible for new requests. The eligible list is rebuilt only when a
-// backend's health changes, so the hot path just reads it.
-import type { PoolConfig } from '../config/types.js';
+// A pool at run time: its backends, its algorithm, and the set of backends
+// eligible for new requests. The eligible list is rebuilt only when something
+// changes (health, ejection, state, weight), so the hot path just reads it.
+import type { AlgorithmName, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
 import { Backend } from '../upstream/backend.js';
+import { OutlierDetector } from '../health/outlier-detector.js';
+import { SlowStart } from '../health/slow-start.js';
+import type { Logger } from '../observability/logger.js';
+import type { FairwayEvents } from '../observability/events.js';
+import { AdmissionQueue } from './admission-queue.js';
+import { RetryBudget } from './retry-budget.js';
+import { RetryPolicy } from './retry-policy.js';
+import { readCookie, stickyValue } from './sticky.js';
+
+/** Why no backend was handed out. */
+export type NoBackend = 'none' | 'busy';
 
 export class BackendPool {
   readonly name: string;
   readonly config: PoolConfig;
   readonly backends: Backend[];
-  readonly balancer: Balancer<Backend>;
-  /** Healthy primaries, or healthy backups when no primary is healthy. */
+  balancer: Balancer<Backend>;
+  /** Backends that may take new requests; replaced (never mutated) on change. */
   eligible: Backend[] = [];
+  /** True while the eligible set is every enabled backend because too few are healthy. */
+  panicking = false;
+  readonly queue: AdmissionQueue;
+  readonly retryBudget: RetryBudget;
+  readonly retryPolicy: RetryPolicy;
+  readonly outliers: OutlierDetector;
+  private readonly slowStart: SlowStart;
+  private readonly stickyByValue = new Map<string, Backend>();
+  private readonly stickyValueOf = new Map<Backend, string>();
 
-  constructor(config: PoolConfig) {
+  constructor(
+    config: PoolConfig,
+    private readonly logger: Logger,
+    private readonly events: FairwayEvents,
+  ) {
     this.name = config.name;
     this.config = config;
     const initiallyHealthy = !config.healthCheck.enabled || config.healthCheck.initialState === 'healthy';
     this.backends = config.backends.map((b) => new Backend(b, config.timeouts, initiallyHealthy));
     this.balancer = createAlgorithm<Backend>(config.algorithm, { hashKey: config.hashKey });
+    this.queue = new AdmissionQueue(config.queue.size, config.queue.timeoutMs);
+    this.retryBudget = new RetryBudget(config.retries.budgetPercent);
+    this.retryPolicy = new RetryPolicy(config.retries);
+    this.slowStart = new SlowStart(config.slowStartMs, () => this.refreshEligible());
+    this.outliers = new OutlierDetector(config.outlierDetection, {
+      poolSize: () => this.backends.filter((b) => b.state === 'enabled' && !b.backup).length,
+      ejectedCount: () => this.backends.reduce((n, b) => n + (b.ejected ? 1 : 0), 0),
+      onEject: (backend, reason, until) => {
+        this.refreshEligible();
+        this.logger.warn({ pool: this.name, backend: backend.id, reason, ejectedForMs: until - Date.now() }, 'backend ejected');
+        this.events.emit('ejection', { pool: this.name, backend: backend.id, ejected: true, reason, until });
+      },
+      onReturn: (backend) => {
+        this.slowStart.begin(backend);
+        this.refreshEligible();
+        this.logger.info({ pool: this.name, backend: backend.id }, 'backend returns from ejection');
+        this.events.emit('ejection', { pool: this.name, backend: backend.id, ejected: false, reason: 'ejection time over' });
+      },
+    });
+    if (config.sticky) {
+      for (const b of this.backends) {
+        const value = stickyValue(this.name, b.id);
+        this.stickyByValue.set(value, b);
+        this.stickyValueOf.set(b, value);
+      }
+    }
     this.refreshEligible();
   }
 
-  /** Recomputes the eligible set; call after any health change. */
+  /**
+   * Recomputes the eligible set: enabled, weighted, healthy, not ejected
+   * primaries; else such backups; or, below panicThreshold, every enabled
+   * primary. Logs once when a pool runs out of backends and when it recovers.
+   */
   refreshEligible(): void {
-    const primaries = this.backends.filter((b) => b.healthy && !b.backup);
-    this.eligible = primaries.length > 0 ? primaries : this.backends.filter((b) => b.healthy && b.backup);
+    const hadEligible = this.eligible.length > 0;
+    for (const b of this.backends) b.eligible = false;
+    const enabled = this.backends.filter((b) => b.state === 'enabled' && b.configWeight > 0);
+    const enabledPrimaries = enabled.filter((b) => !b.backup);
+    const usable = enabled.filter((b) => b.healthy && !b.ejected);
+    let eligible = usable.filter((b) => !b.backup);
+    const threshold = this.config.panicThreshold;
+    this.panicking =
+      threshold > 0 && enabledPrimaries.length > 0 && (eligible.length * 100) / enabledPrimaries.length < threshold;
+    if (this.panicking) eligible = enabledPrimaries;
+    else if (eligible.length === 0) eligible = usable.filter((b) => b.backup);
+    for (const b of eligible) b.eligible = true;
+    this.eligible = eligible;
+
+    if (hadEligible && eligible.length === 0) {
+      this.logger.error({ pool: this.name }, 'no healthy backend left in pool: answering 503 until one recovers');
+    } else if (!hadEligible && eligible.length > 0 && this.backends.length > 0) {
+      this.logger.info({ pool: this.name, eligible: eligible.length }, 'pool has an eligible backend again');
+    }
+    if (eligible.length > 0 && this.queue.length > 0) this.queue.drain();
   }
 
-  /** Picks a backend for this request, or undefined when none is eligible. */
-  pick(request: RequestFacts): Backend | undefined {
+  /**
+   * Hands out a backend for this request and counts it in flight, or says
+   * why not. A sticky cookie wins while its backend can take the request;
+   * `avoid` (the backend a retry failed on) is skipped when another can.
+   */
+  acquire(facts: RequestFacts, avoid?: Backend): Backend | NoBackend {
     const eligible = this.eligible;
-    if (eligible.length === 0) return undefined;
-    return this.balancer.pick(eligible, request, this.backends);
+    if (this.config.sticky !== undefined) {
+      const pinned = this.stickyByValue.get(readCookie(facts.headers['cookie'], this.config.sticky.cookie) ?? '');
+      // Sessions pinned to a draining backend may finish there, as in HAProxy.
+      if (pinned !== undefined && pinned !== avoid && pinned.hasCapacity && (pinned.eligible || this.drainingButUsable(pinned))) {
+        pinned.inFlight++;
+        return pinned;
+      }
+    }
+    if (eligible.length === 0) return 'none';
+    let backend = this.balancer.pick(eligible, facts, this.backends);
+    if (!backend.hasCapacity || (backend === avoid && eligible.length > 1)) {
+      const other = this.nextWithCapacity(eligible, backend, avoid);
+      if (other === undefined) return 'busy';
+      backend = other;
+    }
+    backend.inFlight++;
+    return backend;
+  }
+
+  private drainingButUsable(b: Backend): boolean {
+    return b.state === 'draining' && b.healthy && !b.ejected;
+  }
+
+  /** The next eligible backend after `from` with room, preferring one that is not `avoid`. */
+  private nextWithCapacity(eligible: readonly Backend[], from: Backend, avoid: Backend | undefined): Backend | undefined {
+    const start = eligible.indexOf(from);
+    let fallback: Backend | undefined;
+    for (let i = 1; i <= eligible.length; i++) {
+      const b = eligible[(start + i) % eligible.length]!;
+      if (!b.hasCapacity) continue;
+      if (b !== avoid) return b;
+      fallback = b;
+    }
+    return fallback;
+  }
+
+  /** A request on `backend` finished: free its slot and let a queued request have it. */
+  release(backend: Backend): void {
+    backend.inFlight--;
+    if (this.queue.length > 0) this.queue.drain();
+  }
+
+  /** The sticky cookie value for a backend, when sticky sessions are on. */
+  stickyValueFor(backend: Backend): string | undefined {
+    return this.stickyValueOf.get(backend);
+  }
+
+  /** Active health checks report here. */
+  setHealth(backend: Backend, healthy: boolean, reason: string): void {
+    backend.healthy = healthy;
+    backend.lastHealthReason = reason;
+    if (healthy) this.slowStart.begin(backend);
+    else this.slowStart.cancel(backend);
+    this.refreshEligible();
+    const fields = { pool: this.name, backend: backend.id, url: backend.url, reason };
+    if (healthy) this.logger.info(fields, 'backend is healthy again');
+    else this.logger.warn(fields, 'backend marked unhealthy');
+    this.events.emit('health', { pool: this.name, backend: backend.id, healthy, reason });
+  }
+
+  /** Administrative state: draining and disabled take no new requests; in-flight ones finish. */
+  setState(backend: Backend, state: BackendState): void {
+    if (backend.state === state) return;
+    const wasEnabled = backend.state === 'enabled';
+    backend.state = state;
+    if (state === 'enabled' && !wasEnabled) this.slowStart.begin(backend);
+    this.refreshEligible();
+    this.logger.info({ pool: this.name, backend: backend.id, state }, 'backend state changed');
+  }
+
+  setWeight(backend: Backend, weight: number): void {
+    this.slowStart.cancel(backend);
+    backend.configWeight = weight;
+    backend.weight = weight;
+    this.refreshEligible();
+  }
+
+  /** Switches the algorithm; requests in flight keep the backend they have. */
+  setAlgorithm(name: AlgorithmName, hashKey?: string): void {
+    this.balancer = createAlgorithm<Backend>(name, { hashKey: hashKey ?? this.config.hashKey });
+    this.logger.info({ pool: this.name, algorithm: name }, 'algorithm changed');
+  }
+
+  findBackend(id: string): Backend | undefined {
+    return this.backends.find((b) => b.id === id);
   }
 
   get healthyCount(): number {
@@ -42,6 +201,9 @@ export class BackendPool {
   }
 
   async close(): Promise<void> {
+    this.outliers.stop();
+    this.slowStart.stop();
+    this.queue.clear();
     await Promise.all(this.backends.map((b) => b.close()));
   }
 }

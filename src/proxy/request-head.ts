@@ -2,12 +2,15 @@
 // before forwarding (routing host, accept, request id, whether a body follows).
 import type { IncomingMessage } from 'node:http';
 import type { RequestFacts } from '../balancing/index.js';
+import { readCookie } from './sticky.js';
 
 export interface RequestHead {
   host: string | undefined;
   accept: string | undefined;
   requestId: string | undefined;
   hasBody: boolean;
+  /** Declared body length, when the client sent Content-Length. */
+  contentLength: number | undefined;
 }
 
 export function readRequestHead(raw: readonly string[]): RequestHead {
@@ -15,6 +18,7 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
   let accept: string | undefined;
   let requestId: string | undefined;
   let hasBody = false;
+  let contentLength: number | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     // Switch on length first: most headers are skipped without lower-casing.
@@ -33,14 +37,17 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length' && raw[i + 1] !== '0') hasBody = true;
+        if (name.toLowerCase() === 'content-length') {
+          contentLength = Number(raw[i + 1]);
+          if (contentLength > 0) hasBody = true;
+        }
         break;
       case 17:
         if (name.toLowerCase() === 'transfer-encoding') hasBody = true;
         break;
     }
   }
-  return { host, accept, requestId, hasBody };
+  return { host, accept, requestId, hasBody, contentLength };
 }
 
 /** Request facts for balancers; header and path parsing happen only if one asks. */
@@ -65,5 +72,10 @@ export class IncomingFacts implements RequestFacts {
 
   get headers(): IncomingMessage['headers'] {
     return this.req.headers;
+  }
+
+  /** A cookie's value, for sticky sessions. */
+  cookie(name: string): string | undefined {
+    return readCookie(this.req.headers.cookie, name);
   }
 }

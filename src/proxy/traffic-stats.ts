@@ -4,5 +4,6 @@ export class TrafficStats {
   requests = 0;
   errors = 0;
   active = 0;
+  retries = 0;
   readonly startedAt = Date.now();
 }

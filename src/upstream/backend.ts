@@ -1,7 +1,8 @@
-// One backend at run time: its connection pool, health, and counters.
-// Balancers read it through the BackendView fields (id, weight, inFlight).
+// One backend at run time: its connection pool, states and counters.
+// Balancers read it through the BackendView fields (id, weight, inFlight,
+// ewmaLatencyMs, latencySamples).
 import { Pool } from 'undici';
-import type { BackendConfig, UpstreamTimeouts } from '../config/types.js';
+import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
 
 /** Weight of the newest sample in the decaying latency average. */
 const EWMA_ALPHA = 0.2;
@@ -9,14 +10,32 @@ const EWMA_ALPHA = 0.2;
 export class Backend {
   readonly id: string;
   readonly url: string;
-  readonly weight: number;
   readonly backup: boolean;
   readonly maxConnections: number;
   readonly dispatcher: Pool;
 
+  /** Configured weight; 0 = no new requests. */
+  configWeight: number;
+  /** Effective weight read by balancers: below configWeight while slow start ramps. */
+  weight: number;
+  /** Administrative state, set by config or the admin API. */
+  state: BackendState;
+  /** Verdict of active health checks. */
   healthy: boolean;
   /** Why the last health transition happened, for logs and stats. */
   lastHealthReason = '';
+  /** Passive health: ejected by outlier detection until this time (ms epoch); 0 = not ejected. */
+  ejectedUntil = 0;
+  /** Times ejected; multiplies the next ejection's length. */
+  ejections = 0;
+  lastEjectionEndedAt = 0;
+  consecutiveGatewayFailures = 0;
+  consecutive5xx = 0;
+  /** When slow start began ramping this backend up (ms epoch); 0 = at full weight. */
+  rampStartedAt = 0;
+  /** Set while the pool holds it as eligible for new requests. */
+  eligible = false;
+
   inFlight = 0;
   totalRequests = 0;
   errors = 0;
@@ -30,8 +49,10 @@ export class Backend {
   constructor(config: BackendConfig, timeouts: UpstreamTimeouts, initiallyHealthy: boolean) {
     this.id = config.id;
     this.url = config.url;
+    this.configWeight = config.weight;
     this.weight = config.weight;
     this.backup = config.backup;
+    this.state = config.state;
     this.maxConnections = config.maxConnections;
     this.healthy = initiallyHealthy;
     this.dispatcher = new Pool(config.url, {
@@ -43,6 +64,15 @@ export class Backend {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 600_000,
     });
+  }
+
+  get ejected(): boolean {
+    return this.ejectedUntil !== 0;
+  }
+
+  /** Below its cap of concurrent requests. */
+  get hasCapacity(): boolean {
+    return this.inFlight < this.maxConnections;
   }
 
   recordLatency(ms: number): void {

@@ -1,0 +1,54 @@
+// The event bus observers (logs, metrics, dashboard) watch from the side.
+// The data path emits; it never waits for or depends on a listener.
+import { EventEmitter } from 'node:events';
+
+export interface HealthEvent {
+  pool: string;
+  backend: string;
+  healthy: boolean;
+  reason: string;
+}
+
+export interface EjectionEvent {
+  pool: string;
+  backend: string;
+  ejected: boolean;
+  reason: string;
+  /** When the ejection ends (ms epoch), for ejections. */
+  until?: number;
+}
+
+/** One finished client request, as access logs and metrics see it. */
+export interface RequestRecord {
+  time: number;
+  requestId: string;
+  clientAddress: string;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  /** Time spent waiting for and reading the chosen backend's answer. */
+  upstreamDurationMs: number;
+  pool: string;
+  backend: string;
+  attempts: number;
+  errorKind: string;
+}
+
+export interface RetryEvent {
+  pool: string;
+  backend: string;
+  reason: string;
+}
+
+interface EventMap {
+  health: [HealthEvent];
+  ejection: [EjectionEvent];
+  request: [RequestRecord];
+  retry: [RetryEvent];
+}
+
+export class FairwayEvents extends EventEmitter<EventMap> {}

@@ -1,0 +1,62 @@
+// One try of a request against one backend: the undici dispatch handler.
+// It only relays callbacks to its ProxyRequest, tagged with itself, so late
+// callbacks from an abandoned try can be told apart and ignored. undici's
+// raw-header callbacks are used because they hand over header buffers
+// without building objects.
+import type { Dispatcher } from 'undici';
+import type { Backend } from '../upstream/backend.js';
+
+export interface AttemptOwner {
+  readonly abandoned: boolean;
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: Buffer[]): boolean;
+  onAttemptData(attempt: Attempt, chunk: Buffer): boolean;
+  onAttemptComplete(attempt: Attempt): void;
+  onAttemptError(attempt: Attempt, err: Error): void;
+}
+
+export class Attempt implements Dispatcher.DispatchHandler {
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private abortReason: Error | undefined;
+  /** Resumes reading the upstream body after backpressure. */
+  resume: (() => void) | undefined;
+  /** The owner moved on (retry after a discarded answer); ignore what follows. */
+  discarded = false;
+  /** The backend slot was given back. */
+  released = false;
+  readonly startedAt = performance.now();
+
+  constructor(
+    readonly owner: AttemptOwner,
+    readonly backend: Backend,
+  ) {}
+
+  /** Stops this try; the upstream socket is destroyed, never reused half-read. */
+  abort(reason: Error): void {
+    if (this.abortUpstream !== undefined) this.abortUpstream(reason);
+    else this.abortReason = reason; // not connected yet: abort as soon as it is
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.abortReason !== undefined) abort(this.abortReason);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx interim answers are not relayed; the final answer follows.
+    if (statusCode < 200) return true;
+    this.resume = resume;
+    return this.owner.onAttemptHeaders(this, statusCode, rawHeaders);
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.owner.onAttemptData(this, chunk);
+  }
+
+  onComplete(): void {
+    this.owner.onAttemptComplete(this);
+  }
+
+  onError(err: Error): void {
+    this.owner.onAttemptError(this, err);
+  }
+}
