@@ -1,0 +1,79 @@
+// maxConnections caps concurrent requests per backend; the rest wait in a
+// bounded queue; a full queue or a wait past its timeout answers 503.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rawBackend } from './helpers/raw-backend.js';
+import { get, poolConfig, startFairway, testClient, testConfig, waitFor } from './helpers/fixtures.js';
+
+const slow = (ms: number) =>
+  rawBackend((_req, res) => {
+    setTimeout(() => res.end('done'), ms);
+  });
+
+test('20 concurrent slow requests: at most 2 in flight per backend, the rest queued, then all served', async (t) => {
+  const backend = await slow(250);
+  const pool = poolConfig([backend.url]);
+  pool.healthCheck.enabled = false;
+  pool.backends[0]!.maxConnections = 2;
+  pool.queue = { size: 50, timeoutMs: 10_000 };
+  const lb = await startFairway(testConfig([pool]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  const pending = Array.from({ length: 20 }, () => get(client, `${lb.url}/`));
+  await waitFor('18 queued', () => lb.balancer.stats().pools[0]!.queued === 18, 5_000, 5);
+  const results = await Promise.all(pending);
+  assert.ok(results.every((r) => r.status === 200));
+  assert.equal(backend.peakConcurrent(), 2);
+  assert.equal(lb.balancer.stats().pools[0]!.queued, 0);
+});
+
+test('a full queue answers 503 at once; a wait past queue.timeout answers 503', async (t) => {
+  const backend = await slow(600);
+  const pool = poolConfig([backend.url]);
+  pool.healthCheck.enabled = false;
+  pool.backends[0]!.maxConnections = 2;
+  pool.queue = { size: 5, timeoutMs: 200 };
+  const lb = await startFairway(testConfig([pool]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  const results = await Promise.all(Array.from({ length: 20 }, () => get(client, `${lb.url}/`, { accept: 'application/json' })));
+  const errors = results.filter((r) => r.status === 503).map((r) => JSON.parse(r.body).error as string);
+  assert.equal(results.filter((r) => r.status === 200).length, 2, 'only the 2 admitted requests were served');
+  assert.equal(errors.filter((e) => e === 'queue_full').length, 13);
+  assert.equal(errors.filter((e) => e === 'queue_timeout').length, 5);
+  assert.ok(results.filter((r) => r.status === 503).every((r) => r.headers['retry-after'] !== undefined));
+  assert.equal(backend.peakConcurrent(), 2);
+});
+
+test('a client that leaves while queued frees its place', async (t) => {
+  const backend = await slow(300);
+  const pool = poolConfig([backend.url]);
+  pool.healthCheck.enabled = false;
+  pool.backends[0]!.maxConnections = 1;
+  pool.queue = { size: 10, timeoutMs: 5_000 };
+  const lb = await startFairway(testConfig([pool]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  const first = get(client, `${lb.url}/1`);
+  const controller = new AbortController();
+  const { request } = await import('undici');
+  const leaving = request(`${lb.url}/2`, { dispatcher: client, signal: controller.signal }).catch((e: Error) => e);
+  await new Promise((r) => setTimeout(r, 50));
+  controller.abort();
+  assert.ok((await leaving) instanceof Error);
+  assert.equal((await first).status, 200);
+  assert.equal((await get(client, `${lb.url}/3`)).status, 200);
+  assert.equal(backend.requests(), 2, 'the abandoned request never reached the backend');
+});
