@@ -35,3 +35,19 @@ test('round robin treats an all-zero-weight set as equal', () => {
   const seen = Array.from({ length: 4 }, () => rr.pick(pool, facts()).id);
   assert.deepEqual(seen, ['a', 'b', 'c', 'a']);
 });
+
+test('round robin honours unequal weights like smooth weighted round robin', () => {
+  const rr = new RoundRobinBalancer();
+  const pool = backends(5, 1, 1);
+  const seen = Array.from({ length: 14 }, () => rr.pick(pool, facts()).id);
+  assert.deepEqual(seen.slice(0, 7), ['a', 'a', 'b', 'a', 'c', 'a', 'a']);
+  assert.equal(seen.filter((id) => id === 'a').length, 10);
+});
+
+test('round robin returns to plain rotation once weights are equal again', () => {
+  const rr = new RoundRobinBalancer();
+  rr.pick(backends(3, 1), facts());
+  const equal = backends(2, 2, 2);
+  const seen = Array.from({ length: 6 }, () => rr.pick(equal, facts()).id);
+  for (const id of ['a', 'b', 'c']) assert.equal(seen.filter((s) => s === id).length, 2);
+});

@@ -1,22 +1,39 @@
-// Round robin: each eligible backend in turn, whatever the set looks like now.
-// Weights are ignored except that weight 0 means "no new requests".
+// Round robin: each eligible backend in turn. As in NGINX and HAProxy, weights
+// count: while the eligible backends' weights differ (a `weight: 3`, a weight
+// 0, slow start ramping one up), picks follow smooth weighted round robin;
+// while they are all equal, a plain O(1) cursor does.
 import type { Balancer, BackendView, RequestFacts } from './balancer.js';
+import { WeightedRoundRobinBalancer } from './weighted-round-robin.js';
 
 export class RoundRobinBalancer<B extends BackendView = BackendView> implements Balancer<B> {
   readonly name = 'round-robin';
   private next = 0;
+  private checked: readonly B[] | undefined;
+  private checkedLength = -1;
+  private uniform = true;
+  private weighted: WeightedRoundRobinBalancer<B> | undefined;
 
-  pick(eligible: readonly B[], _request?: RequestFacts): B {
-    const n = eligible.length;
-    // Modulo on each pick keeps the cursor valid when the set shrinks or grows.
-    let index = this.next % n;
-    // Skip weight-0 backends; if all are 0, take the first one tried (plain
-    // round robin over equals).
-    for (let tries = 0; tries < n && !(eligible[index]!.weight > 0); tries++) {
-      index = index + 1 === n ? 0 : index + 1;
+  pick(eligible: readonly B[], request?: RequestFacts): B {
+    // The data path passes a new array whenever membership or weights change.
+    if (eligible !== this.checked || eligible.length !== this.checkedLength) {
+      this.checked = eligible;
+      this.checkedLength = eligible.length;
+      this.uniform = hasUniformWeights(eligible);
     }
-    if (!(eligible[index]!.weight > 0)) index = this.next % n;
+    if (!this.uniform) {
+      this.weighted ??= new WeightedRoundRobinBalancer<B>();
+      return this.weighted.pick(eligible, request);
+    }
+    // Modulo on each pick keeps the cursor valid when the set shrinks or grows.
+    const index = this.next % eligible.length;
     this.next = index + 1;
     return eligible[index]!;
   }
+}
+
+function hasUniformWeights(eligible: readonly BackendView[]): boolean {
+  const first = eligible[0]!.weight;
+  if (!(first > 0)) return false;
+  for (let i = 1; i < eligible.length; i++) if (eligible[i]!.weight !== first) return false;
+  return true;
 }

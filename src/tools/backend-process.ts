@@ -65,6 +65,15 @@ export class BackendProcess {
     });
   }
 
+  /** Kills the process outright, as a crash would; resolves once it is gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Stops the process (SIGTERM, then SIGKILL after a grace period). */
   async stop(graceMs = 3_000): Promise<void> {
     const child = this.child;
