@@ -3,7 +3,8 @@
 // names normalised. Defaults and overrides are layered on later (resolve.ts).
 import { z } from 'zod';
 import * as f from './fields.js';
-import { closest, formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { defined, field, strict } from './schema-fields.js';
 import type {
   AdminConfig,
   AlgorithmName,
@@ -47,45 +48,6 @@ export interface FileLayer {
   /** Shorthand backends (top-level `backends` or a bare JSON array). */
   backends: FileBackend[];
   routes?: RouteConfig[];
-}
-
-/** A value checked by one of the shared validators in fields.ts. */
-function field<T>(validate: f.Validator<T>) {
-  return z.unknown().transform((input, ctx): T => {
-    if (input === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing (required)' });
-      return z.NEVER;
-    }
-    const result = validate(input);
-    if (!result.ok) {
-      ctx.addIssue({ code: 'custom', message: result.message, input });
-      return z.NEVER;
-    }
-    return result.value;
-  });
-}
-
-/** An object that rejects unknown keys, naming the accepted ones and a likely fix. */
-function strict<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
-  const accepted = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      // One line per key; problemsFromIssues splits them back apart.
-      return issue.keys
-        .map((key) => {
-          const guess = closest(key, accepted);
-          const hint = guess === undefined ? '' : `did you mean "${guess}"? `;
-          return `unknown key in ${what} (${hint}accepted: ${accepted.join(', ')})`;
-        })
-        .join('\n');
-    },
-  });
-}
-
-/** Drops undefined values so that spreading a layer never erases a lower one. */
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const backendObject = strict(
