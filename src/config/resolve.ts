@@ -5,6 +5,7 @@ import { DEFAULTS, DEFAULT_POOL_NAME } from './defaults.js';
 import { formatDuration } from './duration.js';
 import type { OverrideLayer } from './overrides.js';
 import type { ConfigProblem } from './problems.js';
+import { resolveResilience } from './resilience-resolve.js';
 import type { FileBackend, FileLayer, FilePool } from './schema.js';
 import type { BackendConfig, FairwayConfig, PoolConfig, RouteConfig } from './types.js';
 
@@ -53,11 +54,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
         ...(intervalMs !== undefined ? { intervalMs } : {}),
       },
       timeouts: { ...DEFAULTS.timeouts, ...file.poolDefaults.timeouts, ...p.timeouts },
-      queue: { ...DEFAULTS.queue },
-      outlierDetection: { ...DEFAULTS.outlierDetection },
-      retries: { ...DEFAULTS.retries, on: [...DEFAULTS.retries.on] },
-      slowStartMs: DEFAULTS.slowStartMs,
-      panicThreshold: DEFAULTS.panicThreshold,
+      ...resolveResilience(file.poolDefaults, p, named ? where(i) : undefined, problems),
     };
     const hc = pool.healthCheck;
     if (hc.enabled && hc.timeoutMs > hc.intervalMs) {
@@ -124,7 +121,7 @@ function resolveBackend(b: FileBackend): BackendConfig {
     url: b.url,
     weight: b.weight ?? DEFAULTS.backend.weight,
     maxConnections: b.maxConnections ?? DEFAULTS.backend.maxConnections,
-    state: DEFAULTS.backend.state,
+    state: b.state ?? DEFAULTS.backend.state,
     backup: b.backup ?? DEFAULTS.backend.backup,
   };
 }

@@ -4,10 +4,12 @@
 import { z } from 'zod';
 import * as f from './fields.js';
 import { formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { resilienceSettings, resilienceShape, type ResilienceSettings } from './resilience-schema.js';
 import { defined, field, strict } from './schema-fields.js';
 import type {
   AdminConfig,
   AlgorithmName,
+  BackendState,
   HealthCheckConfig,
   ListenConfig,
   LogConfig,
@@ -21,10 +23,11 @@ export interface FileBackend {
   weight?: number;
   maxConnections?: number;
   backup?: boolean;
+  state?: BackendState;
 }
 
 /** Settings that a pool inherits unless it sets them itself. */
-export interface PoolSettings {
+export interface PoolSettings extends ResilienceSettings {
   algorithm?: AlgorithmName;
   hashKey?: string;
   healthCheck: Partial<HealthCheckConfig>;
@@ -41,7 +44,7 @@ export interface FileLayer {
   admin: Partial<AdminConfig>;
   log: Partial<LogConfig>;
   shutdownTimeoutMs?: number;
-  /** Top-level algorithm/healthCheck/timeouts: the shorthand pool's, or every named pool's defaults. */
+  /** Top-level pool settings (algorithm, healthCheck, retries, ...): the shorthand pool's, or every named pool's defaults. */
   poolDefaults: PoolSettings;
   /** Named pools; undefined means the shorthand pool `default` built from `backends`. */
   pools?: FilePool[];
@@ -59,6 +62,7 @@ const backendObject = strict(
     weight: field(f.integer(0, 1000, 'weight')).optional(),
     maxConnections: field(f.integer(1, 100_000, 'connection limit')).optional(),
     backup: field(f.boolean).optional(),
+    state: field(f.backendState).optional(),
   },
   'backend',
 )
@@ -80,9 +84,9 @@ const backendObject = strict(
       const built = f.backendUrl(`http://${bracketed}:${b.port}`);
       url = built.ok ? built.value : `http://${bracketed}:${b.port}`;
     }
-    const { weight, maxConnections, backup } = b;
+    const { weight, maxConnections, backup, state } = b;
     return {
-      ...defined({ weight, maxConnections, backup }),
+      ...defined({ weight, maxConnections, backup, state }),
       id: b.id ?? f.hostPort(url),
       idFromUrl: b.id === undefined,
       url,
@@ -140,6 +144,7 @@ const pool = strict(
     backends: z.array(backend).optional(),
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
+    ...resilienceShape,
   },
   'pool',
 ).transform(
@@ -149,6 +154,7 @@ const pool = strict(
     backends: p.backends ?? [],
     healthCheck: p.healthCheck ?? {},
     timeouts: p.timeouts ?? {},
+    ...resilienceSettings(p),
   }),
 );
 
@@ -207,6 +213,7 @@ const configObject = strict(
     hashKey,
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
+    ...resilienceShape,
   },
   'the config file',
 );
@@ -325,6 +332,7 @@ export function parseConfigData(data: unknown): ParsedFile {
         ...defined({ algorithm: c.algorithm, hashKey: c.hashKey }),
         healthCheck: c.healthCheck ?? {},
         timeouts: c.timeouts ?? {},
+        ...resilienceSettings(c),
       },
       ...defined({
         pools: c.pools?.map((p) => ({ ...p, backends: stripIds(p.backends) })),
