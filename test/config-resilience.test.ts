@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadErrors, loadOk, writeConfig } from './config-helpers.js';
+import { loadConfig } from '../src/config/load.js';
 
 const TWO_POOLS_ROUTES = 'routes: [{ pathPrefix: /a, pool: a }, { pathPrefix: /, pool: b }]\n';
 
@@ -277,4 +278,34 @@ pools:
   - { name: b, backends: [http://h:2], outlierDetection: { baseEjectionTime: 20m, maxEjectionTime: 15m } }
 ${TWO_POOLS_ROUTES}`);
   assert.deepEqual(loadErrors({ file: pooled }), [`pools[1].outlierDetection.baseEjectionTime: ${message('20m', '15m')}`]);
+});
+
+test('hashKey without consistent-hash is a warning, not an error', () => {
+  const warningsOf = (text: string): string[] => {
+    const result = loadConfig({ file: writeConfig(text), env: {} });
+    assert.equal(result.ok, true);
+    return result.warnings;
+  };
+  assert.deepEqual(warningsOf('backends: [http://h:1]\nhashKey: path\n'), [
+    'hashKey: "path" is ignored because pool "default" uses round-robin (hashKey applies only to consistent-hash)',
+  ]);
+  assert.deepEqual(warningsOf('backends: [http://h:1]\nalgorithm: consistent-hash\nhashKey: path\n'), []);
+  assert.deepEqual(
+    warningsOf(`
+hashKey: header:x-user
+pools:
+  - { name: a, backends: [http://h:1], algorithm: consistent-hash }
+  - { name: b, backends: [http://h:2], algorithm: ip-hash, hashKey: ip }
+${TWO_POOLS_ROUTES}`),
+    ['pools[1].hashKey: "ip" is ignored because pool "b" uses ip-hash (hashKey applies only to consistent-hash)'],
+  );
+  assert.deepEqual(
+    warningsOf(`
+hashKey: cookie:sid
+pools:
+  - { name: a, backends: [http://h:1] }
+  - { name: b, backends: [http://h:2], algorithm: consistent-hash, hashKey: path }
+${TWO_POOLS_ROUTES}`),
+    ['hashKey: "cookie:sid" is ignored because no pool that inherits it uses consistent-hash'],
+  );
 });

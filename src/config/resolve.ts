@@ -64,6 +64,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
     }
     return pool;
   });
+  warnUnusedHashKeys(file, pools, named, warnings);
 
   const total = pools.reduce((n, p) => n + p.backends.length, 0);
   if (total === 0 && problems.length === 0) {
@@ -113,6 +114,28 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
       log,
     },
   };
+}
+
+// A hashKey outside consistent-hash is harmless but suggests the author expected
+// hashing; ip-hash, for one, always hashes the client address.
+function warnUnusedHashKeys(file: FileLayer, pools: PoolConfig[], named: boolean, warnings: string[]): void {
+  const ignored = (p: PoolConfig): string =>
+    `${JSON.stringify(p.hashKey)} is ignored because pool "${p.name}" uses ${p.algorithm} (hashKey applies only to consistent-hash)`;
+  const inheriting: PoolConfig[] = [];
+  pools.forEach((p, i) => {
+    if (p.hashKey === undefined) return;
+    if (file.pools?.[i]?.hashKey === undefined) inheriting.push(p);
+    else if (p.algorithm !== 'consistent-hash') warnings.push(`pools[${i}].hashKey: ${ignored(p)}`);
+  });
+  // A top-level default is fine as long as some pool that inherits it hashes.
+  if (inheriting.length > 0 && !inheriting.some((p) => p.algorithm === 'consistent-hash')) {
+    const p = inheriting[0]!;
+    warnings.push(
+      named
+        ? `hashKey: ${JSON.stringify(p.hashKey)} is ignored because no pool that inherits it uses consistent-hash`
+        : `hashKey: ${ignored(p)}`,
+    );
+  }
 }
 
 function resolveBackend(b: FileBackend): BackendConfig {
