@@ -26,9 +26,9 @@ routes:
   const [pool] = config.pools;
   assert.equal(pool?.name, 'web');
   assert.deepEqual(pool?.backends, [
-    { id: 's1', url: 'http://10.0.0.11', weight: 3, maxConnections: 256, backup: false },
-    { id: 's2', url: 'http://10.0.0.12', weight: 1, maxConnections: 200, backup: false },
-    { id: 'spare', url: 'http://10.0.0.13', weight: 1, maxConnections: 256, backup: true },
+    { id: 's1', url: 'http://10.0.0.11', weight: 3, maxConnections: 256, backup: false, state: 'enabled' },
+    { id: 's2', url: 'http://10.0.0.12', weight: 1, maxConnections: 200, backup: false, state: 'enabled' },
+    { id: 'spare', url: 'http://10.0.0.13', weight: 1, maxConnections: 256, backup: true, state: 'enabled' },
   ]);
   assert.deepEqual(pool?.healthCheck, {
     enabled: true,
@@ -119,7 +119,7 @@ test('bad entries of a bare JSON array are reported with their index', () => {
   const file = writeConfig('[{"id": "a", "host": "h", "port": 99999}, {"id": "a", "host": "h", "port": 2, "wieght": 1}]', 'json');
   assert.deepEqual(loadErrors({ file }), [
     '[0].port: 99999 is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',
-    '[1].wieght: unknown key in backend (did you mean "weight"? accepted: id, url, host, port, weight, maxConnections, backup)',
+    '[1].wieght: unknown key in backend (did you mean "weight"? accepted: id, url, host, port, weight, maxConnections, backup, state)',
     '[1].id: duplicate backend id "a" (also [0])',
   ]);
 });
@@ -133,8 +133,8 @@ colour: blue
 `);
   assert.deepEqual(loadErrors({ file }), [
     'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout)',
-    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, routes, shutdownTimeout, log, backends, algorithm, hashKey, healthCheck, timeouts)',
-    'colour: unknown key in the config file (accepted: listen, admin, pools, routes, shutdownTimeout, log, backends, algorithm, hashKey, healthCheck, timeouts)',
+    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, routes, shutdownTimeout, log, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
+    'colour: unknown key in the config file (accepted: listen, admin, pools, routes, shutdownTimeout, log, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
   ]);
 });
 

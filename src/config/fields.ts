@@ -1,8 +1,18 @@
 // Validators for single values. The file schema, the environment and the
 // flags all use these, so one bad value reads the same wherever it came from.
 import { HASH_KEY_FORMS, parseHashKey } from '../balancing/hash-key.js';
-import { ALGORITHMS, type AlgorithmName, type LogFormat, type LogLevel } from './types.js';
+import {
+  ALGORITHMS,
+  BACKEND_STATES,
+  RETRY_CONDITIONS,
+  type AlgorithmName,
+  type LogFormat,
+  type LogLevel,
+  type RetryCondition,
+  type SameSite,
+} from './types.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
+import { SIZE_HINT, formatSize, parseSize } from './size.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 export type Validator<T> = (input: unknown) => Check<T>;
@@ -202,4 +212,64 @@ export const statusRange: Validator<{ min: number; max: number }> = (input) => {
     return fail(`${show(input)} is not a status range (${STATUS_HINT}; codes 100-599, min <= max)`);
   }
   return ok({ min, max });
+};
+
+export const backendState = oneOf(BACKEND_STATES, 'backend state');
+
+/** A share from 0 to 100; `50%` is accepted as a spelling of 50. */
+export const percent: Validator<number> = (input) => {
+  const n = asNumber(typeof input === 'string' ? input.trim().replace(/%$/, '') : input);
+  if (n === undefined || n < 0 || n > 100) {
+    return fail(`${show(input)} is not a percentage (expected a number from 0 to 100)`);
+  }
+  return ok(n);
+};
+
+/** A byte count: an integer, or a size string like 64k or 1MiB, up to `max` bytes. */
+export function byteSize(max: number): Validator<number> {
+  return (input) => {
+    if (typeof input !== 'string' && typeof input !== 'number') {
+      return fail(`${show(input)} is not a size (${SIZE_HINT})`);
+    }
+    let bytes: number;
+    try {
+      bytes = parseSize(input);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    if (bytes > max) return fail(`${show(input)} is too large (expected at most ${formatSize(max)})`);
+    return ok(bytes);
+  };
+}
+
+/** A retry condition; status codes may be written as numbers (502) and become strings. */
+export const retryCondition: Validator<RetryCondition> = (input) => {
+  const text = typeof input === 'number' ? String(input) : typeof input === 'string' ? input.trim().toLowerCase() : '';
+  const known: readonly string[] = RETRY_CONDITIONS;
+  if (!known.includes(text)) {
+    return fail(`${show(input)} is not a retry condition (accepted: ${RETRY_CONDITIONS.join(', ')})`);
+  }
+  return ok(text as RetryCondition);
+};
+
+const SAME_SITE: readonly SameSite[] = ['Strict', 'Lax', 'None'];
+
+/** A cookie's SameSite attribute, any case, written back the way browsers document it. */
+export const sameSite: Validator<SameSite> = (input) => {
+  const text = typeof input === 'string' ? input.trim().toLowerCase() : undefined;
+  const value = SAME_SITE.find((v) => v.toLowerCase() === text);
+  if (value === undefined) return fail(`${show(input)} is not a SameSite value (accepted: ${SAME_SITE.join(', ')})`);
+  return ok(value);
+};
+
+// RFC 6265: a cookie name is an HTTP token (no spaces, separators, "=" or control characters).
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
+export const cookieName: Validator<string> = (input) => {
+  if (typeof input !== 'string' || !COOKIE_NAME.test(input)) {
+    return fail(
+      `${show(input)} is not a cookie name (expected letters, digits and ! # $ % & ' * + - . ^ _ \` | ~, without spaces, separators or =)`,
+    );
+  }
+  return ok(input);
 };

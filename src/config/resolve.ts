@@ -5,6 +5,7 @@ import { DEFAULTS, DEFAULT_POOL_NAME } from './defaults.js';
 import { formatDuration } from './duration.js';
 import type { OverrideLayer } from './overrides.js';
 import type { ConfigProblem } from './problems.js';
+import { resolveResilience } from './resilience-resolve.js';
 import type { FileBackend, FileLayer, FilePool } from './schema.js';
 import type { BackendConfig, FairwayConfig, PoolConfig, RouteConfig } from './types.js';
 
@@ -53,11 +54,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
         ...(intervalMs !== undefined ? { intervalMs } : {}),
       },
       timeouts: { ...DEFAULTS.timeouts, ...file.poolDefaults.timeouts, ...p.timeouts },
-      queue: { ...DEFAULTS.queue },
-      outlierDetection: { ...DEFAULTS.outlierDetection },
-      retries: { ...DEFAULTS.retries, on: [...DEFAULTS.retries.on] },
-      slowStartMs: DEFAULTS.slowStartMs,
-      panicThreshold: DEFAULTS.panicThreshold,
+      ...resolveResilience(file.poolDefaults, p, named ? where(i) : undefined, problems),
     };
     const hc = pool.healthCheck;
     if (hc.enabled && hc.timeoutMs > hc.intervalMs) {
@@ -67,6 +64,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
     }
     return pool;
   });
+  warnUnusedHashKeys(file, pools, named, warnings);
 
   const total = pools.reduce((n, p) => n + p.backends.length, 0);
   if (total === 0 && problems.length === 0) {
@@ -118,13 +116,35 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
   };
 }
 
+// A hashKey outside consistent-hash is harmless but suggests the author expected
+// hashing; ip-hash, for one, always hashes the client address.
+function warnUnusedHashKeys(file: FileLayer, pools: PoolConfig[], named: boolean, warnings: string[]): void {
+  const ignored = (p: PoolConfig): string =>
+    `${JSON.stringify(p.hashKey)} is ignored because pool "${p.name}" uses ${p.algorithm} (hashKey applies only to consistent-hash)`;
+  const inheriting: PoolConfig[] = [];
+  pools.forEach((p, i) => {
+    if (p.hashKey === undefined) return;
+    if (file.pools?.[i]?.hashKey === undefined) inheriting.push(p);
+    else if (p.algorithm !== 'consistent-hash') warnings.push(`pools[${i}].hashKey: ${ignored(p)}`);
+  });
+  // A top-level default is fine as long as some pool that inherits it hashes.
+  if (inheriting.length > 0 && !inheriting.some((p) => p.algorithm === 'consistent-hash')) {
+    const p = inheriting[0]!;
+    warnings.push(
+      named
+        ? `hashKey: ${JSON.stringify(p.hashKey)} is ignored because no pool that inherits it uses consistent-hash`
+        : `hashKey: ${ignored(p)}`,
+    );
+  }
+}
+
 function resolveBackend(b: FileBackend): BackendConfig {
   return {
     id: b.id,
     url: b.url,
     weight: b.weight ?? DEFAULTS.backend.weight,
     maxConnections: b.maxConnections ?? DEFAULTS.backend.maxConnections,
-    state: DEFAULTS.backend.state,
+    state: b.state ?? DEFAULTS.backend.state,
     backup: b.backup ?? DEFAULTS.backend.backup,
   };
 }

@@ -3,10 +3,13 @@
 // names normalised. Defaults and overrides are layered on later (resolve.ts).
 import { z } from 'zod';
 import * as f from './fields.js';
-import { closest, formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { resilienceSettings, resilienceShape, type ResilienceSettings } from './resilience-schema.js';
+import { defined, field, strict } from './schema-fields.js';
 import type {
   AdminConfig,
   AlgorithmName,
+  BackendState,
   HealthCheckConfig,
   ListenConfig,
   LogConfig,
@@ -20,10 +23,11 @@ export interface FileBackend {
   weight?: number;
   maxConnections?: number;
   backup?: boolean;
+  state?: BackendState;
 }
 
 /** Settings that a pool inherits unless it sets them itself. */
-export interface PoolSettings {
+export interface PoolSettings extends ResilienceSettings {
   algorithm?: AlgorithmName;
   hashKey?: string;
   healthCheck: Partial<HealthCheckConfig>;
@@ -40,52 +44,13 @@ export interface FileLayer {
   admin: Partial<AdminConfig>;
   log: Partial<LogConfig>;
   shutdownTimeoutMs?: number;
-  /** Top-level algorithm/healthCheck/timeouts: the shorthand pool's, or every named pool's defaults. */
+  /** Top-level pool settings (algorithm, healthCheck, retries, ...): the shorthand pool's, or every named pool's defaults. */
   poolDefaults: PoolSettings;
   /** Named pools; undefined means the shorthand pool `default` built from `backends`. */
   pools?: FilePool[];
   /** Shorthand backends (top-level `backends` or a bare JSON array). */
   backends: FileBackend[];
   routes?: RouteConfig[];
-}
-
-/** A value checked by one of the shared validators in fields.ts. */
-function field<T>(validate: f.Validator<T>) {
-  return z.unknown().transform((input, ctx): T => {
-    if (input === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing (required)' });
-      return z.NEVER;
-    }
-    const result = validate(input);
-    if (!result.ok) {
-      ctx.addIssue({ code: 'custom', message: result.message, input });
-      return z.NEVER;
-    }
-    return result.value;
-  });
-}
-
-/** An object that rejects unknown keys, naming the accepted ones and a likely fix. */
-function strict<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
-  const accepted = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      // One line per key; problemsFromIssues splits them back apart.
-      return issue.keys
-        .map((key) => {
-          const guess = closest(key, accepted);
-          const hint = guess === undefined ? '' : `did you mean "${guess}"? `;
-          return `unknown key in ${what} (${hint}accepted: ${accepted.join(', ')})`;
-        })
-        .join('\n');
-    },
-  });
-}
-
-/** Drops undefined values so that spreading a layer never erases a lower one. */
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const backendObject = strict(
@@ -97,6 +62,7 @@ const backendObject = strict(
     weight: field(f.integer(0, 1000, 'weight')).optional(),
     maxConnections: field(f.integer(1, 100_000, 'connection limit')).optional(),
     backup: field(f.boolean).optional(),
+    state: field(f.backendState).optional(),
   },
   'backend',
 )
@@ -118,9 +84,9 @@ const backendObject = strict(
       const built = f.backendUrl(`http://${bracketed}:${b.port}`);
       url = built.ok ? built.value : `http://${bracketed}:${b.port}`;
     }
-    const { weight, maxConnections, backup } = b;
+    const { weight, maxConnections, backup, state } = b;
     return {
-      ...defined({ weight, maxConnections, backup }),
+      ...defined({ weight, maxConnections, backup, state }),
       id: b.id ?? f.hostPort(url),
       idFromUrl: b.id === undefined,
       url,
@@ -178,6 +144,7 @@ const pool = strict(
     backends: z.array(backend).optional(),
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
+    ...resilienceShape,
   },
   'pool',
 ).transform(
@@ -187,6 +154,7 @@ const pool = strict(
     backends: p.backends ?? [],
     healthCheck: p.healthCheck ?? {},
     timeouts: p.timeouts ?? {},
+    ...resilienceSettings(p),
   }),
 );
 
@@ -245,6 +213,7 @@ const configObject = strict(
     hashKey,
     healthCheck: healthCheck.optional(),
     timeouts: timeouts.optional(),
+    ...resilienceShape,
   },
   'the config file',
 );
@@ -363,6 +332,7 @@ export function parseConfigData(data: unknown): ParsedFile {
         ...defined({ algorithm: c.algorithm, hashKey: c.hashKey }),
         healthCheck: c.healthCheck ?? {},
         timeouts: c.timeouts ?? {},
+        ...resilienceSettings(c),
       },
       ...defined({
         pools: c.pools?.map((p) => ({ ...p, backends: stripIds(p.backends) })),
