@@ -135,3 +135,17 @@ test('the retry budget stops retries when most requests fail', async (t) => {
   assert.ok(retries >= 30, `the budget was used (${retries} retries)`);
   assert.equal(a.requests() + b.requests(), 200 + retries);
 });
+
+test('a backend that answers before reading a large body does not stall the client connection', async (t) => {
+  // Answers at once and never reads the body, as nginx's `return 200` does.
+  const early = await rawBackend((_req, res) => res.end('early'));
+  const { lb } = await setup(t, [early]);
+  const { Agent: KeepAlive } = await import('undici');
+  const one = new KeepAlive({ connections: 1 });
+  t.after(() => one.close());
+  for (let i = 0; i < 5; i++) {
+    const res = await request(`${lb.url}/upload`, { dispatcher: one, method: 'POST', body: Buffer.alloc(1024 * 1024, 1), headersTimeout: 5_000, bodyTimeout: 5_000 });
+    assert.equal(res.statusCode, 200);
+    assert.equal(await res.body.text(), 'early');
+  }
+});

@@ -268,7 +268,15 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     this.finished = true;
     this.res.off('close', this.onClientClose);
     if (this.waitingForDrain) this.res.off('drain', this.onDrain);
-    if (this.head.hasBody) this.req.off('data', this.onBodyChunk);
+    if (this.head.hasBody) {
+      this.req.off('data', this.onBodyChunk);
+      // The backend may answer before reading the whole body. Discard the
+      // rest so the next request on this keep-alive connection can be read.
+      if (!this.req.complete && !this.abandoned) {
+        this.req.unpipe();
+        this.req.resume();
+      }
+    }
     const stats = this.ctx.stats;
     stats.active--;
     const status = kind === undefined ? this.status : statusFor(kind);
