@@ -83,7 +83,8 @@ export class Histogram {
     if (this.count === 0) return 0;
     if (p <= 0) return this.min;
     if (p >= 100) return this.max;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    // The small subtraction keeps 99.9 % of 1000 at rank 999, not 1000 by rounding.
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count - 1e-9));
     let seen = 0;
     const counts = this.counts;
     for (let slot = 0; slot < SLOTS; slot++) {
