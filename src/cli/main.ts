@@ -5,6 +5,7 @@ import { registerStartCommand } from './start-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerBackendCommand } from './backend-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { registerBenchCommand } from './bench-command.js';
 import { readVersion } from './version.js';
 
 const program = new Command('fairway')
@@ -16,6 +17,7 @@ registerStartCommand(program);
 registerDemoCommand(program);
 registerBackendCommand(program);
 registerValidateCommand(program);
+registerBenchCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
