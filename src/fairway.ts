@@ -11,6 +11,7 @@ import { createRequestHandler, type RoutingSnapshot } from './proxy/request-hand
 import { TrafficStats } from './proxy/traffic-stats.js';
 import { ActiveHealthChecker } from './health/active-checker.js';
 import { AdminServer } from './admin/server.js';
+import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
 import { FairwayEvents } from './observability/events.js';
 
@@ -63,7 +64,8 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
     createRequestHandler(() => snapshot, { stats, logger, events }),
   );
   const getStats = () => statsSnapshot(stats, pools);
-  const admin = config.admin.enabled ? new AdminServer(config.admin, { stats: getStats }) : undefined;
+  const admin = config.admin.enabled ? new AdminServer(config.admin) : undefined;
+  admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
   let closing: Promise<void> | undefined;
 
   return {
