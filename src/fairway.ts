@@ -1,22 +1,28 @@
 // createBalancer(config) builds one complete load balancer — listener, pools,
 // health checks, admin — with no hidden globals, so tests can run many side
-// by side on port 0.
+// by side on port 0. Reloads build a new routing snapshot and swap one
+// reference; requests in flight keep the one they started with.
 import type { AddressInfo } from 'node:net';
 import type { FairwayConfig } from './config/types.js';
+import type { LoadResult } from './config/load.js';
+import type { ConfigProblem } from './config/problems.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { FairwayEvents } from './observability/events.js';
 import { BackendPool } from './proxy/pool.js';
 import { Router } from './proxy/router.js';
 import { ProxyListener } from './proxy/listener.js';
 import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
 import { TrafficStats } from './proxy/traffic-stats.js';
-import { ActiveHealthChecker } from './health/active-checker.js';
 import { AdminServer } from './admin/server.js';
 import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
-import { FairwayEvents } from './observability/events.js';
+import { apiRoutes } from './admin/api.js';
+import { AdminAuth } from './admin/auth.js';
 
 export interface BalancerOptions {
   logger?: Logger;
+  /** Re-reads the config from where it came (file, environment, flags), for reloads. */
+  loadConfig?: () => LoadResult;
 }
 
 export interface ListeningAddresses {
@@ -24,56 +30,150 @@ export interface ListeningAddresses {
   admin: AddressInfo | undefined;
 }
 
+export type ReloadResult =
+  | { ok: true; changes: string[]; warnings: string[] }
+  | { ok: false; errors: ConfigProblem[] };
+
 export interface FairwayBalancer {
+  /** The config in force (replaced by reloads). */
   readonly config: FairwayConfig;
   readonly logger: Logger;
   /** Health, ejection, retry and request events, for observers. */
   readonly events: FairwayEvents;
+  /** Raw process-wide counters. */
+  readonly traffic: TrafficStats;
+  /** The pools in force (replaced by reloads). */
   readonly pools: readonly BackendPool[];
   listen(): Promise<ListeningAddresses>;
   /** Graceful: in-flight requests get up to `timeoutMs` (default config.shutdownTimeoutMs). */
   close(timeoutMs?: number): Promise<void>;
+  /** The /lb/stats snapshot. */
   stats(): StatsSnapshot;
+  /** Applies a new, already validated config. */
+  apply(next: FairwayConfig): Promise<ReloadResult>;
+  /** Re-reads the config through `options.loadConfig` and applies it; an invalid one changes nothing. */
+  reload(): Promise<ReloadResult>;
 }
 
-export function createBalancer(config: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
-  const logger = options.logger ?? createLogger(config.log);
+function buildRouter(config: FairwayConfig, pools: readonly BackendPool[]): Router<BackendPool> {
+  const byName = new Map(pools.map((p) => [p.name, p]));
+  return new Router(config.routes, (name) => {
+    const pool = byName.get(name);
+    if (pool === undefined) throw new Error(`route names unknown pool "${name}"`);
+    return pool;
+  });
+}
+
+export function createBalancer(initial: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
+  const logger = options.logger ?? createLogger(initial.log);
   const events = new FairwayEvents();
   const stats = new TrafficStats();
-  const pools = config.pools.map((p) => new BackendPool(p, logger, events));
-  const poolsByName = new Map(pools.map((p) => [p.name, p]));
-  const snapshot: RoutingSnapshot = {
-    router: new Router(config.routes, (name) => {
-      const pool = poolsByName.get(name);
-      if (pool === undefined) throw new Error(`route names unknown pool "${name}"`);
-      return pool;
-    }),
-  };
-
-  const checkers = pools
-    .filter((pool) => pool.config.healthCheck.enabled)
-    .map((pool) => new ActiveHealthChecker(pool.backends, pool.config.healthCheck, (b, healthy, reason) => pool.setHealth(b, healthy, reason)));
+  let config = initial;
+  let pools = config.pools.map((p) => new BackendPool(p, logger, events));
+  let snapshot: RoutingSnapshot = { router: buildRouter(config, pools) };
+  let listening = false;
 
   // A client socket may sit silent while its request waits for the response
   // header, in the queue, or between body chunks; none may be cut short here.
-  const socketIdleMs = Math.max(
-    ...config.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs + p.queue.timeoutMs)),
-  );
+  const socketIdleFor = (c: FairwayConfig) =>
+    Math.max(...c.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs + p.queue.timeoutMs)));
   const listener = new ProxyListener(
-    { ...config.listen, socketIdleMs },
+    { ...config.listen, socketIdleMs: socketIdleFor(config) },
     createRequestHandler(() => snapshot, { stats, logger, events }),
   );
   const getStats = () => statsSnapshot(stats, pools);
-  const admin = config.admin.enabled ? new AdminServer(config.admin) : undefined;
-  admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
+  const auth = new AdminAuth(config.admin);
+  const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
   let closing: Promise<void> | undefined;
+  let reloading: Promise<unknown> = Promise.resolve();
 
-  return {
-    config,
+  async function applyNow(next: FairwayConfig): Promise<ReloadResult> {
+    const changes: string[] = [];
+    const warnings: string[] = [];
+    const previous = config;
+    if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
+      warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
+    }
+    if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
+      warnings.push('admin listener address changes need a restart');
+    }
+    listener.server.keepAliveTimeout = next.listen.keepAliveTimeoutMs;
+    listener.server.headersTimeout = next.listen.requestHeaderTimeoutMs;
+    listener.server.timeout = socketIdleFor(next);
+    auth.configure(next.admin);
+    logger.level = next.log.level;
+
+    const byName = new Map(pools.map((p) => [p.name, p]));
+    const nextPools: BackendPool[] = [];
+    const drains: Promise<void>[] = [];
+    for (const poolConfig of next.pools) {
+      const existing = byName.get(poolConfig.name);
+      if (existing !== undefined) {
+        byName.delete(poolConfig.name);
+        const before = existing.backends.map((b) => b.url).join(',') + existing.config.algorithm;
+        drains.push(existing.reconfigure(poolConfig, next.shutdownTimeoutMs));
+        nextPools.push(existing);
+        if (before !== existing.backends.map((b) => b.url).join(',') + existing.config.algorithm) changes.push(`pool ${poolConfig.name} changed`);
+      } else {
+        const pool = new BackendPool(poolConfig, logger, events);
+        if (listening) pool.startHealthChecks();
+        nextPools.push(pool);
+        changes.push(`pool ${poolConfig.name} added`);
+      }
+    }
+    const router = buildRouter(next, nextPools);
+    pools = nextPools;
+    config = next;
+    // One reference swap: new requests route with the new table.
+    snapshot = { router };
+    for (const gone of byName.values()) {
+      changes.push(`pool ${gone.name} removed`);
+      drains.push(
+        (async () => {
+          for (const b of gone.backends) b.state = 'draining';
+          gone.refreshEligible();
+          const deadline = Date.now() + next.shutdownTimeoutMs;
+          while (gone.backends.some((b) => b.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+          await gone.close();
+        })(),
+      );
+    }
+    for (const w of warnings) logger.warn(w);
+    logger.info({ changes }, 'configuration reloaded');
+    // Removed backends and pools drain in the background.
+    void Promise.all(drains).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'draining after reload failed'));
+    return { ok: true, changes, warnings };
+  }
+
+  const balancer: FairwayBalancer = {
+    get config() {
+      return config;
+    },
     logger,
     events,
-    pools,
+    traffic: stats,
+    get pools() {
+      return pools;
+    },
     stats: getStats,
+    apply(next) {
+      // Reloads run one at a time, in order.
+      const result = reloading.then(() => applyNow(next));
+      reloading = result.catch(() => undefined);
+      return result;
+    },
+    async reload() {
+      if (options.loadConfig === undefined) {
+        return { ok: false, errors: [{ path: '(reload)', message: 'this balancer was not started from a config source' }] };
+      }
+      const loaded = options.loadConfig();
+      if (!loaded.ok) {
+        logger.error({ problems: loaded.errors.map((e) => `${e.path}: ${e.message}`) }, 'reload rejected: the new configuration is invalid; keeping the running one');
+        return { ok: false, errors: loaded.errors };
+      }
+      for (const w of loaded.warnings) logger.warn(w);
+      return balancer.apply(loaded.config);
+    },
     async listen() {
       const proxy = await listener.listen();
       let adminAddress: AddressInfo | undefined;
@@ -83,7 +183,8 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
         await listener.close(0);
         throw err;
       }
-      for (const checker of checkers) checker.start();
+      listening = true;
+      for (const pool of pools) pool.startHealthChecks();
       logger.info(
         {
           proxy: `${proxy.address}:${proxy.port}`,
@@ -94,14 +195,17 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
       );
       return { proxy, admin: adminAddress };
     },
-    close(timeoutMs = config.shutdownTimeoutMs) {
+    close(timeoutMs) {
       closing ??= (async () => {
-        await listener.close(timeoutMs);
-        await Promise.all(checkers.map((c) => c.stop()));
+        await listener.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
       })();
       return closing;
     },
   };
+
+  admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
+  admin?.add(...apiRoutes(balancer));
+  return balancer;
 }

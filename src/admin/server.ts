@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AdminConfig } from '../config/types.js';
 import { sendJson, sendProblem } from './http.js';
+import type { AdminAuth } from './auth.js';
 
 export interface AdminRequest {
   req: IncomingMessage;
@@ -45,7 +46,10 @@ export class AdminServer {
   readonly server: Server;
   private readonly routes: CompiledRoute[] = [];
 
-  constructor(private readonly config: AdminConfig) {
+  constructor(
+    private readonly config: AdminConfig,
+    private readonly auth: AdminAuth,
+  ) {
     this.server = createServer((req, res) => {
       this.dispatch(req, res).catch((err: unknown) => {
         if (!res.headersSent) sendProblem(res, 500, 'internal_error', (err as Error).message);
@@ -72,7 +76,7 @@ export class AdminServer {
         allowed.push(route.method);
         continue;
       }
-      if (!this.authorized(req, path, method)) {
+      if (!this.auth.allows(req, path)) {
         res.setHeader('www-authenticate', 'Bearer realm="fairway admin"');
         return sendProblem(res, 401, 'unauthorized', 'this endpoint needs Authorization: Bearer <admin token>');
       }
@@ -89,11 +93,6 @@ export class AdminServer {
     sendProblem(res, 404, 'not_found', `no admin endpoint at ${path}`, {
       endpoints: [...new Set(this.routes.map((r) => `${r.route.method} ${r.route.path}`))],
     });
-  }
-
-  /** The token guards /api/*; reads stay open unless protectReads. Overridden once auth lands. */
-  protected authorized(_req: IncomingMessage, _path: string, _method: string): boolean {
-    return true;
   }
 
   listen(): Promise<AddressInfo> {

@@ -5,6 +5,7 @@ import { loadConfig, formatProblems, type CliFlags } from '../config/load.js';
 import { createBalancer } from '../fairway.js';
 import { onStopSignals } from './signals.js';
 import { describeListenError } from './listen-error.js';
+import { watchConfigFile } from './config-watch.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -22,15 +23,23 @@ export function registerStartCommand(program: Command): void {
     .option('--admin-port <port>', 'admin listener port (default 8090)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .option('--log-format <format>', 'json or pretty')
-    .action(async (opts: CliFlags & { config?: string }) => {
-      const { config: file, ...flags } = opts;
-      const loaded = loadConfig({ file, env: process.env, flags });
+    .option('-w, --watch', 'reload when the config file changes')
+    .action(async (opts: CliFlags & { config?: string; watch?: boolean }) => {
+      const { config: file, watch, ...flags } = opts;
+      if (watch && file === undefined) {
+        process.stderr.write('fairway: --watch needs --config FILE (there is no file to watch)\n');
+        process.exitCode = 1;
+        return;
+      }
+      // The same sources are read again on every reload.
+      const load = () => loadConfig({ file, env: process.env, flags });
+      const loaded = load();
       if (!loaded.ok) {
         process.stderr.write(`fairway: the configuration has ${loaded.errors.length} problem(s):\n${formatProblems(loaded.errors)}\n`);
         process.exitCode = 1;
         return;
       }
-      const balancer = createBalancer(loaded.config);
+      const balancer = createBalancer(loaded.config, { loadConfig: load });
       for (const warning of loaded.warnings) balancer.logger.warn(warning);
       try {
         await balancer.listen();
@@ -40,6 +49,12 @@ export function registerStartCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const reload = (reason: string) => {
+        balancer.logger.info({ reason }, 'reloading the configuration');
+        void balancer.reload();
+      };
+      process.on('SIGHUP', () => reload('SIGHUP'));
+      if (watch && file !== undefined) watchConfigFile(file, () => reload(`${file} changed`));
       onStopSignals(async (signal) => {
         balancer.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
         await balancer.close();

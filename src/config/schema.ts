@@ -191,6 +191,7 @@ const admin = strict(
     host: field(f.host).optional(),
     port: field(f.port).optional(),
     token: field(f.secret).optional(),
+    protectReads: field(f.boolean).optional(),
   },
   'admin',
 ).transform((a): Partial<AdminConfig> => defined(a));

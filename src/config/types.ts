@@ -146,7 +146,10 @@ export interface AdminConfig {
   enabled: boolean;
   host: string;
   port: number;
+  /** Bearer token for /api/* (and every endpoint with protectReads). */
   token?: string;
+  /** Also require the token for /metrics, /lb/stats and the dashboard. */
+  protectReads?: boolean;
 }
 
 export interface LogConfig {

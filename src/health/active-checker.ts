@@ -41,30 +41,48 @@ function describeFailure(err: unknown): string {
 }
 
 export class ActiveHealthChecker {
-  private readonly probes: Probe[];
+  private probes: Probe[];
   private stopped = false;
+  private started = false;
 
   constructor(
     backends: readonly Backend[],
     private readonly config: HealthCheckConfig,
     private readonly onTransition: HealthTransition,
   ) {
-    this.probes = backends.map((backend) => ({
+    this.probes = backends.map((backend) => this.newProbe(backend));
+  }
+
+  private newProbe(backend: Backend): Probe {
+    const timeout = this.config.timeoutMs;
+    return {
       backend,
-      client: new Client(backend.url, {
-        pipelining: 1,
-        connect: { timeout: config.timeoutMs },
-        headersTimeout: config.timeoutMs,
-        bodyTimeout: config.timeoutMs,
-      }),
+      client: new Client(backend.url, { pipelining: 1, connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout }),
       timer: undefined,
       successes: 0,
       failures: 0,
       last: undefined,
-    }));
+    };
+  }
+
+  /** Starts checking a backend added at run time; its first check comes at once. */
+  add(backend: Backend): void {
+    const probe = this.newProbe(backend);
+    this.probes.push(probe);
+    if (this.started) this.schedule(probe, 0);
+  }
+
+  /** Stops checking a backend that left the pool. */
+  remove(backend: Backend): void {
+    const probe = this.probes.find((p) => p.backend === backend);
+    if (probe === undefined) return;
+    this.probes = this.probes.filter((p) => p !== probe);
+    clearTimeout(probe.timer);
+    void probe.client.destroy();
   }
 
   start(): void {
+    this.started = true;
     const n = this.probes.length;
     this.probes.forEach((probe, i) => {
       // Spread first checks over the interval; the first backend is checked at once.
@@ -86,8 +104,9 @@ export class ActiveHealthChecker {
 
   private async runCheck(probe: Probe): Promise<void> {
     const result = await this.check(probe);
-    if (this.stopped) return;
+    if (this.stopped || !this.probes.includes(probe)) return;
     probe.last = result;
+    probe.backend.lastCheck = { ok: result.ok, reason: result.reason, at: Date.now() };
     this.apply(probe, result);
     this.schedule(probe, this.config.intervalMs);
   }

@@ -23,7 +23,7 @@ export class OutlierDetector {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly config: OutlierDetectionConfig,
+    public config: OutlierDetectionConfig,
     private readonly hooks: OutlierHooks,
   ) {}
 

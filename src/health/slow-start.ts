@@ -11,7 +11,7 @@ export class SlowStart {
   private readonly ramping = new Set<Backend>();
 
   constructor(
-    private readonly windowMs: number,
+    public windowMs: number,
     /** Called after weights changed, so the pool can publish a new eligible set. */
     private readonly onWeightsChanged: () => void,
   ) {}

@@ -20,9 +20,15 @@ export class AdmissionQueue {
   private head = 0;
 
   constructor(
-    private readonly size: number,
-    private readonly timeoutMs: number,
+    private size: number,
+    private timeoutMs: number,
   ) {}
+
+  /** New limits apply to requests that arrive from now on. */
+  configure(size: number, timeoutMs: number): void {
+    this.size = size;
+    this.timeoutMs = timeoutMs;
+  }
 
   get length(): number {
     return this.entries.length - this.head;

@@ -1,11 +1,12 @@
 // A pool at run time: its backends, its algorithm, and the set of backends
 // eligible for new requests. The eligible list is rebuilt only when something
 // changes (health, ejection, state, weight), so the hot path just reads it.
-import type { AlgorithmName, BackendState, PoolConfig } from '../config/types.js';
+import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
 import { Backend } from '../upstream/backend.js';
 import { OutlierDetector } from '../health/outlier-detector.js';
 import { SlowStart } from '../health/slow-start.js';
+import { ActiveHealthChecker } from '../health/active-checker.js';
 import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';
 import { AdmissionQueue } from './admission-queue.js';
@@ -18,8 +19,10 @@ export type NoBackend = 'none' | 'busy';
 
 export class BackendPool {
   readonly name: string;
-  readonly config: PoolConfig;
-  readonly backends: Backend[];
+  /** The settings in force; replaced by a reload. */
+  config: PoolConfig;
+  /** Every member; replaced (never mutated) when members come or go. */
+  backends: Backend[];
   balancer: Balancer<Backend>;
   /** Backends that may take new requests; replaced (never mutated) on change. */
   eligible: Backend[] = [];
@@ -27,11 +30,13 @@ export class BackendPool {
   panicking = false;
   readonly queue: AdmissionQueue;
   readonly retryBudget: RetryBudget;
-  readonly retryPolicy: RetryPolicy;
+  retryPolicy: RetryPolicy;
   readonly outliers: OutlierDetector;
   private readonly slowStart: SlowStart;
   private readonly stickyByValue = new Map<string, Backend>();
   private readonly stickyValueOf = new Map<Backend, string>();
+  private checker: ActiveHealthChecker | undefined;
+  private checking = false;
 
   constructor(
     config: PoolConfig,
@@ -62,14 +67,115 @@ export class BackendPool {
         this.events.emit('ejection', { pool: this.name, backend: backend.id, ejected: false, reason: 'ejection time over' });
       },
     });
-    if (config.sticky) {
-      for (const b of this.backends) {
-        const value = stickyValue(this.name, b.id);
-        this.stickyByValue.set(value, b);
-        this.stickyValueOf.set(b, value);
-      }
-    }
+    this.indexSticky();
     this.refreshEligible();
+  }
+
+  /** Sticky cookie values by backend id; rebuilt when members or ids change. */
+  private indexSticky(): void {
+    this.stickyByValue.clear();
+    this.stickyValueOf.clear();
+    if (!this.config.sticky) return;
+    for (const b of this.backends) {
+      const value = stickyValue(this.name, b.id);
+      this.stickyByValue.set(value, b);
+      this.stickyValueOf.set(b, value);
+    }
+  }
+
+  // --- active health checks ---
+
+  startHealthChecks(): void {
+    this.checking = true;
+    if (!this.config.healthCheck.enabled) return;
+    this.checker = new ActiveHealthChecker(this.backends, this.config.healthCheck, (b, healthy, reason) =>
+      this.setHealth(b, healthy, reason),
+    );
+    this.checker.start();
+  }
+
+  async stopHealthChecks(): Promise<void> {
+    this.checking = false;
+    const checker = this.checker;
+    this.checker = undefined;
+    await checker?.stop();
+  }
+
+  // --- membership ---
+
+  /** Adds a backend at run time; it ramps up under slow start. */
+  addBackend(config: BackendConfig): Backend {
+    const initiallyHealthy = !this.config.healthCheck.enabled || this.config.healthCheck.initialState === 'healthy';
+    const backend = new Backend(config, this.config.timeouts, initiallyHealthy);
+    this.backends = [...this.backends, backend];
+    this.indexSticky();
+    this.checker?.add(backend);
+    if (backend.state === 'enabled') this.slowStart.begin(backend);
+    this.refreshEligible();
+    this.logger.info({ pool: this.name, backend: backend.id, url: backend.url }, 'backend added');
+    return backend;
+  }
+
+  /**
+   * Removes a backend: no new requests (not even sticky ones), in-flight
+   * requests finish (up to `timeoutMs`), then its connections close.
+   */
+  async removeBackend(backend: Backend, timeoutMs: number): Promise<void> {
+    if (backend.removing) return;
+    backend.removing = true;
+    backend.state = 'draining';
+    this.slowStart.cancel(backend);
+    this.refreshEligible();
+    const deadline = Date.now() + timeoutMs;
+    while (backend.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    this.backends = this.backends.filter((b) => b !== backend);
+    this.indexSticky();
+    this.checker?.remove(backend);
+    this.refreshEligible();
+    this.logger.info({ pool: this.name, backend: backend.id, url: backend.url }, 'backend removed');
+    await backend.close();
+  }
+
+  /**
+   * Applies a reloaded pool config in place. Backends are matched by URL:
+   * kept ones keep health, counters and latency averages; new ones are added;
+   * missing ones drain and leave. Requests in flight keep what they hold.
+   */
+  reconfigure(next: PoolConfig, drainTimeoutMs: number): Promise<void> {
+    const previous = this.config;
+    this.config = next;
+    if (next.algorithm !== previous.algorithm || next.hashKey !== previous.hashKey) this.setAlgorithm(next.algorithm, next.hashKey);
+    this.queue.configure(next.queue.size, next.queue.timeoutMs);
+    this.retryBudget.percent = next.retries.budgetPercent;
+    this.retryPolicy = new RetryPolicy(next.retries);
+    this.outliers.config = next.outlierDetection;
+    this.slowStart.windowMs = next.slowStartMs;
+
+    const byUrl = new Map(this.backends.map((b) => [b.url, b]));
+    const removed: Backend[] = [];
+    const kept = new Set<Backend>();
+    for (const config of next.backends) {
+      const existing = byUrl.get(config.url);
+      if (existing === undefined || existing.removing) continue;
+      kept.add(existing);
+      existing.reconfigure(config, next.timeouts);
+      if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
+      // A reload goes back to the file: states set through the API are reset.
+      if (existing.state !== config.state) this.setState(existing, config.state);
+    }
+    for (const b of this.backends) if (!kept.has(b)) removed.push(b);
+    const healthCheckChanged = JSON.stringify(previous.healthCheck) !== JSON.stringify(next.healthCheck);
+    if (healthCheckChanged && this.checking) {
+      // New check settings: restart the checker (health verdicts are kept).
+      void this.stopHealthChecks().then(() => this.startHealthChecks());
+    }
+    for (const config of next.backends) {
+      const existing = byUrl.get(config.url);
+      if (existing === undefined || existing.removing) this.addBackend(config);
+    }
+    this.indexSticky();
+    this.refreshEligible();
+    return Promise.all(removed.map((b) => this.removeBackend(b, drainTimeoutMs))).then(() => undefined);
   }
 
   /**
@@ -127,7 +233,7 @@ export class BackendPool {
   }
 
   private drainingButUsable(b: Backend): boolean {
-    return b.state === 'draining' && b.healthy && !b.ejected;
+    return b.state === 'draining' && !b.removing && b.healthy && !b.ejected;
   }
 
   /** The next eligible backend after `from` with room, preferring one that is not `avoid`. */
@@ -201,6 +307,7 @@ export class BackendPool {
   }
 
   async close(): Promise<void> {
+    await this.stopHealthChecks();
     this.outliers.stop();
     this.slowStart.stop();
     this.queue.clear();

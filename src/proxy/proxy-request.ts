@@ -280,7 +280,10 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     const stats = this.ctx.stats;
     stats.active--;
     const status = kind === undefined ? this.status : statusFor(kind);
-    if (kind !== 'client_aborted' && (kind !== undefined || status >= 500)) stats.errors++;
+    if (kind !== 'client_aborted') {
+      if (kind !== undefined || status >= 500) stats.errors++;
+      stats.latency.record(performance.now() - this.startedAt);
+    }
     if (this.ctx.events.listenerCount('request') > 0) {
       this.ctx.events.emit('request', {
         time: Date.now(),

@@ -14,7 +14,7 @@ export class RetryBudget {
   private requestTotal = 0;
   private retryTotal = 0;
 
-  constructor(private readonly percent: number) {}
+  constructor(public percent: number) {}
 
   private rotate(now: number): void {
     if (now - this.bucketStart < BUCKET_MS) return;

@@ -3,16 +3,35 @@
 // ewmaLatencyMs, latencySamples).
 import { Pool } from 'undici';
 import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
+import { LatencyWindow } from '../observability/latency-window.js';
 
 /** Weight of the newest sample in the decaying latency average. */
 const EWMA_ALPHA = 0.2;
 
+function createDispatcher(url: string, maxConnections: number, timeouts: UpstreamTimeouts): Pool {
+  return new Pool(url, {
+    connections: maxConnections,
+    pipelining: 1,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.responseMs,
+    bodyTimeout: timeouts.idleMs,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+}
+
 export class Backend {
-  readonly id: string;
+  /** Renamed by a reload that keeps the URL; the URL is the identity. */
+  id: string;
   readonly url: string;
-  readonly backup: boolean;
-  readonly maxConnections: number;
-  readonly dispatcher: Pool;
+  backup: boolean;
+  maxConnections: number;
+  dispatcher: Pool;
+  private timeouts: UpstreamTimeouts;
+  /** Being removed: no new requests, not even sticky ones. */
+  removing = false;
+  /** Last active health-check result, for the admin API. */
+  lastCheck: { ok: boolean; reason: string; at: number } | undefined;
 
   /** Configured weight; 0 = no new requests. */
   configWeight: number;
@@ -45,6 +64,8 @@ export class Backend {
   /** Decaying average of response time, read by latency-aware algorithms. */
   ewmaLatencyMs = 0;
   latencySamples = 0;
+  /** Recent response times, for p50/p99 in the admin API. */
+  readonly recentLatency = new LatencyWindow();
 
   constructor(config: BackendConfig, timeouts: UpstreamTimeouts, initiallyHealthy: boolean) {
     this.id = config.id;
@@ -55,15 +76,27 @@ export class Backend {
     this.state = config.state;
     this.maxConnections = config.maxConnections;
     this.healthy = initiallyHealthy;
-    this.dispatcher = new Pool(config.url, {
-      connections: config.maxConnections,
-      pipelining: 1,
-      connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.responseMs,
-      bodyTimeout: timeouts.idleMs,
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 600_000,
-    });
+    this.timeouts = timeouts;
+    this.dispatcher = createDispatcher(config.url, config.maxConnections, timeouts);
+  }
+
+  /**
+   * Applies reloaded settings. Connection limits and timeouts live in the
+   * connection pool, so a change gets a new one; the old one finishes its
+   * in-flight requests and closes.
+   */
+  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts): void {
+    this.id = config.id;
+    this.backup = config.backup;
+    const t = this.timeouts;
+    const sameTimeouts = t.connectMs === timeouts.connectMs && t.responseMs === timeouts.responseMs && t.idleMs === timeouts.idleMs;
+    if (!sameTimeouts || config.maxConnections !== this.maxConnections) {
+      const old = this.dispatcher;
+      this.dispatcher = createDispatcher(this.url, config.maxConnections, timeouts);
+      void old.close().catch(() => undefined);
+    }
+    this.maxConnections = config.maxConnections;
+    this.timeouts = timeouts;
   }
 
   get ejected(): boolean {
@@ -76,6 +109,7 @@ export class Backend {
   }
 
   recordLatency(ms: number): void {
+    this.recentLatency.record(ms);
     this.latencySumMs += ms;
     this.latencyCount++;
     // The first sample seeds the average; later ones move it by EWMA_ALPHA.

@@ -1,0 +1,76 @@
+// JSON views of pools and backends for the admin API and live events.
+import type { BackendPool } from '../proxy/pool.js';
+import type { Backend } from '../upstream/backend.js';
+
+export interface BackendView {
+  id: string;
+  url: string;
+  weight: number;
+  effectiveWeight: number;
+  backup: boolean;
+  maxConnections: number;
+  state: string;
+  health: 'healthy' | 'unhealthy' | 'ejected';
+  healthy: boolean;
+  ejectedUntil: string | null;
+  eligible: boolean;
+  inFlight: number;
+  totalRequests: number;
+  errors: number;
+  errorRate: number;
+  latencyMs: { average: number; p50: number; p99: number };
+  lastHealthCheck: { ok: boolean; reason: string; at: string } | null;
+  lastHealthTransition: string;
+}
+
+export interface PoolView {
+  name: string;
+  algorithm: string;
+  hashKey: string | null;
+  sticky: boolean;
+  queued: number;
+  panicking: boolean;
+  healthyBackends: number;
+  totalBackends: number;
+  backends: BackendView[];
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+export function describeBackend(b: Backend): BackendView {
+  const [p50, p99] = b.recentLatency.percentiles([50, 99]);
+  return {
+    id: b.id,
+    url: b.url,
+    weight: b.configWeight,
+    effectiveWeight: round(b.weight),
+    backup: b.backup,
+    maxConnections: b.maxConnections,
+    state: b.state,
+    health: b.ejected ? 'ejected' : b.healthy ? 'healthy' : 'unhealthy',
+    healthy: b.healthy,
+    ejectedUntil: b.ejected ? new Date(b.ejectedUntil).toISOString() : null,
+    eligible: b.eligible,
+    inFlight: b.inFlight,
+    totalRequests: b.totalRequests,
+    errors: b.errors,
+    errorRate: b.totalRequests === 0 ? 0 : round(b.errors / b.totalRequests),
+    latencyMs: { average: round(b.averageLatencyMs), p50: p50!, p99: p99! },
+    lastHealthCheck: b.lastCheck ? { ok: b.lastCheck.ok, reason: b.lastCheck.reason, at: new Date(b.lastCheck.at).toISOString() } : null,
+    lastHealthTransition: b.lastHealthReason,
+  };
+}
+
+export function describePool(pool: BackendPool): PoolView {
+  return {
+    name: pool.name,
+    algorithm: pool.balancer.name,
+    hashKey: pool.config.hashKey ?? null,
+    sticky: pool.config.sticky !== undefined,
+    queued: pool.queue.length,
+    panicking: pool.panicking,
+    healthyBackends: pool.healthyCount,
+    totalBackends: pool.backends.length,
+    backends: pool.backends.map(describeBackend),
+  };
+}
