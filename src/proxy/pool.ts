@@ -284,10 +284,12 @@ export class BackendPool {
   }
 
   setWeight(backend: Backend, weight: number): void {
+    if (backend.configWeight === weight) return;
     this.slowStart.cancel(backend);
     backend.configWeight = weight;
     backend.weight = weight;
     this.refreshEligible();
+    this.logger.info({ pool: this.name, backend: backend.id, weight }, 'backend weight changed');
   }
 
   /** Switches the algorithm; requests in flight keep the backend they have. */
