@@ -14,6 +14,7 @@ import { AdminServer } from './admin/server.js';
 import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
 import { FairwayEvents } from './observability/events.js';
+import { attachObservers } from './observers.js';
 
 export interface BalancerOptions {
   logger?: Logger;
@@ -34,6 +35,8 @@ export interface FairwayBalancer {
   /** Graceful: in-flight requests get up to `timeoutMs` (default config.shutdownTimeoutMs). */
   close(timeoutMs?: number): Promise<void>;
   stats(): StatsSnapshot;
+  /** Reopens the access log file (SIGUSR1, for logrotate). */
+  reopen(): void;
 }
 
 export function createBalancer(config: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
@@ -52,7 +55,15 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
 
   const checkers = pools
     .filter((pool) => pool.config.healthCheck.enabled)
-    .map((pool) => new ActiveHealthChecker(pool.backends, pool.config.healthCheck, (b, healthy, reason) => pool.setHealth(b, healthy, reason)));
+    .map(
+      (pool) =>
+        new ActiveHealthChecker(
+          pool.backends,
+          pool.config.healthCheck,
+          (b, healthy, reason) => pool.setHealth(b, healthy, reason),
+          (b, { ok, reason }) => events.emit('healthCheck', { pool: pool.name, backend: b.id, ok, reason }),
+        ),
+    );
 
   // A client socket may sit silent while its request waits for the response
   // header, in the queue, or between body chunks; none may be cut short here.
@@ -66,6 +77,7 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
   const getStats = () => statsSnapshot(stats, pools);
   const admin = config.admin.enabled ? new AdminServer(config.admin) : undefined;
   admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
+  const observers = attachObservers({ config, logger, events, pools: () => pools, admin });
   let closing: Promise<void> | undefined;
 
   return {
@@ -74,6 +86,7 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
     events,
     pools,
     stats: getStats,
+    reopen: () => observers.reopen(),
     async listen() {
       const proxy = await listener.listen();
       let adminAddress: AddressInfo | undefined;
@@ -100,6 +113,7 @@ export function createBalancer(config: FairwayConfig, options: BalancerOptions =
         await Promise.all(checkers.map((c) => c.stop()));
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
+        await observers.close();
       })();
       return closing;
     },

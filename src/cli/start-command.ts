@@ -40,6 +40,8 @@ export function registerStartCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      // SIGUSR1 reopens the access log file, as NGINX does, after logrotate moved it.
+      process.on('SIGUSR1', () => balancer.reopen());
       onStopSignals(async (signal) => {
         balancer.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
         await balancer.close();

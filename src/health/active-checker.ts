@@ -12,6 +12,8 @@ export interface HealthResult {
 }
 
 export type HealthTransition = (backend: Backend, healthy: boolean, reason: string) => void;
+/** Every check's result, for metrics. */
+export type HealthCheckObserver = (backend: Backend, result: HealthResult) => void;
 
 interface Probe {
   backend: Backend;
@@ -48,6 +50,7 @@ export class ActiveHealthChecker {
     backends: readonly Backend[],
     private readonly config: HealthCheckConfig,
     private readonly onTransition: HealthTransition,
+    private readonly onResult?: HealthCheckObserver,
   ) {
     this.probes = backends.map((backend) => ({
       backend,
@@ -88,6 +91,7 @@ export class ActiveHealthChecker {
     const result = await this.check(probe);
     if (this.stopped) return;
     probe.last = result;
+    this.onResult?.(probe.backend, result);
     this.apply(probe, result);
     this.schedule(probe, this.config.intervalMs);
   }
