@@ -20,11 +20,28 @@ const DROP_WARNING_EVERY_MS = 10_000;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const orNull = (s: string): string | null => (s === '' ? null : s);
 
+/** ISO 8601 times, reusing the part up to the second within one second. */
+class IsoTime {
+  private second = -1;
+  private prefix = '';
+
+  format(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.prefix = new Date(second * 1000).toISOString().slice(0, 20); // 2024-01-02T03:04:05.
+    }
+    const millis = Math.floor(ms - second * 1000);
+    return `${this.prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  }
+}
+const isoTime = new IsoTime();
+
 /** One JSON object per line; absent values are null. */
 export function formatJson(r: RequestRecord): string {
   return (
     JSON.stringify({
-      time: new Date(r.time).toISOString(),
+      time: isoTime.format(r.time),
       requestId: r.requestId,
       clientAddress: r.clientAddress,
       method: r.method,
