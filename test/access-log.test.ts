@@ -211,6 +211,14 @@ test('formatting: JSON nulls, rounding, local time and escaping', () => {
   assert.equal(json.backend, null);
   assert.equal(json.errorKind, 'no_healthy_backend');
   assert.equal(json.referer, null);
+  // Hand-built JSON stays valid JSON whatever the values hold.
+  const odd = record({ path: '/a"b\\c\u0001é\u2028', userAgent: 'x\ty', host: '', requestId: 'q"' });
+  const parsed = JSON.parse(formatJson(odd)) as Record<string, unknown>;
+  assert.equal(parsed.path, odd.path);
+  assert.equal(parsed.userAgent, odd.userAgent);
+  assert.equal(parsed.host, '');
+  assert.equal(parsed.requestId, 'q"');
+  assert.equal(JSON.parse(formatJson(record({ time: Date.UTC(2024, 0, 2, 3, 4, 5, 7) }))).time, '2024-01-02T03:04:05.007Z');
   assert.match(timeLocal(Date.UTC(2024, 0, 2, 3, 4, 5)), /^\d\d\/Jan\/2024:\d\d:\d\d:05 [+-]\d{4}$/);
   assert.equal(escapeLogValue('plain /path?x=1'), 'plain /path?x=1');
   assert.equal(escapeLogValue('a"b\\c\td\u00e9'), 'a\\x22b\\x5Cc\\x09d\\xE9');

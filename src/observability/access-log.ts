@@ -18,7 +18,6 @@ const MAX_BUFFERED = 16 * 1024 * 1024;
 const DROP_WARNING_EVERY_MS = 10_000;
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-const orNull = (s: string): string | null => (s === '' ? null : s);
 
 /** ISO 8601 times, reusing the part up to the second within one second. */
 class IsoTime {
@@ -37,28 +36,28 @@ class IsoTime {
 }
 const isoTime = new IsoTime();
 
+// Values from the wire are mostly plain ASCII: those are quoted as they are,
+// the rest go through JSON.stringify. Built by hand, a line costs a fraction
+// of JSON.stringify on an object.
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+const jsonOrNull = (s: string): string => (s === '' ? 'null' : jsonString(s));
+
 /** One JSON object per line; absent values are null. */
 export function formatJson(r: RequestRecord): string {
   return (
-    JSON.stringify({
-      time: isoTime.format(r.time),
-      requestId: r.requestId,
-      clientAddress: r.clientAddress,
-      method: r.method,
-      host: r.host,
-      path: r.path,
-      status: r.status,
-      bytesIn: r.bytesIn,
-      bytesOut: r.bytesOut,
-      durationMs: round3(r.durationMs),
-      upstreamDurationMs: round3(r.upstreamDurationMs),
-      pool: r.pool,
-      backend: orNull(r.backend),
-      attempts: r.attempts,
-      errorKind: orNull(r.errorKind),
-      referer: orNull(r.referer),
-      userAgent: orNull(r.userAgent),
-    }) + '\n'
+    `{"time":"${isoTime.format(r.time)}","requestId":${jsonString(r.requestId)},` +
+    `"clientAddress":${jsonString(r.clientAddress)},"method":${jsonString(r.method)},` +
+    `"host":${jsonString(r.host)},"path":${jsonString(r.path)},"status":${r.status},` +
+    `"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${round3(r.durationMs)},` +
+    `"upstreamDurationMs":${round3(r.upstreamDurationMs)},"pool":${jsonString(r.pool)},` +
+    `"backend":${jsonOrNull(r.backend)},"attempts":${r.attempts},"errorKind":${jsonOrNull(r.errorKind)},` +
+    `"referer":${jsonOrNull(r.referer)},"userAgent":${jsonOrNull(r.userAgent)}}\n`
   );
 }
 
