@@ -18,6 +18,7 @@ import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
 import { apiRoutes } from './admin/api.js';
 import { AdminAuth } from './admin/auth.js';
+import { attachObservers } from './observers.js';
 
 export interface BalancerOptions {
   logger?: Logger;
@@ -53,6 +54,8 @@ export interface FairwayBalancer {
   apply(next: FairwayConfig): Promise<ReloadResult>;
   /** Re-reads the config through `options.loadConfig` and applies it; an invalid one changes nothing. */
   reload(): Promise<ReloadResult>;
+  /** Reopens the access log file (SIGUSR1, for logrotate). */
+  reopen(): void;
 }
 
 function buildRouter(config: FairwayConfig, pools: readonly BackendPool[]): Router<BackendPool> {
@@ -84,6 +87,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   const getStats = () => statsSnapshot(stats, pools);
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
+  const observers = attachObservers({ config, logger, events, pools: () => pools, admin });
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
 
@@ -174,6 +178,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
       for (const w of loaded.warnings) logger.warn(w);
       return balancer.apply(loaded.config);
     },
+    reopen: () => observers.reopen(),
     async listen() {
       const proxy = await listener.listen();
       let adminAddress: AddressInfo | undefined;
@@ -200,6 +205,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
         await listener.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
+        await observers.close();
       })();
       return closing;
     },

@@ -55,6 +55,8 @@ export function registerStartCommand(program: Command): void {
       };
       process.on('SIGHUP', () => reload('SIGHUP'));
       if (watch && file !== undefined) watchConfigFile(file, () => reload(`${file} changed`));
+      // SIGUSR1 reopens the access log file, as NGINX does, after logrotate moved it.
+      process.on('SIGUSR1', () => balancer.reopen());
       onStopSignals(async (signal) => {
         balancer.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
         await balancer.close();

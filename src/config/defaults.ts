@@ -1,6 +1,7 @@
 // Built-in defaults: the bottom layer of defaults < file < environment < flags.
 // Values follow DESIGN.md section 1.
 import type {
+  AccessLogConfig,
   AdminConfig,
   AlgorithmName,
   BackendState,
@@ -60,4 +61,5 @@ export const DEFAULTS = {
   sticky: { cookie: 'fairway_sticky', ttlMs: 0, secure: false, httpOnly: true, sameSite: 'Lax' } satisfies StickyConfig,
   shutdownTimeoutMs: 30_000,
   log: { level: 'info', format: 'json' } satisfies LogConfig,
+  accessLog: { enabled: false, format: 'json', sample: 1 } satisfies AccessLogConfig,
 } as const;

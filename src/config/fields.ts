@@ -3,6 +3,7 @@
 import { HASH_KEY_FORMS, parseHashKey } from '../balancing/hash-key.js';
 import {
   ALGORITHMS,
+  type AccessLogFormat,
   BACKEND_STATES,
   RETRY_CONDITIONS,
   type AlgorithmName,
@@ -186,6 +187,26 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 export const logLevel = oneOf(LOG_LEVELS, 'log level');
 export const logFormat = oneOf(LOG_FORMATS, 'log format');
+export const ACCESS_LOG_FORMATS: readonly AccessLogFormat[] = ['json', 'combined'];
+export const accessLogFormat = oneOf(ACCESS_LOG_FORMATS, 'known access log format');
+
+/** A share of requests from 0 to 1 (0.1 = one in ten). */
+export const sampleRate: Validator<number> = (input) => {
+  const n = asNumber(input);
+  if (n === undefined || n < 0 || n > 1) {
+    return fail(`${show(input)} is not a sample rate (expected a number from 0 to 1, e.g. 0.1 to log one request in ten)`);
+  }
+  return ok(n);
+};
+
+/** A file to write to; relative paths are taken from the working directory. */
+export const filePath: Validator<string> = (input) => {
+  if (typeof input !== 'string' || input.trim() === '' || input.includes('\0')) {
+    return fail(`${show(input)} is not a file path (expected a file name, e.g. /var/log/fairway/access.log)`);
+  }
+  return ok(input.trim());
+};
+
 export const initialState = oneOf(['healthy', 'unhealthy'] as const, 'initial state');
 
 const STATUS_HINT = 'expected a status like 200, a range like "200-399", or { min: 200, max: 399 }';

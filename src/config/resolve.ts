@@ -86,6 +86,10 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
   const listen = { ...DEFAULTS.listen, ...file.listen, ...overrides.reduce((a, o) => ({ ...a, ...o.listen }), {}) };
   const admin = { ...DEFAULTS.admin, ...file.admin, ...overrides.reduce((a, o) => ({ ...a, ...o.admin }), {}) };
   const log = { ...DEFAULTS.log, ...file.log, ...overrides.reduce((a, o) => ({ ...a, ...o.log }), {}) };
+  const accessLog = { ...DEFAULTS.accessLog, ...file.accessLog };
+  if (accessLog.enabled && accessLog.sample === 0) {
+    warnings.push('accessLog.sample: 0 logs no request although accessLog.enabled is true (expected a share above 0, e.g. 0.1)');
+  }
 
   if (admin.enabled && admin.token === undefined && !isLoopback(admin.host)) {
     // Runtime control over the network must not be open to anyone who can reach it.
@@ -112,6 +116,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
       routes,
       shutdownTimeoutMs: file.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
       log,
+      accessLog,
     },
   };
 }

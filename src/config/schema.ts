@@ -7,6 +7,7 @@ import { formatPath, problemsFromIssues, type ConfigProblem } from './problems.j
 import { resilienceSettings, resilienceShape, type ResilienceSettings } from './resilience-schema.js';
 import { defined, field, strict } from './schema-fields.js';
 import type {
+  AccessLogConfig,
   AdminConfig,
   AlgorithmName,
   BackendState,
@@ -43,6 +44,7 @@ export interface FileLayer {
   listen: Partial<ListenConfig>;
   admin: Partial<AdminConfig>;
   log: Partial<LogConfig>;
+  accessLog?: Partial<AccessLogConfig>;
   shutdownTimeoutMs?: number;
   /** Top-level pool settings (algorithm, healthCheck, retries, ...): the shorthand pool's, or every named pool's defaults. */
   poolDefaults: PoolSettings;
@@ -201,6 +203,16 @@ const log = strict(
   'log',
 ).transform((l): Partial<LogConfig> => defined(l));
 
+const accessLog = strict(
+  {
+    enabled: field(f.boolean).optional(),
+    format: field(f.accessLogFormat).optional(),
+    sample: field(f.sampleRate).optional(),
+    path: field(f.filePath).optional(),
+  },
+  'accessLog',
+).transform((a): Partial<AccessLogConfig> => defined(a));
+
 const configObject = strict(
   {
     listen: listen.optional(),
@@ -209,6 +221,7 @@ const configObject = strict(
     routes: z.array(route).optional(),
     shutdownTimeout: field(f.duration(0)).optional(),
     log: log.optional(),
+    accessLog: accessLog.optional(),
     backends: z.array(backend).optional(),
     algorithm,
     hashKey,
@@ -328,7 +341,7 @@ export function parseConfigData(data: unknown): ParsedFile {
       listen: c.listen ?? {},
       admin: c.admin ?? {},
       log: c.log ?? {},
-      ...defined({ shutdownTimeoutMs: c.shutdownTimeout }),
+      ...defined({ shutdownTimeoutMs: c.shutdownTimeout, accessLog: c.accessLog }),
       poolDefaults: {
         ...defined({ algorithm: c.algorithm, hashKey: c.hashKey }),
         healthCheck: c.healthCheck ?? {},

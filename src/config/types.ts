@@ -157,6 +157,19 @@ export interface LogConfig {
   format: LogFormat;
 }
 
+export type AccessLogFormat = 'json' | 'combined';
+
+/** One line per finished client request. */
+export interface AccessLogConfig {
+  enabled: boolean;
+  /** json: one object per line; combined: the Apache/NGINX combined format. */
+  format: AccessLogFormat;
+  /** Share of requests logged, 0 to 1. */
+  sample: number;
+  /** File to append to (reopened on SIGUSR1); undefined = stdout. */
+  path?: string;
+}
+
 export interface FairwayConfig {
   listen: ListenConfig;
   admin: AdminConfig;
@@ -165,4 +178,5 @@ export interface FairwayConfig {
   /** How long in-flight requests may run after SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
   log: LogConfig;
+  accessLog: AccessLogConfig;
 }

@@ -12,6 +12,8 @@ export interface HealthResult {
 }
 
 export type HealthTransition = (backend: Backend, healthy: boolean, reason: string) => void;
+/** Every check's result, for metrics. */
+export type HealthCheckObserver = (backend: Backend, result: HealthResult) => void;
 
 interface Probe {
   backend: Backend;
@@ -49,6 +51,7 @@ export class ActiveHealthChecker {
     backends: readonly Backend[],
     private readonly config: HealthCheckConfig,
     private readonly onTransition: HealthTransition,
+    private readonly onResult?: HealthCheckObserver,
   ) {
     this.probes = backends.map((backend) => this.newProbe(backend));
   }
@@ -107,6 +110,7 @@ export class ActiveHealthChecker {
     if (this.stopped || !this.probes.includes(probe)) return;
     probe.last = result;
     probe.backend.lastCheck = { ok: result.ok, reason: result.reason, at: Date.now() };
+    this.onResult?.(probe.backend, result);
     this.apply(probe, result);
     this.schedule(probe, this.config.intervalMs);
   }

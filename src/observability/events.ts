@@ -36,6 +36,11 @@ export interface RequestRecord {
   backend: string;
   attempts: number;
   errorKind: string;
+  /** Referer and User-Agent request headers ('' when absent), for combined access logs. */
+  referer: string;
+  userAgent: string;
+  /** e.g. '1.1'. */
+  httpVersion: string;
 }
 
 export interface RetryEvent {
@@ -44,8 +49,18 @@ export interface RetryEvent {
   reason: string;
 }
 
+/** The outcome of one active health check (not a transition; see HealthEvent). */
+export interface HealthCheckEvent {
+  pool: string;
+  backend: string;
+  ok: boolean;
+  /** e.g. "HTTP 200", "timeout", "connection refused". */
+  reason: string;
+}
+
 interface EventMap {
   health: [HealthEvent];
+  healthCheck: [HealthCheckEvent];
   ejection: [EjectionEvent];
   request: [RequestRecord];
   retry: [RetryEvent];

@@ -88,8 +88,11 @@ export class BackendPool {
   startHealthChecks(): void {
     this.checking = true;
     if (!this.config.healthCheck.enabled) return;
-    this.checker = new ActiveHealthChecker(this.backends, this.config.healthCheck, (b, healthy, reason) =>
-      this.setHealth(b, healthy, reason),
+    this.checker = new ActiveHealthChecker(
+      this.backends,
+      this.config.healthCheck,
+      (b, healthy, reason) => this.setHealth(b, healthy, reason),
+      (b, { ok, reason }) => this.events.emit('healthCheck', { pool: this.name, backend: b.id, ok, reason }),
     );
     this.checker.start();
   }

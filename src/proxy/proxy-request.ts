@@ -35,6 +35,15 @@ class DiscardedAnswerError extends Error {
 const CLIENT_GONE = new ClientGoneError('client closed the connection');
 const DISCARDED = new DiscardedAnswerError('answer dropped for a retry');
 
+/** A request header's first value from the raw list ('' when absent); `name` is lower case. */
+function rawHeader(raw: readonly string[], name: string): string {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1]!;
+  }
+  return '';
+}
+
 export class ProxyRequest implements AttemptOwner, Waiter {
   abandoned = false;
   private attempt: Attempt | undefined;
@@ -301,6 +310,9 @@ export class ProxyRequest implements AttemptOwner, Waiter {
         backend: this.lastBackend?.id ?? '',
         attempts: this.attempts,
         errorKind: kind ?? '',
+        referer: rawHeader(this.req.rawHeaders, 'referer'),
+        userAgent: rawHeader(this.req.rawHeaders, 'user-agent'),
+        httpVersion: this.req.httpVersion,
       });
     }
   }

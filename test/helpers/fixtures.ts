@@ -41,6 +41,7 @@ export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig
     routes: pools.map((p) => ({ pathPrefix: '/', pool: p.name })).slice(0, 1),
     shutdownTimeoutMs: 5_000,
     log: { level: 'silent', format: 'json' },
+    accessLog: { ...DEFAULTS.accessLog },
     ...overrides,
   };
 }

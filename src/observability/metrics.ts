@@ -1,0 +1,241 @@
+// Prometheus metrics: one prom-client Registry per balancer (no globals, so
+// tests run several side by side). Counters and the duration histogram are fed
+// from the event bus; per request that is one map lookup, one plain counter
+// increment and one observe on a cached histogram child. Gauges (up, in flight, queue length) are read from pool
+// state when Prometheus scrapes, so they cost nothing per request.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EjectionEvent, FairwayEvents, HealthCheckEvent, RequestRecord, RetryEvent } from './events.js';
+
+/** What metrics read from a backend at scrape time (BackendPool's backends fit). */
+export interface BackendView {
+  readonly id: string;
+  readonly healthy: boolean;
+  readonly ejected: boolean;
+  readonly inFlight: number;
+}
+
+/** What metrics read from a pool at scrape time (BackendPool fits). */
+export interface PoolView {
+  readonly name: string;
+  readonly backends: readonly BackendView[];
+  readonly queue: { readonly length: number };
+}
+
+/** Upper bounds in seconds, 0.5 ms to 10 s, roughly 1-2.5-5 per decade. */
+export const DURATION_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+// RFC 9110 methods plus PATCH; anything else is one label value, so a client
+// sending made-up methods cannot create series.
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+export function normalizeMethod(method: string): string {
+  return METHODS.has(method) ? method : 'OTHER';
+}
+
+// Tries that got no usable answer from the backend (errors.ts kinds).
+const UPSTREAM_ERROR_KINDS: ReadonlySet<string> = new Set([
+  'connect_refused',
+  'connect_timeout',
+  'upstream_reset',
+  'response_timeout',
+  'upstream_error',
+]);
+
+interface HistogramChild {
+  observe(value: number): void;
+}
+
+/** One (pool, backend, method, code): its count, and the histogram child of its (pool, backend). */
+interface RequestSeries {
+  labels: { pool: string; backend: string; method: string; code: string };
+  count: number;
+  duration: HistogramChild;
+}
+
+const PREFIX = 'fairway_';
+
+// prom-client's totals of active handles, requests and resources are gauges
+// named *_total, which Prometheus naming (and promtool) reserves for counters.
+// The same numbers remain, broken down by type, in the metrics without _total.
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+// Process and runtime metrics describe the process, not a balancer, and
+// prom-client's collectors (event-loop delay monitor, GC observer) cannot be
+// stopped; so they are registered once per process and merged into every
+// balancer's scrape.
+let processRegistry: Registry | undefined;
+function sharedProcessRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: PREFIX });
+    for (const name of MISNAMED_DEFAULTS) processRegistry.removeSingleMetric(PREFIX + name);
+  }
+  return processRegistry;
+}
+
+export class FairwayMetrics {
+  /** This balancer's own metrics. */
+  readonly registry = new Registry();
+  /** What /metrics serves: the balancer's metrics and the process metrics. */
+  private readonly scraped: Registry;
+
+  private readonly duration: Histogram<'pool' | 'backend'>;
+  private readonly upstreamErrors: Counter<'pool' | 'backend' | 'reason'>;
+  private readonly retries: Counter<'pool' | 'reason'>;
+  private readonly ejections: Counter<'pool' | 'backend'>;
+  private readonly healthChecks: Counter<'pool' | 'backend' | 'result'>;
+
+  private readonly requestSeries = new Map<string, RequestSeries>();
+  private readonly durationSeries = new Map<string, HistogramChild>();
+
+  constructor(
+    private readonly events: FairwayEvents,
+    /** Read at every scrape, so pools or backends added at run time show up. */
+    pools: () => readonly PoolView[],
+  ) {
+    const registers = [this.registry];
+    const requestSeries = this.requestSeries;
+    new Counter({
+      name: 'fairway_requests_total',
+      help: 'Client requests answered, by pool, last backend tried, method and status code.',
+      labelNames: ['pool', 'backend', 'method', 'code'],
+      registers,
+      // Counted in plain numbers per request (prom-client's inc hashes the
+      // labels on every call) and handed over when Prometheus scrapes.
+      collect() {
+        this.reset();
+        for (const series of requestSeries.values()) this.inc(series.labels, series.count);
+      },
+    });
+    this.duration = new Histogram({
+      name: 'fairway_request_duration_seconds',
+      help: 'Time from receiving a client request to the end of its answer, retries and queueing included.',
+      labelNames: ['pool', 'backend'],
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.upstreamErrors = new Counter({
+      name: 'fairway_upstream_errors_total',
+      help: 'Tries that got no usable answer from a backend (refused, timeout, reset, unreadable), retried ones included.',
+      labelNames: ['pool', 'backend', 'reason'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'fairway_retries_total',
+      help: 'Requests sent again after a failed try, by the failure retried.',
+      labelNames: ['pool', 'reason'],
+      registers,
+    });
+    this.ejections = new Counter({
+      name: 'fairway_backend_ejections_total',
+      help: 'Times outlier detection ejected a backend.',
+      labelNames: ['pool', 'backend'],
+      registers,
+      collect() {
+        // Start every current backend at 0 so rate() sees the first ejection.
+        for (const pool of pools()) for (const b of pool.backends) this.inc({ pool: pool.name, backend: b.id }, 0);
+      },
+    });
+    this.healthChecks = new Counter({
+      name: 'fairway_health_checks_total',
+      help: 'Active health checks run, by result (success or failure).',
+      labelNames: ['pool', 'backend', 'result'],
+      registers,
+    });
+    new Gauge({
+      name: 'fairway_backend_up',
+      help: '1 when the backend is healthy and not ejected, else 0.',
+      labelNames: ['pool', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) {
+          for (const b of pool.backends) this.set({ pool: pool.name, backend: b.id }, b.healthy && !b.ejected ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'fairway_backend_in_flight',
+      help: 'Requests a backend is working on right now.',
+      labelNames: ['pool', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) {
+          for (const b of pool.backends) this.set({ pool: pool.name, backend: b.id }, b.inFlight);
+        }
+      },
+    });
+    new Gauge({
+      name: 'fairway_queue_length',
+      help: 'Requests waiting for a backend below its maxConnections.',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) this.set({ pool: pool.name }, pool.queue.length);
+      },
+    });
+    this.scraped = Registry.merge([this.registry, sharedProcessRegistry()]);
+
+    events.on('request', this.onRequest);
+    events.on('retry', this.onRetry);
+    events.on('ejection', this.onEjection);
+    events.on('healthCheck', this.onHealthCheck);
+  }
+
+  /** The Content-Type of metrics(). */
+  get contentType(): string {
+    return this.scraped.contentType;
+  }
+
+  /** The Prometheus text exposition of everything. */
+  metrics(): Promise<string> {
+    return this.scraped.metrics();
+  }
+
+  /** Stops listening to the bus. */
+  close(): void {
+    this.events.off('request', this.onRequest);
+    this.events.off('retry', this.onRetry);
+    this.events.off('ejection', this.onEjection);
+    this.events.off('healthCheck', this.onHealthCheck);
+  }
+
+  private readonly onRequest = (r: RequestRecord): void => {
+    const method = normalizeMethod(r.method);
+    const key = `${r.pool}\n${r.backend}\n${method}\n${r.status}`;
+    const series = this.requestSeries.get(key) ?? this.addRequestSeries(key, r.pool, r.backend, method, r.status);
+    series.count++;
+    series.duration.observe(r.durationMs / 1000);
+    if (UPSTREAM_ERROR_KINDS.has(r.errorKind)) this.upstreamErrors.inc({ pool: r.pool, backend: r.backend, reason: r.errorKind });
+  };
+
+  private addRequestSeries(key: string, pool: string, backend: string, method: string, status: number): RequestSeries {
+    const durationKey = `${pool}\n${backend}`;
+    let duration = this.durationSeries.get(durationKey);
+    if (duration === undefined) {
+      duration = this.duration.labels(pool, backend);
+      this.durationSeries.set(durationKey, duration);
+    }
+    const series = { labels: { pool, backend, method, code: String(status) }, count: 0, duration };
+    this.requestSeries.set(key, series);
+    return series;
+  }
+
+  private readonly onRetry = (e: RetryEvent): void => {
+    this.retries.inc({ pool: e.pool, reason: e.reason });
+    // A retried 5xx answer was an answer; only failed tries are upstream errors.
+    if (UPSTREAM_ERROR_KINDS.has(e.reason)) this.upstreamErrors.inc({ pool: e.pool, backend: e.backend, reason: e.reason });
+  };
+
+  private readonly onEjection = (e: EjectionEvent): void => {
+    if (e.ejected) this.ejections.inc({ pool: e.pool, backend: e.backend });
+  };
+
+  private readonly onHealthCheck = (e: HealthCheckEvent): void => {
+    this.healthChecks.inc({ pool: e.pool, backend: e.backend, result: e.ok ? 'success' : 'failure' });
+  };
+}

@@ -1,0 +1,47 @@
+// Observers of one balancer, watching from the side of the data path: the
+// Prometheus metrics (served at /metrics on the admin listener) and the access
+// log. createBalancer attaches them in one call and closes them on close().
+import type { FairwayConfig } from './config/types.js';
+import type { AdminServer } from './admin/server.js';
+import { metricsRoute } from './admin/metrics-route.js';
+import { AccessLog } from './observability/access-log.js';
+import type { FairwayEvents } from './observability/events.js';
+import type { Logger } from './observability/logger.js';
+import { FairwayMetrics, type PoolView } from './observability/metrics.js';
+
+export interface ObservedParts {
+  config: FairwayConfig;
+  logger: Logger;
+  events: FairwayEvents;
+  /** Read at every scrape; may change at run time. */
+  pools: () => readonly PoolView[];
+  admin: AdminServer | undefined;
+}
+
+export interface Observers {
+  /** Undefined when the admin listener (which serves /metrics) is disabled. */
+  readonly metrics: FairwayMetrics | undefined;
+  readonly accessLog: AccessLog;
+  /** Reopens the access log file (SIGUSR1, after logrotate). */
+  reopen(): void;
+  /** Writes out buffered log lines and detaches from the event bus. */
+  close(): Promise<void>;
+}
+
+export function attachObservers(parts: ObservedParts): Observers {
+  const accessLog = new AccessLog(parts.config.accessLog, parts.events, parts.logger);
+  let metrics: FairwayMetrics | undefined;
+  if (parts.admin !== undefined) {
+    metrics = new FairwayMetrics(parts.events, parts.pools);
+    parts.admin.add(metricsRoute(metrics));
+  }
+  return {
+    metrics,
+    accessLog,
+    reopen: () => accessLog.reopen(),
+    async close() {
+      metrics?.close();
+      await accessLog.close();
+    },
+  };
+}
