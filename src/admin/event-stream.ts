@@ -156,6 +156,11 @@ export class EventStream {
     return view;
   }
 
+  /** Sends an event of another part of the admin listener (the dashboard's `test` events) to every consumer. */
+  publish(event: string, data: unknown): void {
+    this.broadcast(event, data);
+  }
+
   private broadcast(event: string, data: unknown): void {
     if (this.clients.size === 0) return;
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
