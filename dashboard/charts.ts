@@ -25,6 +25,7 @@ export class PerformanceChart {
       width: Math.max(120, container.clientWidth),
       height,
       cursor: { drag: { x: false, y: false } },
+      legend: { live: false },
       scales: { x: { time: true }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
         { stroke: '#444', grid: { stroke: '#eee' } },

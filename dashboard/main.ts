@@ -65,9 +65,9 @@ append(
   h(
     'header',
     { class: 'top' },
-    h('h1', {}, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⛳'), ' fairway ', h('span', { class: 'sub' }, 'dashboard')),
+    h('h1', {}, h('span', { class: 'logo', 'aria-hidden': 'true' }), ' fairway ', h('span', { class: 'sub' }, 'dashboard')),
     h('span', { id: 'connection', class: 'pill', role: 'status' }, 'Connecting…'),
-    h('div', { class: 'top-actions' }, h('button', { id: 'pause', type: 'button' }, '⏸ Pause updates'), h('button', { id: 'token-button', type: 'button', hidden: true }, '🔑 Enter token')),
+    h('div', { class: 'top-actions' }, h('button', { id: 'pause', type: 'button' }, '‖ Pause updates'), h('button', { id: 'token-button', type: 'button', hidden: true }, 'Enter token')),
   ),
   h(
     'form',
@@ -79,7 +79,7 @@ append(
     h('button', { type: 'button', id: 'token-dismiss' }, 'Stay read-only'),
     h('p', { id: 'token-error', class: 'error', hidden: true }),
   ),
-  h('p', { id: 'readonly-note', class: 'notice', hidden: true }, '🔒 Read-only: controls need the admin token. Live details (latency percentiles, recent requests) need it too; this view polls /lb/stats.'),
+  h('p', { id: 'readonly-note', class: 'notice', hidden: true }, 'Read-only: controls need the admin token. Live details (latency percentiles, recent requests) need it too; this view polls /lb/stats.'),
   h('div', { id: 'messages', role: 'status', 'aria-live': 'polite' }),
   h(
     'main',
@@ -87,7 +87,7 @@ append(
     section(
       'system',
       'System status',
-      h('dl', { class: 'facts' }, h('dt', {}, 'Balancer'), h('dd', { id: 'sys-status' }, '—'), h('dt', {}, 'Uptime'), h('dd', { id: 'sys-uptime' }, '—')),
+      h('dl', { class: 'facts' }, h('dt', {}, 'Balancer'), h('dd', { id: 'sys-status' }, '—'), h('dt', {}, 'Uptime'), h('dd', { id: 'sys-uptime' }, '—'), h('dt', {}, 'Errors'), h('dd', { id: 'sys-errors' }, '—'), h('dt', {}, 'Retries'), h('dd', { id: 'sys-retries' }, '—')),
       h('table', { class: 'pools' }, h('thead', {}, h('tr', {}, h('th', {}, 'Pool'), h('th', {}, 'Algorithm'), h('th', {}, 'Healthy'))), h('tbody', { id: 'sys-pools' })),
     ),
     section(
@@ -127,7 +127,7 @@ append(
     section(
       'controls',
       'Controls',
-      h('p', { id: 'controls-note', class: 'hint', hidden: true }, '🔒 Controls are disabled: enter the admin token to use them.'),
+      h('p', { id: 'controls-note', class: 'hint', hidden: true }, 'Controls are disabled: enter the admin token to use them.'),
       h('h3', {}, 'Algorithm'),
       h('div', { id: 'algorithm-forms' }),
       h('h3', {}, 'Tests'),
@@ -279,7 +279,11 @@ function onEvent(event: string, data: unknown): void {
     // Health changes arrive between snapshots: show them at once.
     const b = state.snapshot?.pools.find((p) => p.name === e.pool)?.backends.find((x) => x.id === e.backend);
     if (b) {
-      b.health = e.ejected ? 'ejected' : e.healthy ? 'healthy' : 'unhealthy';
+      // Ejections come as health events with ejected: true, their end with
+      // reason "ejection time over"; the rest are health-check transitions.
+      if (e.ejected) b.ejected = true;
+      else if (e.reason === 'ejection time over') b.ejected = false;
+      else b.healthy = e.healthy;
       renderBackends();
     }
   } else if (event === 'test') {
@@ -392,7 +396,7 @@ function restart(): void {
 
 byId('pause').addEventListener('click', () => {
   state.paused = !state.paused;
-  setText(byId('pause'), state.paused ? '▶ Resume updates' : '⏸ Pause updates');
+  setText(byId('pause'), state.paused ? '▶ Resume updates' : '‖ Pause updates');
   byId('pause').setAttribute('aria-pressed', String(state.paused));
   if (state.paused) {
     state.generation++;
@@ -437,9 +441,9 @@ function renderConnection(): void {
     connecting: '… Connecting',
     live: '● Live',
     polling: '● Live (read-only, polling)',
-    paused: '⏸ Paused',
+    paused: '‖ Paused',
     reconnecting: `↻ Reconnecting in ${Math.round(state.reconnectInMs / 1000)} s`,
-    locked: '🔒 Token needed',
+    locked: '⚠ Token needed',
   };
   setText(el, text[state.connection]);
   el.className = `pill conn-${state.connection}`;
@@ -459,6 +463,8 @@ function renderSystem(): void {
   const stale = state.connection === 'reconnecting';
   setText(byId('sys-status'), stale ? '? Not reachable — reconnecting' : '✓ Running');
   setText(byId('sys-uptime'), fmt.duration(s.uptimeSeconds));
+  setText(byId('sys-errors'), `${fmt.int(s.totals.errors)} (${fmt.pct(s.totals.requests === 0 ? 0 : s.totals.errors / s.totals.requests, 2)})`);
+  setText(byId('sys-retries'), fmt.int(s.totals.retries));
   const body = byId('sys-pools');
   const rows = s.pools.map((p) => {
     const all = p.healthyBackends === p.totalBackends;
@@ -466,7 +472,7 @@ function renderSystem(): void {
       'tr',
       { 'data-pool': p.name },
       h('td', {}, p.name),
-      h('td', { class: 'algorithm' }, p.algorithm),
+      h('td', { class: 'algo' }, p.algorithm),
       h('td', {}, h('span', { class: all ? 'ok' : p.healthyBackends === 0 ? 'bad' : 'warn' }, `${all ? '✓' : '⚠'} ${p.healthyBackends} / ${p.totalBackends} healthy`), p.panicking ? ' (panic mode)' : '', p.queued > 0 ? ` · ${p.queued} queued` : ''),
     );
   });
@@ -557,6 +563,7 @@ function renderFlow(): void {
 interface Card {
   el: HTMLElement;
   health: HTMLElement;
+  ejected: HTMLElement;
   admin: HTMLElement;
   process: HTMLElement;
   values: Record<string, HTMLElement>;
@@ -572,7 +579,7 @@ interface Card {
 const cards = new Map<string, Card>();
 
 const HEALTH_TEXT: Record<string, string> = { healthy: '✓ healthy', unhealthy: '✕ unhealthy', ejected: '⚠ ejected' };
-const STATE_TEXT: Record<string, string> = { enabled: '● enabled', draining: '◐ draining', disabled: '⏸ disabled' };
+const STATE_TEXT: Record<string, string> = { enabled: '● enabled', draining: '◐ draining', disabled: '○ disabled' };
 
 function makeCard(pool: string, b: BackendView): Card {
   const key = keyOf(pool, b.id);
@@ -611,18 +618,16 @@ function makeCard(pool: string, b: BackendView): Card {
       });
     });
   }
-  const processButton = h('button', { type: 'button', 'data-action': 'process' }, 'Stop process');
-  const healthButton = h('button', { type: 'button', 'data-action': 'health' }, 'Fail health checks');
+  const processButton = h('button', { type: 'button', 'data-action': 'process' }, '■ Stop');
+  const healthButton = h('button', { type: 'button', 'data-action': 'health' }, '✕ Fail health checks');
   const delay = h('input', { type: 'number', min: 0, max: 60000, step: 10, value: 0, id: `delay-${key}`, 'aria-label': `Delay of ${b.id} in ms` });
   const failure = h('input', { type: 'number', min: 0, max: 100, step: 5, value: 0, id: `failure-${key}`, 'aria-label': `Failure rate of ${b.id} in percent` });
   const demoApply = h('button', { type: 'submit' }, 'Set');
   const demoForm = h(
     'form',
     { class: 'demo-knobs' },
-    h('label', { for: `delay-${key}` }, 'Delay ms'),
-    delay,
-    h('label', { for: `failure-${key}` }, 'Fail %'),
-    failure,
+    h('label', { for: `delay-${key}` }, 'Delay ms', delay),
+    h('label', { for: `failure-${key}` }, 'Fail %', failure),
     demoApply,
   );
   const demoPath = `/api/demo/backends/${encodeURIComponent(b.id)}`;
@@ -647,6 +652,7 @@ function makeCard(pool: string, b: BackendView): Card {
     ).then(() => renderBackends());
   });
   const health = h('span', { class: 'badge', 'data-field': 'health' });
+  const ejected = h('span', { class: 'badge health-ejected', 'data-field': 'ejected', hidden: true }, HEALTH_TEXT['ejected']!);
   const admin = h('span', { class: 'badge', 'data-field': 'state' });
   const process = h('span', { class: 'badge', 'data-field': 'process', hidden: true });
   const sparkBox = h('div', { class: 'spark', role: 'img', 'aria-label': `Requests per second of ${b.id}, last 2 minutes` });
@@ -655,7 +661,7 @@ function makeCard(pool: string, b: BackendView): Card {
     'article',
     { class: 'card', 'data-backend': b.id, 'data-pool': pool },
     h('header', {}, swatch, h('h3', {}, b.id), h('span', { class: 'url' }, b.url)),
-    h('div', { class: 'badges' }, health, admin, process),
+    h('div', { class: 'badges' }, health, ejected, admin, process),
     h('dl', { class: 'stats' }, ...stats.flatMap((s) => s.node)),
     sparkBox,
     h('div', { class: 'buttons', role: 'group', 'aria-label': `Admin state of ${b.id}` }, stateButtons['enabled']!, stateButtons['draining']!, stateButtons['disabled']!),
@@ -663,7 +669,7 @@ function makeCard(pool: string, b: BackendView): Card {
   );
   byId('backend-cards').append(el);
   const spark = new Sparkline(sparkBox, colorOf(key), `${b.id} req/s`);
-  return { el, health, admin, process, values, spark, stateButtons, demo, processButton, healthButton, delay, failure, demoApply };
+  return { el, health, ejected, admin, process, values, spark, stateButtons, demo, processButton, healthButton, delay, failure, demoApply };
 }
 
 function renderBackends(): void {
@@ -677,11 +683,16 @@ function renderBackends(): void {
       seen.add(key);
       const card = cards.get(key) ?? makeCard(pool.name, b);
       cards.set(key, card);
-      setText(card.health, HEALTH_TEXT[b.health] ?? b.health);
-      card.health.className = `badge health-${b.health}`;
+      // Health checks and ejection are shown apart: either can hold alone.
+      const checksPass = b.healthy ?? b.health === 'healthy';
+      const ejected = b.ejected ?? b.health === 'ejected';
+      const health = checksPass ? (ejected ? 'ejected' : 'healthy') : 'unhealthy';
+      setText(card.health, checksPass ? HEALTH_TEXT['healthy']! : HEALTH_TEXT['unhealthy']!);
+      card.health.className = `badge health-${checksPass ? 'healthy' : 'unhealthy'}`;
+      card.ejected.hidden = !ejected;
       setText(card.admin, STATE_TEXT[b.state] ?? b.state);
       card.admin.className = `badge state-${b.state}`;
-      card.el.dataset['health'] = b.health;
+      card.el.dataset['health'] = health;
       card.el.dataset['state'] = b.state;
       const v = card.values;
       setText(v['requests']!, fmt.int(b.totalRequests));
@@ -703,10 +714,10 @@ function renderBackends(): void {
       if (demo !== undefined) {
         setText(card.process, demo.running ? '▶ process running' : '■ process stopped');
         card.process.className = `badge process-${demo.running ? 'running' : 'stopped'}`;
-        setText(card.processButton, demo.running ? '■ Stop process' : '▶ Start process');
+        setText(card.processButton, demo.running ? '■ Stop' : '▶ Start');
         card.processButton.disabled = !control;
         const answersHealthy = demo.settings?.healthy ?? true;
-        setText(card.healthButton, answersHealthy ? 'Fail health checks' : 'Pass health checks');
+        setText(card.healthButton, answersHealthy ? '✕ Fail health checks' : '✓ Pass health checks');
         card.healthButton.disabled = !control || !demo.running;
         card.demoApply.disabled = !control || !demo.running;
         card.delay.disabled = card.failure.disabled = !control || !demo.running;
@@ -736,7 +747,7 @@ function renderAlgorithms(): void {
       const id = `algorithm-${pool.name}`;
       const select = h('select', { id, name: 'algorithm' }, ...ALGORITHMS.map((a) => h('option', { value: a }, a)));
       const button = h('button', { type: 'submit' }, 'Apply');
-      const form = h('form', { class: 'algorithm', 'data-pool': pool.name }, h('label', { for: id }, `Pool ${pool.name}`), select, button);
+      const form = h('form', { class: 'algorithm-form', 'data-pool': pool.name }, h('label', { for: id }, `Pool ${pool.name}`), select, button);
       const created = { form, select, button, shown: '' };
       form.addEventListener('submit', (event) => {
         event.preventDefault();
@@ -767,7 +778,7 @@ function renderControlsEnabled(): void {
   byId('readonly-note').hidden = control || settings.readsProtected;
   const tokenButton = byId('token-button');
   tokenButton.hidden = !settings.tokenRequired;
-  setText(tokenButton, state.token === null ? '🔑 Enter token' : '🔑 Forget token');
+  setText(tokenButton, state.token === null ? 'Enter token' : 'Forget token');
   setText(byId('requests-hint'), '(a sample of up to 25 a second)');
   for (const el of byId('test-form').querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLSelectElement | HTMLTextAreaElement>('input, button, select, textarea')) {
     el.disabled = !control;
@@ -863,7 +874,7 @@ function renderTest(): void {
   if (t.error) children.push(h('p', { class: 'error' }, `✕ ${t.error}`));
   const s = t.summary;
   if (s !== null && !running) {
-    const row = (label: string, value: string) => [h('dt', {}, label), h('dd', {}, value)];
+    const row = (label: string, value: string) => [h('div', { class: 'kpi' }, h('dt', { class: 'kpi-label' }, label), h('dd', { class: 'kpi-value' }, value))];
     const dist = h('div', { class: 'dist' });
     renderBar(dist, s.distribution.map((d) => ({ key: keyOf(state.snapshot?.pools[0]?.name ?? 'default', d.backend), label: d.backend, count: d.count })));
     const errors = Object.entries(s.errors);
@@ -873,7 +884,7 @@ function renderTest(): void {
         { id: 'test-summary', class: 'summary' },
         h(
           'dl',
-          { class: 'facts summary-grid' },
+          { class: 'summary-grid' },
           ...row('Total', fmt.int(s.total)),
           ...row('OK', fmt.int(s.ok)),
           ...row('Failed', fmt.int(s.failed)),

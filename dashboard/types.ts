@@ -13,6 +13,10 @@ export interface BackendView {
   url: string;
   state: 'enabled' | 'draining' | 'disabled' | string;
   health: 'healthy' | 'unhealthy' | 'ejected' | string;
+  /** Active health checks pass (older servers: derive from health). */
+  healthy?: boolean;
+  /** Ejected by outlier detection. */
+  ejected?: boolean;
   eligible: boolean;
   weight: number;
   effectiveWeight: number;

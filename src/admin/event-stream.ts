@@ -140,6 +140,9 @@ export class EventStream {
             url: b.url,
             state: b.state,
             health: b.ejected ? 'ejected' : b.healthy ? 'healthy' : 'unhealthy',
+            // Both facts apart: a backend can fail its health checks while ejected.
+            healthy: b.healthy,
+            ejected: b.ejected,
             eligible: b.eligible,
             weight: b.configWeight,
             effectiveWeight: Math.round(b.weight * 100) / 100,
