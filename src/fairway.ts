@@ -13,17 +13,21 @@ import { Router } from './proxy/router.js';
 import { ProxyListener } from './proxy/listener.js';
 import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
 import { TrafficStats } from './proxy/traffic-stats.js';
-import { AdminServer } from './admin/server.js';
+import { AdminServer, type AdminRoute } from './admin/server.js';
 import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
 import { apiRoutes } from './admin/api.js';
 import { AdminAuth } from './admin/auth.js';
 import { attachObservers } from './observers.js';
+import { EventStream } from './admin/event-stream.js';
+import { createDashboard, type Dashboard } from './admin/dashboard.js';
 
 export interface BalancerOptions {
   logger?: Logger;
   /** Re-reads the config from where it came (file, environment, flags), for reloads. */
   loadConfig?: () => LoadResult;
+  /** More admin routes (the demo's backend controls under /api/demo). */
+  adminRoutes?: AdminRoute[];
 }
 
 export interface ListeningAddresses {
@@ -88,6 +92,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
   const observers = attachObservers({ config, logger, events, pools: () => pools, admin });
+  let dashboard: Dashboard | undefined;
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
 
@@ -202,6 +207,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     },
     close(timeoutMs) {
       closing ??= (async () => {
+        await dashboard?.close();
         await listener.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
@@ -212,6 +218,11 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   };
 
   admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
-  admin?.add(...apiRoutes(balancer));
+  if (admin) {
+    const stream = new EventStream(balancer);
+    const extraRoutes = options.adminRoutes ?? [];
+    dashboard = createDashboard({ auth, stream, proxyAddress: () => listener.server.address(), extraRoutes });
+    admin.add(...apiRoutes(balancer, stream), ...extraRoutes, ...dashboard.routes);
+  }
   return balancer;
 }

@@ -49,8 +49,7 @@ function parseState(value: unknown): BackendState {
   return value as BackendState;
 }
 
-export function apiRoutes(balancer: FairwayBalancer): AdminRoute[] {
-  const stream = new EventStream(balancer);
+export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(balancer)): AdminRoute[] {
 
   const findPool = (request: AdminRequest): BackendPool | undefined => {
     const pool = balancer.pools.find((p) => p.name === request.params['pool']);

@@ -1,6 +1,8 @@
 // Admin authentication: with a token configured, /api/* needs
 // `Authorization: Bearer TOKEN`; /metrics, /healthz, /lb/stats and the
-// dashboard stay readable unless protectReads is set. The token is compared in
+// dashboard stay readable unless protectReads is set. The dashboard page and
+// its assets hold no data and are always served, so a browser can load them
+// and then ask for the token. The token is compared in
 // constant time (as digests, so its length does not leak either).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -26,9 +28,14 @@ export class AdminAuth {
     return this.expected !== undefined;
   }
 
+  get readsProtected(): boolean {
+    return this.tokenRequired && this.protectReads;
+  }
+
   /** Whether this path needs the token at all. */
   guards(path: string): boolean {
     if (this.expected === undefined) return false;
+    if (path === '/' || path.startsWith('/assets/')) return false;
     return path.startsWith('/api/') || path === '/api' || this.protectReads;
   }
 

@@ -140,6 +140,9 @@ export class EventStream {
             url: b.url,
             state: b.state,
             health: b.ejected ? 'ejected' : b.healthy ? 'healthy' : 'unhealthy',
+            // Both facts apart: a backend can fail its health checks while ejected.
+            healthy: b.healthy,
+            ejected: b.ejected,
             eligible: b.eligible,
             weight: b.configWeight,
             effectiveWeight: Math.round(b.weight * 100) / 100,
@@ -154,6 +157,11 @@ export class EventStream {
     };
     if (advance) this.previous = next;
     return view;
+  }
+
+  /** Sends an event of another part of the admin listener (the dashboard's `test` events) to every consumer. */
+  publish(event: string, data: unknown): void {
+    this.broadcast(event, data);
   }
 
   private broadcast(event: string, data: unknown): void {

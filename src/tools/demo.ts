@@ -4,6 +4,7 @@
 import { loadConfig, formatProblems } from '../config/load.js';
 import { createBalancer, type FairwayBalancer } from '../fairway.js';
 import { BackendProcess } from './backend-process.js';
+import { demoRoutes } from './demo-routes.js';
 
 export interface DemoOptions {
   host: string;
@@ -56,7 +57,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     pool.healthCheck.timeoutMs = 1_000;
   }
   loaded.config.shutdownTimeoutMs = 5_000;
-  const balancer = createBalancer(loaded.config);
+  const balancer = createBalancer(loaded.config, { adminRoutes: demoRoutes(backends) });
   let addresses;
   try {
     addresses = await balancer.listen();
@@ -84,6 +85,7 @@ export function demoBanner(demo: RunningDemo): string {
     '',
     'fairway demo is running',
     `  load balancer   ${demo.proxyUrl}`,
+    `  dashboard       ${demo.adminUrl}/`,
     `  admin           ${demo.adminUrl}/lb/stats`,
     ...demo.backends.map((b) => `  backend         ${b.url}  (${b.options.name})`),
     '',

@@ -1,0 +1,131 @@
+// Shapes of what the admin listener sends (see docs/admin-api.md and
+// docs/dashboard.md). Kept here rather than imported so the page's code has
+// no dependency on the server's (Node) modules.
+
+export interface PageSettings {
+  tokenRequired: boolean;
+  readsProtected: boolean;
+  demo: boolean;
+}
+
+export interface BackendView {
+  id: string;
+  url: string;
+  state: 'enabled' | 'draining' | 'disabled' | string;
+  health: 'healthy' | 'unhealthy' | 'ejected' | string;
+  /** Active health checks pass (older servers: derive from health). */
+  healthy?: boolean;
+  /** Ejected by outlier detection. */
+  ejected?: boolean;
+  eligible: boolean;
+  weight: number;
+  effectiveWeight: number;
+  inFlight: number;
+  totalRequests: number;
+  requestsPerSecond: number;
+  errorRate: number;
+  /** null when only an average is known (read-only view from /lb/stats). */
+  latencyMs: { p50: number | null; p99: number | null; average?: number };
+}
+
+export interface PoolView {
+  name: string;
+  algorithm: string;
+  queued: number;
+  panicking: boolean;
+  healthyBackends: number;
+  totalBackends: number;
+  backends: BackendView[];
+}
+
+export interface Snapshot {
+  time: number;
+  uptimeSeconds: number;
+  totals: { requests: number; errors: number; active: number; retries: number };
+  requestsPerSecond: number;
+  errorRate: number;
+  successRate: number;
+  latencyMs: { p50: number | null; p99: number | null };
+  pools: PoolView[];
+}
+
+export interface RequestEvent {
+  time: number;
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  pool: string;
+  backend: string;
+  durationMs: number;
+  attempts: number;
+  errorKind: string;
+}
+
+export interface HealthEventView {
+  pool: string;
+  backend: string;
+  healthy: boolean;
+  ejected: boolean;
+  reason: string;
+  time: number;
+}
+
+export interface TestSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  errors: Record<string, number>;
+  requestsPerSecond: number;
+  elapsedMs: number;
+  latencyMs: { average: number; p50: number; p99: number; max: number };
+  distribution: { backend: string; count: number; share: number }[];
+}
+
+export interface TestState {
+  id: number;
+  kind: 'load' | 'stress' | 'custom';
+  status: 'running' | 'finished' | 'stopped' | 'failed';
+  target: string;
+  spec: { method: string; path: string; concurrency: number; requests?: number; durationSeconds?: number };
+  startedAt: string;
+  finishedAt: string | null;
+  progress: { requests: number; ok: number; failed: number; requestsPerSecond: number; p50: number; p99: number; elapsedMs: number; fraction: number };
+  summary: TestSummary | null;
+  error: string | null;
+}
+
+export interface DemoBackend {
+  name: string;
+  url: string;
+  running: boolean;
+  settings: { healthy: boolean; delayMs: number; failureRate: number } | null;
+}
+
+/** The /lb/stats answer, read when the page has no token (read-only view). */
+export interface LbStats {
+  uptimeSeconds: number;
+  totals: { requests: number; errors: number; active: number; retries: number };
+  pools: {
+    name: string;
+    algorithm: string;
+    queued: number;
+    panicking: boolean;
+    healthyBackends: number;
+    totalBackends: number;
+    backends: {
+      id: string;
+      url: string;
+      healthy: boolean;
+      state: string;
+      eligible: boolean;
+      ejectedUntil: string | null;
+      weight: number;
+      effectiveWeight: number;
+      activeRequests: number;
+      totalRequests: number;
+      errors: number;
+      averageLatencyMs: number;
+    }[];
+  }[];
+}
