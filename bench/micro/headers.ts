@@ -18,7 +18,8 @@ const browserRequest = [
 ];
 const forwardedRequest = [...browserRequest, 'X-Forwarded-For', '203.0.113.7', 'Connection', 'x-internal', 'X-Internal', 'secret'];
 
-const b = (s: string) => Buffer.from(s, 'latin1');
+// Response headers arrive from the transport as latin1 strings.
+const b = (s: string) => s;
 const nginxResponse = [
   b('Server'), b('nginx/1.22.1'),
   b('Date'), b('Sat, 23 Nov 2026 12:00:00 GMT'),

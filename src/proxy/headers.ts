@@ -76,27 +76,16 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFac
  * Response headers from the backend as a flat string array for
  * `res.writeHead`, hop-by-hop removed, with X-Request-Id added.
  */
-export function clientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
-  const names: string[] = new Array(raw.length / 2);
-  let listed: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
-    names[i / 2] = name;
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const part of raw[i + 1]!.toString('latin1').split(',')) {
-        const token = part.trim().toLowerCase();
-        if (token !== '' && token !== 'close' && token !== 'keep-alive') (listed ??= new Set()).add(token);
-      }
-    }
-  }
+export function clientResponseHeaders(raw: readonly string[], requestId: string): string[] {
+  const listed = connectionTokens(raw);
   const out: string[] = [];
   let sawRequestId = false;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
     if (lower === 'x-request-id') sawRequestId = true;
-    out.push(name, raw[2 * i + 1]!.toString('latin1'));
+    out.push(name, raw[i + 1]!);
   }
   if (!sawRequestId) out.push('x-request-id', requestId);
   return out;

@@ -1,7 +1,7 @@
 // One backend at run time: its connection pool, states and counters.
 // Balancers read it through the BackendView fields (id, weight, inFlight,
 // ewmaLatencyMs, latencySamples).
-import { Pool } from 'undici';
+import { ConnectionPool } from './http1/index.js';
 import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
 
 /** Weight of the newest sample in the decaying latency average. */
@@ -12,7 +12,7 @@ export class Backend {
   readonly url: string;
   readonly backup: boolean;
   readonly maxConnections: number;
-  readonly dispatcher: Pool;
+  readonly dispatcher: ConnectionPool;
 
   /** Configured weight; 0 = no new requests. */
   configWeight: number;
@@ -55,14 +55,12 @@ export class Backend {
     this.state = config.state;
     this.maxConnections = config.maxConnections;
     this.healthy = initiallyHealthy;
-    this.dispatcher = new Pool(config.url, {
+    this.dispatcher = new ConnectionPool(config.url, {
       connections: config.maxConnections,
-      pipelining: 1,
-      connect: { timeout: timeouts.connectMs },
-      headersTimeout: timeouts.responseMs,
-      bodyTimeout: timeouts.idleMs,
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 600_000,
+      connectTimeoutMs: timeouts.connectMs,
+      headersTimeoutMs: timeouts.responseMs,
+      bodyTimeoutMs: timeouts.idleMs,
+      keepAliveTimeoutMs: 4_000,
     });
   }
 
