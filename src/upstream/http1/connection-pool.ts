@@ -90,9 +90,8 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
     this.running++;
     handler.onConnect(job.abort);
     if (job.done) return true; // aborted right away
-    if (opts.headersTimeout !== undefined && opts.headersTimeout > 0 && opts.headersTimeout < this.shortestTimeoutMs) {
-      sweeper.require(opts.headersTimeout);
-    }
+    const perRequest = opts.headersTimeout;
+    if (perRequest !== undefined && perRequest > 0 && perRequest < this.shortestTimeoutMs) sweeper.require(perRequest);
     const conn = this.idle.pop();
     if (conn !== undefined) conn.start(job);
     else if (this.all.size < this.maxConnections) this.open(job);

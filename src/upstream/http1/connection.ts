@@ -4,6 +4,7 @@
 // into one buffer shared by every connection, so reads allocate nothing;
 // body bytes are copied out before they reach the handler.
 import { connect as netConnect, type Socket } from 'node:net';
+import { sweeper } from './deadlines.js';
 import { markReusedConnection, TransportError } from './errors.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import { buildRequestHead, StreamBodyWriter, writeHeadAndBuffer, type BodyListener } from './request-writer.js';
@@ -135,7 +136,7 @@ export class Connection implements ResponseSink, BodyListener {
 
   private arm(wait: Wait, ms: number): void {
     this.wait = wait;
-    this.deadline = ms > 0 ? performance.now() + ms : 0;
+    this.deadline = ms > 0 ? sweeper.deadlineIn(ms) : 0;
   }
 
   /** Called by the pool's sweep when the deadline passed. */
@@ -296,7 +297,7 @@ export class Connection implements ResponseSink, BodyListener {
   onResponseBody(buf: Buffer, start: number, end: number): boolean {
     const job = this.job;
     if (job === null) return false;
-    if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = performance.now() + this.owner.bodyTimeoutMs;
+    if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
     const chunk = Buffer.allocUnsafe(end - start);
     buf.copy(chunk, 0, start, end);
     const go = job.handler.onData(chunk) !== false;
@@ -343,7 +344,7 @@ export class Connection implements ResponseSink, BodyListener {
   // --- request body (BodyListener) ---
 
   onBodyProgress(): void {
-    if (this.wait === Wait.Headers && this.headersTimeoutMs > 0) this.deadline = performance.now() + this.headersTimeoutMs;
+    if (this.wait === Wait.Headers && this.headersTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.headersTimeoutMs);
   }
 
   onBodySent(): void {

@@ -4,8 +4,10 @@
 // connections and expires what is overdue. Arming a deadline is an
 // assignment, which matters at tens of thousands of requests per second.
 //
-// Precision: a deadline fires at most one tick late; the tick is a tenth of
-// the shortest timeout in use (between 5 ms and 250 ms).
+// Deadlines are computed from a clock the sweep advances, so arming one does
+// not even read the time: `deadlineIn(ms)` adds one tick of slack to the
+// clock's staleness. A deadline thus fires between 0 and 2 ticks late, never
+// early; the tick is a tenth of the shortest timeout in use (5 to 250 ms).
 
 export interface Sweepable {
   /** Expires every connection whose deadline is at or before `now`. */
@@ -19,6 +21,13 @@ class Sweeper {
   private readonly members = new Set<Sweepable>();
   private timer: NodeJS.Timeout | undefined;
   private tickMs = MAX_TICK_MS;
+  /** performance.now() at the last tick (or start). */
+  private now = performance.now();
+
+  /** The time by which a deadline `ms` from now has surely passed. */
+  deadlineIn(ms: number): number {
+    return this.now + ms + this.tickMs;
+  }
 
   /** Starts sweeping `member`; `shortestMs` is the shortest timeout it will arm. */
   add(member: Sweepable, shortestMs: number): void {
@@ -48,12 +57,13 @@ class Sweeper {
   }
 
   private start(): void {
+    this.now = performance.now();
     this.timer = setInterval(this.tick, this.tickMs);
     this.timer.unref();
   }
 
   private readonly tick = (): void => {
-    const now = performance.now();
+    const now = (this.now = performance.now());
     for (const member of this.members) member.sweep(now);
   };
 }
