@@ -6,6 +6,8 @@ import { request } from 'undici';
 import { echoLength, rawBackend, type RawBackend } from './helpers/raw-backend.js';
 import { freePort, get, poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 import type { PoolConfig } from '../src/config/types.js';
+import { RetryPolicy } from '../src/proxy/retry-policy.js';
+import { scriptedServer } from './helpers/http1.js';
 
 /** Reads the request, then resets the connection without answering. */
 const resetAfterBody = () =>
@@ -148,4 +150,41 @@ test('a backend that answers before reading a large body does not stall the clie
     assert.equal(res.statusCode, 200);
     assert.equal(await res.body.text(), 'early');
   }
+});
+
+test('RetryPolicy: the idle keep-alive race is retried for any method, within attempts and replayability', () => {
+  const policy = new RetryPolicy(pool(['http://127.0.0.1:1']).retries);
+  assert.equal(policy.allowsError('upstream_reset', 1, 'POST', true), false, 'a POST reset is not re-sent');
+  assert.equal(policy.allowsError('upstream_reset', 1, 'POST', true, true), true, 'unless it was the idle race');
+  assert.equal(policy.allowsError('upstream_reset', 1, 'PATCH', true, true), true);
+  assert.equal(policy.allowsError('upstream_reset', policy.maxAttempts, 'POST', true, true), false, 'attempts still bound it');
+  assert.equal(policy.allowsError('upstream_reset', 1, 'POST', false, true), false, 'a streamed body cannot be re-sent');
+  const noReset = new RetryPolicy({ ...pool(['http://127.0.0.1:1']).retries, on: [] });
+  assert.equal(noReset.allowsError('upstream_reset', 1, 'GET', true), false);
+  assert.equal(noReset.allowsError('upstream_reset', 1, 'GET', true, true), true, 'retried even when resets are not listed');
+});
+
+test('a POST on a reused connection that the backend closed before answering is retried (the idle race)', async (t) => {
+  // Every connection answers its first request, then closes as the second arrives,
+  // as a backend does when its keep-alive timeout races our next request.
+  const backend = await scriptedServer(({ socket, index }) => {
+    if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-backend: only\r\n\r\nok');
+    else socket.destroy();
+  });
+  const lb = await startFairway(testConfig([pool([backend.url])]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  for (let i = 0; i < 3; i++) {
+    const res = await post(client, `${lb.url}/`, 'payload');
+    assert.equal(res.status, 200, `request ${i}`);
+    assert.equal(res.body, 'ok');
+  }
+  const stats = lb.balancer.stats();
+  assert.equal(stats.totals.retries, 2, 'the second and third POST each met a closing reused connection once');
+  assert.equal(stats.pools[0]!.backends[0]!.errors, 0, 'the race is not counted against the backend');
+  assert.equal(backend.connections(), 3);
 });

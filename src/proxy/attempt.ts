@@ -1,20 +1,20 @@
-// One try of a request against one backend: the undici dispatch handler.
-// It only relays callbacks to its ProxyRequest, tagged with itself, so late
-// callbacks from an abandoned try can be told apart and ignored. undici's
-// raw-header callbacks are used because they hand over header buffers
+// One try of a request against one backend: the transport's dispatch
+// handler. It only relays callbacks to its ProxyRequest, tagged with itself,
+// so late callbacks from an abandoned try can be told apart and ignored. The
+// transport hands over raw header names and values as latin1 strings,
 // without building objects.
-import type { Dispatcher } from 'undici';
+import type { DispatchHandler } from '../upstream/http1/index.js';
 import type { Backend } from '../upstream/backend.js';
 
 export interface AttemptOwner {
   readonly abandoned: boolean;
-  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: Buffer[]): boolean;
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean;
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean;
   onAttemptComplete(attempt: Attempt): void;
   onAttemptError(attempt: Attempt, err: Error): void;
 }
 
-export class Attempt implements Dispatcher.DispatchHandler {
+export class Attempt implements DispatchHandler {
   private abortUpstream: ((err?: Error) => void) | undefined;
   private abortReason: Error | undefined;
   /** Resumes reading the upstream body after backpressure. */
@@ -41,9 +41,7 @@ export class Attempt implements Dispatcher.DispatchHandler {
     if (this.abortReason !== undefined) abort(this.abortReason);
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    // 1xx interim answers are not relayed; the final answer follows.
-    if (statusCode < 200) return true;
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
     this.resume = resume;
     return this.owner.onAttemptHeaders(this, statusCode, rawHeaders);
   }

@@ -37,7 +37,7 @@ export function statusFor(kind: ProxyErrorKind): number {
   return ANSWERS[kind].status;
 }
 
-/** Maps an undici or socket error to the kind of failure it means. */
+/** Maps a transport (undici-style code) or socket error to the kind of failure it means. */
 export function classifyUpstreamError(err: Error & { code?: string }): ProxyErrorKind {
   switch (err.code) {
     case 'ECONNREFUSED':
@@ -52,7 +52,11 @@ export function classifyUpstreamError(err: Error & { code?: string }): ProxyErro
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
     case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
       return 'upstream_reset';
+    case 'UND_ERR_INVALID_RESPONSE':
+    case 'UND_ERR_NOT_SUPPORTED':
+      return 'upstream_error';
     default:
       return 'upstream_error';
   }

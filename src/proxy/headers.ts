@@ -72,32 +72,42 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFac
   return out;
 }
 
+/** Name lengths of the hop-by-hop headers and x-request-id: other names skip the lowercase lookup. */
+const RESPONSE_CHECKED_LENGTHS = new Set([...HOP_BY_HOP, 'x-request-id'].map((n) => n.length));
+
 /**
  * Response headers from the backend as a flat string array for
  * `res.writeHead`, hop-by-hop removed, with X-Request-Id added.
  */
-export function clientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
-  const names: string[] = new Array(raw.length / 2);
-  let listed: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
-    names[i / 2] = name;
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const part of raw[i + 1]!.toString('latin1').split(',')) {
-        const token = part.trim().toLowerCase();
-        if (token !== '' && token !== 'close' && token !== 'keep-alive') (listed ??= new Set()).add(token);
-      }
-    }
-  }
+export function clientResponseHeaders(raw: readonly string[], requestId: string): string[] {
   const out: string[] = [];
   let sawRequestId = false;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
-    if (lower === 'x-request-id') sawRequestId = true;
-    out.push(name, raw[2 * i + 1]!.toString('latin1'));
+  /** A Connection header that may list further hop-by-hop names. */
+  let sawConnection = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (RESPONSE_CHECKED_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection' && !sawConnection) {
+          const value = raw[i + 1]!;
+          // Plain "keep-alive" or "close" lists no other header names.
+          sawConnection = value.length !== 10 && value.length !== 5 ? true : !/^(keep-alive|close)$/i.test(value);
+        }
+        continue;
+      }
+      if (lower === 'x-request-id') sawRequestId = true;
+    }
+    out.push(name, raw[i + 1]!);
   }
   if (!sawRequestId) out.push('x-request-id', requestId);
-  return out;
+  if (!sawConnection) return out;
+  // Names listed in Connection are hop-by-hop too (rare: filter a second time).
+  const listed = connectionTokens(raw);
+  if (listed === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
 }

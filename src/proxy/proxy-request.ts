@@ -18,6 +18,7 @@ import { classifyUpstreamError, sendError, statusFor, type ProxyErrorKind } from
 import { prepareRequestBody } from './request-body.js';
 import { setCookieHeader } from './sticky.js';
 import { noteRelayedBytes } from './body-gc-pacer.js';
+import { isIdleConnectionRace } from '../upstream/http1/index.js';
 
 /** Shared by every request of one balancer. */
 export interface ProxyContext {
@@ -142,7 +143,7 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     backend.dispatcher.dispatch(
       {
         path: this.req.url ?? '/',
-        method: this.req.method as 'GET',
+        method: this.req.method ?? 'GET',
         headers: this.upstreamHeaders,
         body: this.body,
         headersTimeout: perTry > 0 ? Math.min(perTry, this.pool.config.timeouts.responseMs) : undefined,
@@ -160,9 +161,9 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     this.pool.release(attempt.backend);
   }
 
-  // --- respond (undici callbacks through Attempt) ---
+  // --- respond (transport callbacks through Attempt) ---
 
-  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: Buffer[]): boolean {
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean {
     if (attempt !== this.attempt) return false;
     const backend = attempt.backend;
     if (statusCode >= 500) {
@@ -225,12 +226,16 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     }
     const backend = attempt.backend;
     const kind = classifyUpstreamError(err as Error & { code?: string });
-    backend.errors++;
-    this.pool.outliers.record(backend, 'gateway_failure');
-    this.ctx.logger.debug({ pool: this.pool.name, backend: backend.id, kind, err: err.message }, 'upstream try failed');
+    const idleRace = isIdleConnectionRace(err);
+    // The idle keep-alive race is how pooled connections end, not a sign of a failing backend.
+    if (!idleRace) {
+      backend.errors++;
+      this.pool.outliers.record(backend, 'gateway_failure');
+    }
+    this.ctx.logger.debug({ pool: this.pool.name, backend: backend.id, kind, idleRace, err: err.message }, 'upstream try failed');
     if (
       !this.responseStarted &&
-      this.pool.retryPolicy.allowsError(kind, this.attempts, this.req.method ?? 'GET', this.replayable) &&
+      this.pool.retryPolicy.allowsError(kind, this.attempts, this.req.method ?? 'GET', this.replayable, idleRace) &&
       this.pool.retryBudget.tryAcquire()
     ) {
       this.retry(backend, kind);

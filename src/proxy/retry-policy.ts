@@ -33,9 +33,15 @@ export class RetryPolicy {
     return this.nonIdempotent || IDEMPOTENT.has(method);
   }
 
-  /** A try failed with `kind` before any response byte reached the client. */
-  allowsError(kind: ProxyErrorKind, attempts: number, method: string, replayable: boolean): boolean {
+  /**
+   * A try failed with `kind` before any response byte reached the client.
+   * `idleRace`: a reused keep-alive connection closed or reset before any
+   * byte of the answer (the backend closed it while idle, as our request
+   * crossed), so the backend processed nothing and any method may be re-sent.
+   */
+  allowsError(kind: ProxyErrorKind, attempts: number, method: string, replayable: boolean, idleRace = false): boolean {
     if (attempts >= this.maxAttempts || !replayable) return false;
+    if (idleRace && kind === 'upstream_reset') return true;
     switch (kind) {
       case 'connect_refused':
       case 'connect_timeout':

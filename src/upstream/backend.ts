@@ -1,22 +1,20 @@
 // One backend at run time: its connection pool, states and counters.
 // Balancers read it through the BackendView fields (id, weight, inFlight,
 // ewmaLatencyMs, latencySamples).
-import { Pool } from 'undici';
+import { ConnectionPool } from './http1/index.js';
 import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
 import { LatencyWindow } from '../observability/latency-window.js';
 
 /** Weight of the newest sample in the decaying latency average. */
 const EWMA_ALPHA = 0.2;
 
-function createDispatcher(url: string, maxConnections: number, timeouts: UpstreamTimeouts): Pool {
-  return new Pool(url, {
+function createDispatcher(url: string, maxConnections: number, timeouts: UpstreamTimeouts): ConnectionPool {
+  return new ConnectionPool(url, {
     connections: maxConnections,
-    pipelining: 1,
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.responseMs,
-    bodyTimeout: timeouts.idleMs,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 600_000,
+    connectTimeoutMs: timeouts.connectMs,
+    headersTimeoutMs: timeouts.responseMs,
+    bodyTimeoutMs: timeouts.idleMs,
+    keepAliveTimeoutMs: 4_000,
   });
 }
 
@@ -26,7 +24,7 @@ export class Backend {
   readonly url: string;
   backup: boolean;
   maxConnections: number;
-  dispatcher: Pool;
+  dispatcher: ConnectionPool;
   private timeouts: UpstreamTimeouts;
   /** Being removed: no new requests, not even sticky ones. */
   removing = false;

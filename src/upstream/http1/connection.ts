@@ -1,0 +1,425 @@
+// One keep-alive connection to a backend. It carries one request at a time
+// (no pipelining) through the phases connecting → busy → idle → busy ... →
+// closed, with one deadline per phase. Responses are read with `onread`
+// into one buffer shared by every connection, so reads allocate nothing;
+// body bytes are copied out before they reach the handler.
+import { connect as netConnect, type Socket } from 'node:net';
+import { sweeper } from './deadlines.js';
+import { markReusedConnection, TransportError } from './errors.js';
+import { ResponseParser, type ResponseSink } from './response-parser.js';
+import { buildRequestHead, StreamBodyWriter, writeHeadAndBuffer, type BodyListener } from './request-writer.js';
+import type { DispatchHandler, DispatchOptions } from './types.js';
+
+/** Everything a connection needs from its pool. */
+export interface ConnectionOwner {
+  readonly host: string;
+  readonly port: number;
+  /** Value of the Host header when a request has none. */
+  readonly hostHeader: string;
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly connectFn: ConnectFunction;
+  /** The connection is ready for another request. */
+  onIdle(conn: Connection): void;
+  /** The connection closed (its socket is destroyed). */
+  onClosed(conn: Connection, wasConnecting: boolean): void;
+  /** A request is over on this connection (completed or failed). */
+  onJobDone(job: Job): void;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  noDelay: boolean;
+  keepAlive: boolean;
+  keepAliveInitialDelay: number;
+  onread: { buffer: Buffer; callback: (bytes: number, buf: Buffer) => boolean };
+}
+
+/** Opens the socket; replaceable in tests. */
+export type ConnectFunction = (options: ConnectOptions) => Socket;
+
+export const defaultConnect: ConnectFunction = (options) => netConnect(options);
+
+/** One dispatched request, from dispatch() to onComplete/onError. */
+export class Job {
+  conn: Connection | null = null;
+  done = false;
+
+  constructor(
+    readonly opts: DispatchOptions,
+    readonly handler: DispatchHandler,
+    private readonly cancel: (job: Job, reason: Error) => void,
+  ) {}
+
+  readonly abort = (reason?: Error): void => {
+    if (this.done) return;
+    this.cancel(this, reason ?? new TransportError('UND_ERR_ABORTED', 'request aborted'));
+  };
+
+  readonly resume = (): void => {
+    if (this.conn !== null && this.conn.job === this) this.conn.resume();
+  };
+}
+
+export const enum Phase {
+  Connecting = 0,
+  Idle = 1,
+  Busy = 2,
+  Closed = 3,
+}
+
+const enum Wait {
+  None = 0,
+  Connect = 1,
+  Headers = 2,
+  Body = 3,
+  Idle = 4,
+}
+
+/** Reads from every connection land here; whatever must outlive a read is copied. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function discardBody(body: DispatchOptions['body']): void {
+  if (body !== null && !Buffer.isBuffer(body) && !body.destroyed) body.destroy();
+}
+
+export class Connection implements ResponseSink, BodyListener {
+  readonly socket: Socket;
+  phase = Phase.Connecting;
+  /** performance.now() by which the current phase must be over; 0 = none. */
+  deadline = 0;
+  job: Job | null = null;
+  /** Requests completed on this connection. */
+  served = 0;
+  private wait = Wait.None;
+  /** The request this connection was opened for, started once connected. */
+  private opener: Job | null;
+  private readonly parser: ResponseParser = new ResponseParser(this);
+  private reusable = false;
+  private keepAliveMs: number;
+  private headersTimeoutMs = 0;
+  /** The handler asked to pause; `pending` holds bytes read but not yet parsed. */
+  private paused = false;
+  private socketPaused = false;
+  private pending: Buffer | null = null;
+  /** Set by the parser when the response completes, acted on after it returns. */
+  private completed: Job | null = null;
+  private bodyWriter: StreamBodyWriter | null = null;
+  private requestSent = false;
+
+  constructor(
+    private readonly owner: ConnectionOwner,
+    opener: Job,
+  ) {
+    this.opener = opener;
+    this.keepAliveMs = owner.keepAliveTimeoutMs;
+    this.arm(Wait.Connect, owner.connectTimeoutMs);
+    const socket = owner.connectFn({
+      host: owner.host,
+      port: owner.port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+      onread: { buffer: READ_BUFFER, callback: this.onRead },
+    });
+    this.socket = socket;
+    socket.on('connect', this.onSocketConnect);
+    socket.on('error', this.onSocketError);
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
+  }
+
+  // --- deadlines ---
+
+  private arm(wait: Wait, ms: number): void {
+    this.wait = wait;
+    this.deadline = ms > 0 ? sweeper.deadlineIn(ms) : 0;
+  }
+
+  /** Called by the pool's sweep when the deadline passed. */
+  expire(): void {
+    switch (this.wait) {
+      case Wait.Connect:
+        this.terminate(new TransportError('UND_ERR_CONNECT_TIMEOUT', `connecting to ${this.owner.hostHeader} timed out`));
+        break;
+      case Wait.Headers:
+        this.terminate(new TransportError('UND_ERR_HEADERS_TIMEOUT', 'no response head from the backend in time'));
+        break;
+      case Wait.Body:
+        this.terminate(new TransportError('UND_ERR_BODY_TIMEOUT', 'the backend sent no body data in time'));
+        break;
+      case Wait.Idle:
+        this.terminate(null);
+        break;
+      default:
+        this.deadline = 0;
+    }
+  }
+
+  // --- requests ---
+
+  /** Sends `job` on this (connected, free) connection. */
+  start(job: Job): void {
+    this.phase = Phase.Busy;
+    this.job = job;
+    job.conn = this;
+    const opts = job.opts;
+    this.parser.reset(opts.method === 'HEAD');
+    this.reusable = false;
+    this.requestSent = false;
+    this.headersTimeoutMs = opts.headersTimeout ?? this.owner.headersTimeoutMs;
+    this.arm(Wait.Headers, this.headersTimeoutMs);
+    const body = opts.body;
+    let head: string;
+    let streamLength: number;
+    try {
+      ({ head, streamLength } = buildRequestHead(opts.method, opts.path, opts.headers, body, this.owner.hostHeader));
+    } catch (err) {
+      // Nothing was written: the connection stays good for the next request.
+      this.job = null;
+      job.done = true;
+      this.becomeIdle();
+      this.owner.onJobDone(job);
+      job.handler.onError(err as Error);
+      return;
+    }
+    if (body === null || Buffer.isBuffer(body)) {
+      writeHeadAndBuffer(this.socket, head, body);
+      this.requestSent = true;
+    } else {
+      this.socket.write(head, 'latin1');
+      this.bodyWriter = new StreamBodyWriter(this.socket, body, streamLength, this);
+      this.bodyWriter.start();
+    }
+  }
+
+  /** Ends the current request with `reason`; the socket is destroyed, never reused half-read. */
+  abort(job: Job, reason: Error): void {
+    if (this.job === job) this.terminate(reason);
+  }
+
+  /** The handler is ready for more body after returning false. */
+  resume(): void {
+    if (!this.paused || this.job === null) return;
+    this.paused = false;
+    this.arm(Wait.Body, this.owner.bodyTimeoutMs);
+    const pending = this.pending;
+    if (pending !== null) {
+      this.pending = null;
+      const job = this.job;
+      try {
+        this.feed(pending, 0, pending.length);
+      } catch (err) {
+        this.handlerThrew(job, err);
+        return;
+      }
+      if (this.paused || this.phase !== Phase.Busy) return;
+    }
+    this.resumeSocket();
+  }
+
+  private pause(): void {
+    this.paused = true;
+    // Waiting for our own client is not the backend's silence.
+    this.arm(Wait.None, 0);
+    if (!this.socketPaused) {
+      this.socketPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  private resumeSocket(): void {
+    if (this.socketPaused) {
+      this.socketPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  // --- reading ---
+
+  private readonly onRead = (bytes: number, buf: Buffer): boolean => {
+    const job = this.job;
+    if (job === null) {
+      // Bytes nobody asked for: the stream is out of step, never reuse it.
+      if (this.phase !== Phase.Closed) this.terminate(null);
+      return false;
+    }
+    try {
+      this.feed(buf, 0, bytes);
+    } catch (err) {
+      this.handlerThrew(job, err);
+    }
+    return true;
+  };
+
+  private feed(buf: Buffer, start: number, end: number): void {
+    const job = this.job;
+    const left = this.parser.execute(buf, start, end);
+    if (left === -1) {
+      this.terminate(this.parser.error!);
+      return;
+    }
+    const done = this.completed;
+    if (done !== null) {
+      this.completed = null;
+      this.finishJob(done, left === 0);
+      return;
+    }
+    if (left > 0 && this.job === job && this.paused) {
+      this.pending = Buffer.from(buf.subarray(end - left, end));
+    }
+  }
+
+  /** A handler callback threw: fail its request if it is still running, else let it surface. */
+  private handlerThrew(job: Job, err: unknown): void {
+    if (this.job === job && !job.done) this.terminate(err instanceof Error ? err : new Error(String(err)));
+    else throw err;
+  }
+
+  onResponseHead(statusCode: number, statusText: string, headers: string[], keepAlive: boolean, keepAliveHintMs: number): boolean {
+    const job = this.job;
+    if (job === null) return false;
+    this.reusable = keepAlive;
+    if (keepAliveHintMs > 0) {
+      // Leave a margin so we never send on a connection the backend is about to close.
+      this.keepAliveMs = Math.min(this.owner.keepAliveTimeoutMs, Math.max(keepAliveHintMs - 1000, keepAliveHintMs / 2));
+    }
+    this.arm(Wait.Body, this.owner.bodyTimeoutMs);
+    const go = job.handler.onHeaders(statusCode, headers, job.resume, statusText) !== false;
+    if (this.job !== job) return false;
+    if (!go) this.pause();
+    return go;
+  }
+
+  onResponseBody(buf: Buffer, start: number, end: number): boolean {
+    const job = this.job;
+    if (job === null) return false;
+    if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
+    const chunk = Buffer.allocUnsafe(end - start);
+    buf.copy(chunk, 0, start, end);
+    const go = job.handler.onData(chunk) !== false;
+    if (this.job !== job) return false;
+    if (!go) this.pause();
+    return go;
+  }
+
+  onResponseComplete(): void {
+    if (this.job !== null) this.completed = this.job;
+  }
+
+  private finishJob(job: Job, clean: boolean): void {
+    this.job = null;
+    job.done = true;
+    this.served++;
+    this.paused = false;
+    this.pending = null;
+    const writer = this.bodyWriter;
+    if (writer !== null) {
+      this.bodyWriter = null;
+      if (!writer.done) {
+        // The backend answered before taking the whole body: stop sending it.
+        writer.detach();
+        discardBody(job.opts.body);
+      }
+    }
+    if (this.reusable && clean && this.requestSent) {
+      this.resumeSocket();
+      this.becomeIdle();
+    } else {
+      this.terminate(null);
+    }
+    this.owner.onJobDone(job);
+    job.handler.onComplete(null);
+  }
+
+  private becomeIdle(): void {
+    this.phase = Phase.Idle;
+    this.arm(Wait.Idle, this.keepAliveMs);
+    this.owner.onIdle(this);
+  }
+
+  // --- request body (BodyListener) ---
+
+  onBodyProgress(): void {
+    if (this.wait === Wait.Headers && this.headersTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.headersTimeoutMs);
+  }
+
+  onBodySent(): void {
+    this.requestSent = true;
+  }
+
+  onBodyError(err: Error): void {
+    if (this.job !== null) this.terminate(err);
+  }
+
+  // --- socket events ---
+
+  private readonly onSocketConnect = (): void => {
+    if (this.phase !== Phase.Connecting) return;
+    const opener = this.opener;
+    this.opener = null;
+    if (opener !== null && !opener.done) this.start(opener);
+    else this.becomeIdle();
+  };
+
+  private readonly onSocketError = (err: Error): void => {
+    this.socketGone(err);
+  };
+
+  private readonly onSocketEnd = (): void => {
+    if (this.job !== null && this.parser.untilClose) {
+      // The end of the connection is the end of this body.
+      const job = this.job;
+      this.parser.finish();
+      this.completed = null;
+      this.finishJob(job, false);
+      return;
+    }
+    this.socketGone(null);
+  };
+
+  private readonly onSocketClose = (): void => {
+    this.socketGone(null);
+  };
+
+  /** The socket failed or the backend closed it. */
+  private socketGone(err: Error | null): void {
+    if (this.phase === Phase.Closed) return;
+    if (this.job !== null) {
+      err ??= new TransportError('UND_ERR_SOCKET', 'the backend closed the connection before the response was complete');
+      // The idle keep-alive race: a reused connection ended before any byte of this answer.
+      if (this.served > 0 && !this.parser.started) markReusedConnection(err);
+    }
+    this.terminate(err);
+  }
+
+  /** Closes the connection for good; a request on it fails with `err`. */
+  terminate(err: Error | null): void {
+    if (this.phase === Phase.Closed) return;
+    const wasConnecting = this.phase === Phase.Connecting;
+    this.phase = Phase.Closed;
+    this.wait = Wait.None;
+    this.deadline = 0;
+    this.socket.destroy();
+    const job = this.job ?? this.opener;
+    this.job = null;
+    this.opener = null;
+    this.completed = null;
+    this.pending = null;
+    const writer = this.bodyWriter;
+    if (writer !== null) {
+      this.bodyWriter = null;
+      writer.detach();
+      if (job !== null) discardBody(job.opts.body);
+    }
+    this.owner.onClosed(this, wasConnecting);
+    if (job !== null && !job.done) {
+      job.done = true;
+      this.owner.onJobDone(job);
+      job.handler.onError(err ?? new TransportError('UND_ERR_SOCKET', 'connection closed'));
+    }
+  }
+}

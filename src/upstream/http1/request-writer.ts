@@ -1,0 +1,223 @@
+// Serializes requests onto a socket. The head is built as one latin1 string
+// and written once, corked together with a Buffer body (one writev). Stream
+// bodies follow raw when a Content-Length was given (and must match it),
+// chunked otherwise, honouring the socket's backpressure.
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { TransportError } from './errors.js';
+
+export type RequestBody = Buffer | Readable | null;
+
+/** What the writer tells its connection about a streamed body. */
+export interface BodyListener {
+  /** A chunk went out: the backend is still receiving, push the header deadline back. */
+  onBodyProgress(): void;
+  /** The whole body was handed to the socket. */
+  onBodySent(): void;
+  /** The body stream failed, ended early or did not match its Content-Length. */
+  onBodyError(err: Error): void;
+}
+
+/** The head and how to send the body. */
+export interface RequestHead {
+  head: string;
+  /** For a stream body: declared length, or -1 to send it chunked. */
+  streamLength: number;
+}
+
+const METHODS_WITH_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
+
+function lowerEquals(s: string, lower: string): boolean {
+  return s === lower || s.toLowerCase() === lower;
+}
+
+function invalid(message: string): TransportError {
+  return new TransportError('UND_ERR_INVALID_ARG', message);
+}
+
+/**
+ * Builds the request head. `headers` is a flat [name, value, ...] list; a
+ * Host header is added from `defaultHost` when missing, Content-Length for
+ * a Buffer body (or an empty POST/PUT/PATCH), Transfer-Encoding: chunked
+ * for a stream without a length. Throws on values that would break the
+ * framing (an LF anywhere but at line ends) or a mismatched Content-Length.
+ */
+export function buildRequestHead(method: string, path: string, headers: readonly string[], body: RequestBody, defaultHost: string): RequestHead {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let lines = 1;
+  let hasHost = false;
+  let contentLength: string | undefined;
+  let chunked = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    const value = headers[i + 1]!;
+    switch (name.length) {
+      case 4:
+        if (lowerEquals(name, 'host')) hasHost = true;
+        break;
+      case 14:
+        if (lowerEquals(name, 'content-length')) {
+          if (contentLength !== undefined && contentLength !== value) throw invalid('conflicting content-length headers');
+          contentLength = value;
+        }
+        break;
+      case 17:
+        if (lowerEquals(name, 'transfer-encoding')) {
+          if (!lowerEquals(value, 'chunked') || body === null || Buffer.isBuffer(body)) throw invalid('transfer-encoding is set by the transport');
+          chunked = true;
+        }
+        break;
+    }
+    head += `${name}: ${value}\r\n`;
+    lines++;
+  }
+  if (!hasHost) {
+    head += `host: ${defaultHost}\r\n`;
+    lines++;
+  }
+  let streamLength = -1;
+  if (body === null) {
+    if (contentLength !== undefined && contentLength !== '0') throw invalid('content-length without a body');
+    if (contentLength === undefined && METHODS_WITH_PAYLOAD.has(method)) {
+      head += 'content-length: 0\r\n';
+      lines++;
+    }
+  } else if (Buffer.isBuffer(body)) {
+    if (contentLength === undefined) {
+      head += `content-length: ${body.length}\r\n`;
+      lines++;
+    } else if (Number(contentLength) !== body.length) {
+      throw new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'content-length does not match the body');
+    }
+  } else if (contentLength !== undefined) {
+    if (chunked) throw invalid('both content-length and transfer-encoding');
+    streamLength = Number(contentLength);
+    if (!Number.isSafeInteger(streamLength) || streamLength < 0 || !/^\d+$/.test(contentLength)) throw invalid('invalid content-length');
+  } else if (!chunked) {
+    head += 'transfer-encoding: chunked\r\n';
+    lines++;
+  }
+  head += '\r\n';
+  lines++;
+  // Every LF must end one of the lines written above: a name, value, method
+  // or path carrying its own would smuggle a header or a request.
+  let seen = 0;
+  for (let at = head.indexOf('\n'); at !== -1; at = head.indexOf('\n', at + 1)) seen++;
+  if (seen !== lines) throw invalid('line break in request method, path or header');
+  return { head, streamLength };
+}
+
+/** Writes the head and a Buffer body in one go. */
+export function writeHeadAndBuffer(socket: Socket, head: string, body: Buffer | null): void {
+  if (body === null || body.length === 0) {
+    socket.write(head, 'latin1');
+    return;
+  }
+  socket.cork();
+  socket.write(head, 'latin1');
+  socket.write(body);
+  socket.uncork();
+}
+
+const LAST_CHUNK = '0\r\n\r\n';
+
+/** Copies a stream body to the socket, raw (known length) or chunked. */
+export class StreamBodyWriter {
+  private sent = 0;
+  private finished = false;
+  private waitingForDrain = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly body: Readable,
+    /** Declared length, or -1 for chunked. */
+    private readonly length: number,
+    private readonly listener: BodyListener,
+  ) {}
+
+  start(): void {
+    const body = this.body;
+    if (body.destroyed || body.readableAborted) {
+      this.fail(new TransportError('UND_ERR_ABORTED', 'request body stream was destroyed'));
+      return;
+    }
+    body.on('data', this.onData);
+    body.on('end', this.onEnd);
+    body.on('error', this.onError);
+    body.on('close', this.onClose);
+    if (body.isPaused()) body.resume();
+  }
+
+  /** Stops copying; the stream is left alone. */
+  detach(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const body = this.body;
+    body.off('data', this.onData);
+    body.off('end', this.onEnd);
+    body.off('error', this.onError);
+    body.off('close', this.onClose);
+    if (this.waitingForDrain) this.socket.off('drain', this.onDrain);
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  private readonly onData = (data: Buffer | string): void => {
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    if (chunk.length === 0) return;
+    this.sent += chunk.length;
+    let ok: boolean;
+    if (this.length === -1) {
+      this.socket.cork();
+      this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      this.socket.write(chunk);
+      ok = this.socket.write('\r\n', 'latin1');
+      this.socket.uncork();
+    } else {
+      if (this.sent > this.length) {
+        this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body longer than its content-length'));
+        return;
+      }
+      ok = this.socket.write(chunk);
+    }
+    this.listener.onBodyProgress();
+    if (!ok && !this.finished && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.body.pause();
+      this.socket.once('drain', this.onDrain);
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.waitingForDrain = false;
+    if (!this.finished) this.body.resume();
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.finished) return;
+    if (this.length === -1) this.socket.write(LAST_CHUNK, 'latin1');
+    else if (this.sent !== this.length) {
+      this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body shorter than its content-length'));
+      return;
+    }
+    this.detach();
+    this.listener.onBodySent();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.fail(err);
+  };
+
+  private readonly onClose = (): void => {
+    // 'end' comes before 'close' for a complete body; anything else was cut short.
+    if (!this.finished) this.fail(new TransportError('UND_ERR_ABORTED', 'request body stream closed before its end'));
+  };
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    this.detach();
+    this.listener.onBodyError(err);
+  }
+}

@@ -1,0 +1,423 @@
+// Incremental HTTP/1.1 response parser. Fed whatever bytes the socket
+// delivers, it finds the head (status line and header fields, CRLF only),
+// decides the body's framing once, and hands body bytes out as they come.
+//
+// Strict by design, since a proxy must never forward an answer whose length
+// it might read differently from the next hop: bare LF, obsolete line
+// folding, whitespace before a colon, Transfer-Encoding together with
+// Content-Length, unknown transfer codings, disagreeing Content-Length
+// values, bad chunk sizes and heads over 64 KiB are all rejected.
+//
+// The head is decoded once as latin1 (one byte, one char), so string offsets
+// equal byte offsets and header names and values are cheap string slices.
+import { invalidResponse, TransportError } from './errors.js';
+
+/** Largest response head (and trailer section) accepted. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+/** Longest chunk-size line extension accepted. */
+const MAX_CHUNK_EXT_BYTES = 4 * 1024;
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HT = 9;
+
+/** How the body of the current response ends. */
+export const enum Framing {
+  None = 0,
+  Length = 1,
+  Chunked = 2,
+  UntilClose = 3,
+}
+
+const enum State {
+  Head = 0,
+  Length = 1,
+  UntilClose = 2,
+  ChunkSize = 3,
+  ChunkExt = 4,
+  ChunkSizeLf = 5,
+  ChunkData = 6,
+  ChunkDataCr = 7,
+  ChunkDataLf = 8,
+  Trailer = 9,
+  TrailerLf = 10,
+  Done = 11,
+}
+
+/** What the parser reports to; each method returns false to stop feeding (pause or abort). */
+export interface ResponseSink {
+  /** The final (non-1xx) response head. */
+  onResponseHead(statusCode: number, statusText: string, headers: string[], keepAlive: boolean, keepAliveHintMs: number): boolean;
+  /** Body bytes buf[start, end); the buffer may be reused after the call returns. */
+  onResponseBody(buf: Buffer, start: number, end: number): boolean;
+  /** The response is complete. */
+  onResponseComplete(): void;
+}
+
+interface Latin1Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+function isDigits(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Parses a Content-Length value ("42", or a list of equal values "42, 42"); -1 when invalid. */
+export function parseContentLength(value: string): number {
+  if (isDigits(value, 0, value.length)) {
+    // More than 15 digits cannot be a safe integer byte count.
+    return value.length > 15 ? -1 : Number(value);
+  }
+  let result = -1;
+  for (const part of value.split(',')) {
+    const v = part.trim();
+    if (!isDigits(v, 0, v.length) || v.length > 15) return -1;
+    const n = Number(v);
+    if (result !== -1 && n !== result) return -1;
+    result = n;
+  }
+  return result;
+}
+
+function lowerEquals(s: string, lower: string): boolean {
+  return s === lower || s.toLowerCase() === lower;
+}
+
+export class ResponseParser {
+  /** Set when execute() returns -1. */
+  error: TransportError | undefined;
+  /** Any byte of the current response arrived. */
+  started = false;
+  framing: Framing = Framing.None;
+  private state: State = State.Done;
+  private noBody = false;
+  /** Bytes of an incomplete head (or of the head search) kept between reads. */
+  private partial: Buffer | null = null;
+  private remaining = 0;
+  private chunkDigits = 0;
+  private lineBytes = 0;
+  private trailerBytes = 0;
+
+  constructor(private readonly sink: ResponseSink) {}
+
+  /** Expects a new response; `noBody` for the answer to a HEAD request. */
+  reset(noBody: boolean): void {
+    this.state = State.Head;
+    this.noBody = noBody;
+    this.started = false;
+    this.partial = null;
+    this.error = undefined;
+    this.framing = Framing.None;
+  }
+
+  /** The response is complete or was never started. */
+  get idle(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** Inside a body that only the end of the connection ends. */
+  get untilClose(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  /** The connection ended: completes a close-delimited body; false if the response is incomplete. */
+  finish(): boolean {
+    if (this.state !== State.UntilClose) return false;
+    this.state = State.Done;
+    this.sink.onResponseComplete();
+    return true;
+  }
+
+  /**
+   * Feeds buf[start, end). Returns how many bytes at the end of the input
+   * were not consumed (because the sink paused, aborted, or the response
+   * completed before them), or -1 for a malformed response (see `error`).
+   */
+  execute(buf: Buffer, start: number, end: number): number {
+    if (end > start) this.started = true;
+    let pos = start;
+    while (pos < end) {
+      switch (this.state) {
+        case State.Head: {
+          const headEnd = this.findHead(buf, pos, end);
+          if (headEnd === -1) return this.error === undefined ? 0 : -1;
+          // A kept partial head was joined with this input: continue in that buffer.
+          if (this.partial !== null) {
+            buf = this.partial;
+            this.partial = null;
+            end = buf.length;
+            pos = 0;
+          }
+          const next = this.parseHead(buf, pos, headEnd);
+          if (next === -1) return -1;
+          if (next === -2) return end - headEnd; // stopped by the sink
+          pos = headEnd;
+          if ((this.state as State) === State.Done) return end - pos;
+          continue;
+        }
+        case State.Length: {
+          const n = Math.min(this.remaining, end - pos);
+          this.remaining -= n;
+          const from = pos;
+          pos += n;
+          if (this.remaining === 0) {
+            this.state = State.Done;
+            this.sink.onResponseBody(buf, from, pos);
+            this.sink.onResponseComplete();
+            return end - pos;
+          }
+          if (!this.sink.onResponseBody(buf, from, pos)) return end - pos;
+          continue;
+        }
+        case State.UntilClose: {
+          const from = pos;
+          pos = end;
+          if (!this.sink.onResponseBody(buf, from, end)) return 0;
+          continue;
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, end - pos);
+          this.remaining -= n;
+          const from = pos;
+          pos += n;
+          if (this.remaining === 0) this.state = State.ChunkDataCr;
+          if (!this.sink.onResponseBody(buf, from, pos)) return end - pos;
+          continue;
+        }
+        default: {
+          const r = this.framingByte(buf[pos]!);
+          pos++;
+          if (r === -1) return -1;
+          if (r === 1) return end - pos; // complete
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** Chunked framing outside chunk data, one byte at a time: 0 go on, 1 complete, -1 error. */
+  private framingByte(c: number): number {
+    switch (this.state) {
+      case State.ChunkSize: {
+        const d = hexValue(c);
+        if (d !== -1) {
+          // 13 hex digits reach 2^52: plenty, and still an exact number.
+          if (++this.chunkDigits > 13) return this.fail('chunk size too large');
+          this.remaining = this.remaining * 16 + d;
+          return 0;
+        }
+        if (this.chunkDigits === 0) return this.fail('invalid chunk size');
+        if (c === CR) this.state = State.ChunkSizeLf;
+        else if (c === 59 /* ; */ || c === SP || c === HT) {
+          this.state = State.ChunkExt;
+          this.lineBytes = 0;
+        } else return this.fail('invalid chunk size');
+        return 0;
+      }
+      case State.ChunkExt:
+        if (c === CR) this.state = State.ChunkSizeLf;
+        else if ((c < SP && c !== HT) || c === 127) return this.fail('invalid character in chunk extension');
+        else if (++this.lineBytes > MAX_CHUNK_EXT_BYTES) return this.fail('chunk extension too long');
+        return 0;
+      case State.ChunkSizeLf:
+        if (c !== LF) return this.fail('expected LF after chunk size');
+        this.chunkDigits = 0;
+        if (this.remaining === 0) {
+          this.state = State.Trailer;
+          this.lineBytes = 0;
+          this.trailerBytes = 0;
+        } else this.state = State.ChunkData;
+        return 0;
+      case State.ChunkDataCr:
+        if (c !== CR) return this.fail('expected CRLF after chunk data');
+        this.state = State.ChunkDataLf;
+        return 0;
+      case State.ChunkDataLf:
+        if (c !== LF) return this.fail('expected CRLF after chunk data');
+        this.state = State.ChunkSize;
+        return 0;
+      case State.Trailer:
+        // Trailer fields are consumed and dropped; only their size is checked.
+        if (++this.trailerBytes > MAX_HEAD_BYTES) return this.fail('trailer section too large');
+        if (c === CR) this.state = State.TrailerLf;
+        else if (c === LF) return this.fail('bare LF in trailer section');
+        else this.lineBytes++;
+        return 0;
+      case State.TrailerLf:
+        if (c !== LF) return this.fail('bare CR in trailer section');
+        if (this.lineBytes === 0) {
+          this.state = State.Done;
+          this.sink.onResponseComplete();
+          return 1;
+        }
+        this.lineBytes = 0;
+        this.state = State.Trailer;
+        return 0;
+      default:
+        // Done: bytes after a complete response are left to the caller.
+        return 1;
+    }
+  }
+
+  private fail(message: string): -1 {
+    this.error = invalidResponse(message);
+    this.state = State.Done;
+    return -1;
+  }
+
+  /**
+   * Finds the end of the head (just after CRLFCRLF) in buf[pos, end), joined
+   * with any partial head kept from earlier reads. Returns the offset of the
+   * end in the buffer to parse (the joined one when there was a partial), or
+   * -1 when the head is incomplete (kept) or too large (error set).
+   */
+  private findHead(buf: Buffer, pos: number, end: number): number {
+    let searchFrom = pos;
+    if (this.partial !== null) {
+      const kept = this.partial;
+      buf = Buffer.concat([kept, buf.subarray(pos, end)]);
+      // Earlier bytes were searched already; a match may straddle the join.
+      searchFrom = Math.max(0, kept.length - 3);
+      pos = 0;
+      end = buf.length;
+      this.partial = buf;
+    }
+    const at = buf.indexOf(HEAD_END, searchFrom);
+    if (at !== -1 && at + 4 <= end) {
+      if (at + 4 - pos > MAX_HEAD_BYTES) {
+        this.fail('response head larger than 64 KiB');
+        return -1;
+      }
+      return at + 4;
+    }
+    if (end - pos > MAX_HEAD_BYTES) {
+      this.fail('response head larger than 64 KiB');
+      return -1;
+    }
+    // Keep a copy: the caller's buffer may be reused for the next read.
+    if (this.partial === null) this.partial = Buffer.from(buf.subarray(pos, end));
+    return -1;
+  }
+
+  /**
+   * Parses the head in buf[pos, headEnd). Returns 0 when parsing goes on
+   * (body or next head), -2 when the sink stopped, -1 on a malformed head.
+   */
+  private parseHead(buf: Buffer, pos: number, headEnd: number): number {
+    const s = (buf as unknown as Latin1Buffer).latin1Slice(pos, headEnd);
+    // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
+    let nl = s.indexOf('\n');
+    if (nl < 13 || s.charCodeAt(nl - 1) !== CR || !s.startsWith('HTTP/1.')) return this.fail('invalid status line');
+    const minor = s.charCodeAt(7) - 48;
+    if ((minor !== 0 && minor !== 1) || s.charCodeAt(8) !== SP || !isDigits(s, 9, 12)) return this.fail('invalid status line');
+    if (nl - 1 > 12 && s.charCodeAt(12) !== SP) return this.fail('invalid status line');
+    const statusCode = (s.charCodeAt(9) - 48) * 100 + (s.charCodeAt(10) - 48) * 10 + (s.charCodeAt(11) - 48);
+    if (statusCode < 100) return this.fail('invalid status code');
+    const statusText = nl - 1 > 13 ? s.slice(13, nl - 1) : '';
+
+    const headers: string[] = [];
+    let contentLength = -1;
+    let transferEncoding: string | undefined;
+    let close = minor === 0;
+    let keepAliveHintMs = 0;
+    let p = nl + 1;
+    for (;;) {
+      nl = s.indexOf('\n', p);
+      if (s.charCodeAt(nl - 1) !== CR) return this.fail('bare LF in response head');
+      const lineEnd = nl - 1;
+      if (lineEnd === p) break; // the empty line ending the head
+      const first = s.charCodeAt(p);
+      if (first === SP || first === HT) return this.fail('obsolete line folding in response head');
+      const colon = s.indexOf(':', p);
+      if (colon === -1 || colon >= lineEnd || colon === p) return this.fail('invalid header line');
+      const beforeColon = s.charCodeAt(colon - 1);
+      if (beforeColon === SP || beforeColon === HT) return this.fail('whitespace before colon in header');
+      let vs = colon + 1;
+      let ve = lineEnd;
+      while (vs < ve && (s.charCodeAt(vs) === SP || s.charCodeAt(vs) === HT)) vs++;
+      while (ve > vs && (s.charCodeAt(ve - 1) === SP || s.charCodeAt(ve - 1) === HT)) ve--;
+      const name = s.slice(p, colon);
+      const value = s.slice(vs, ve);
+      headers.push(name, value);
+      switch (colon - p) {
+        case 14:
+          if (lowerEquals(name, 'content-length')) {
+            const n = parseContentLength(value);
+            if (n === -1 || (contentLength !== -1 && n !== contentLength)) return this.fail('invalid or conflicting content-length');
+            contentLength = n;
+          }
+          break;
+        case 17:
+          if (lowerEquals(name, 'transfer-encoding')) {
+            transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+          }
+          break;
+        case 10:
+          if (lowerEquals(name, 'connection')) {
+            const v = value.toLowerCase();
+            if (v === 'close' || (v !== 'keep-alive' && v.split(',').some((t) => t.trim() === 'close'))) close = true;
+          } else if (lowerEquals(name, 'keep-alive')) {
+            const m = /timeout\s*=\s*(\d+)/i.exec(value);
+            if (m !== null) keepAliveHintMs = Number(m[1]) * 1000;
+          }
+          break;
+      }
+      p = nl + 1;
+    }
+
+    if (statusCode < 200) {
+      if (statusCode === 101) {
+        this.error = new TransportError('UND_ERR_NOT_SUPPORTED', 'the backend switched protocols (upgrades are not supported)');
+        this.state = State.Done;
+        return -1;
+      }
+      // 100 Continue, 103 Early Hints and others: skip, the final answer follows.
+      this.state = State.Head;
+      return 0;
+    }
+
+    let framing: Framing;
+    if (this.noBody || statusCode === 204 || statusCode === 304) {
+      framing = Framing.None;
+    } else if (transferEncoding !== undefined) {
+      if (minor === 0) return this.fail('transfer-encoding in an HTTP/1.0 response');
+      if (contentLength !== -1) return this.fail('both transfer-encoding and content-length');
+      if (!lowerEquals(transferEncoding, 'chunked')) return this.fail(`unsupported transfer-encoding "${transferEncoding}"`);
+      framing = Framing.Chunked;
+    } else if (contentLength !== -1) {
+      framing = contentLength === 0 ? Framing.None : Framing.Length;
+    } else {
+      framing = Framing.UntilClose;
+    }
+    this.framing = framing;
+    this.remaining = framing === Framing.Length ? contentLength : 0;
+    this.chunkDigits = 0;
+    this.state =
+      framing === Framing.None ? State.Done
+      : framing === Framing.Length ? State.Length
+      : framing === Framing.Chunked ? State.ChunkSize
+      : State.UntilClose;
+    const keepAlive = !close && framing !== Framing.UntilClose;
+    const go = this.sink.onResponseHead(statusCode, statusText, headers, keepAlive, keepAliveHintMs);
+    if (framing === Framing.None) {
+      this.sink.onResponseComplete();
+      return 0;
+    }
+    return go ? 0 : -2;
+  }
+}

@@ -1,0 +1,28 @@
+// The dispatch contract of the transport: the subset of undici's legacy
+// dispatch API that the data path uses, with raw header names and values as
+// latin1 strings.
+import type { Readable } from 'node:stream';
+
+export interface DispatchOptions {
+  /** Request target as sent: origin-form path with query. */
+  path: string;
+  method: string;
+  /** Flat [name, value, name, value, ...]. */
+  headers: readonly string[];
+  body: Buffer | Readable | null;
+  /** Overrides the pool's headers timeout for this request (ms). */
+  headersTimeout?: number | undefined;
+}
+
+export interface DispatchHandler {
+  /** Called once, synchronously from dispatch(); `abort` ends the request with onError(reason) at any time. */
+  onConnect(abort: (reason?: Error) => void): void;
+  /** The final response head; return false to pause the body until `resume()`. */
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  /** A body chunk (owned by the handler); return false to pause until `resume()`. */
+  onData(chunk: Buffer): boolean;
+  /** The response ended; trailers are not kept. */
+  onComplete(trailers: string[] | null): void;
+  /** The request failed; exactly one of onComplete and onError is called, once. */
+  onError(err: Error): void;
+}
