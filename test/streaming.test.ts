@@ -58,5 +58,6 @@ test('200 MB download and upload stream through with matching sha256 and bounded
   assert.equal(answer.bodySha256, deterministicSha256(SIZE));
 
   const peak = memoryKb(pid, 'VmHWM');
+  t.diagnostic(`fairway peak resident memory growth: ${Math.round((peak - baseline) / 1024)} MB`);
   assert.ok(peak - baseline < MAX_GROWTH_KB, `resident memory grew by ${Math.round((peak - baseline) / 1024)} MB`);
 });

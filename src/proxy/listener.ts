@@ -46,7 +46,9 @@ export class ProxyListener {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host, () => {
+      // A deep accept backlog: a burst of a thousand new clients would
+      // overflow Node's default of 511 and leave some waiting a SYN retry (1 s+).
+      this.server.listen({ port: this.options.port, host: this.options.host, backlog: 4096 }, () => {
         this.server.off('error', onError);
         resolve(this.server.address() as AddressInfo);
       });
