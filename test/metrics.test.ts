@@ -250,3 +250,37 @@ test('promtool check metrics accepts the exposition after traffic with an error 
   assert.notEqual(bad.code, 0);
   assert.match(bad.output, /_total/);
 });
+
+test('changes made through the admin API show in the next scrape: state, weight, algorithm, added backends', async (t) => {
+  const a = await namedBackend('a');
+  const b = await namedBackend('b');
+  const extra = await namedBackend('extra');
+  const { lb, client } = await setup(t, [a, b, extra], quietPool([a.url, b.url]));
+  const api = async (method: 'POST' | 'PUT' | 'PATCH', path: string, body: unknown) => {
+    const res = await request(`${lb.adminUrl}${path}`, {
+      dispatcher: client,
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    await res.body.dump();
+    return res.statusCode;
+  };
+  let text = await metricsOf(lb);
+  assert.equal(value(text, 'fairway_backend_state', { backend: 's1', state: 'enabled' }), 1);
+  assert.equal(value(text, 'fairway_backend_weight', { backend: 's1' }), 1);
+  assert.equal(value(text, 'fairway_pool_info', { pool: 'default', algorithm: 'round-robin' }), 1);
+
+  assert.equal(await api('PATCH', '/api/pools/default/backends/s1', { state: 'draining', weight: 3 }), 200);
+  assert.equal(await api('PUT', '/api/pools/default/algorithm', { algorithm: 'least-connections' }), 200);
+  assert.equal(await api('POST', '/api/pools/default/backends', { id: 'extra', url: extra.url }), 201);
+  text = await metricsOf(lb);
+  assert.equal(value(text, 'fairway_backend_state', { backend: 's1', state: 'draining' }), 1);
+  assert.equal(value(text, 'fairway_backend_state', { backend: 's1', state: 'enabled' }), 0);
+  assert.equal(value(text, 'fairway_backend_weight', { backend: 's1' }), 3);
+  assert.equal(value(text, 'fairway_pool_info', { pool: 'default', algorithm: 'least-connections' }), 1);
+  assert.equal(seriesCount(text, 'fairway_pool_info'), 1);
+  assert.equal(value(text, 'fairway_backend_up', { backend: 'extra' }), 1);
+  const check = promtoolCheck(text);
+  assert.equal(check.code, 0, check.output);
+});

@@ -12,6 +12,10 @@ export interface BackendView {
   readonly healthy: boolean;
   readonly ejected: boolean;
   readonly inFlight: number;
+  /** Configured weight (the admin API may change it). */
+  readonly configWeight: number;
+  /** Administrative state: enabled, draining or disabled. */
+  readonly state: string;
 }
 
 /** What metrics read from a pool at scrape time (BackendPool fits). */
@@ -19,7 +23,10 @@ export interface PoolView {
   readonly name: string;
   readonly backends: readonly BackendView[];
   readonly queue: { readonly length: number };
+  readonly balancer: { readonly name: string };
 }
+
+const STATES = ['enabled', 'draining', 'disabled'] as const;
 
 /** Upper bounds in seconds, 0.5 ms to 10 s, roughly 1-2.5-5 per decade. */
 export const DURATION_BUCKETS: readonly number[] = [
@@ -176,6 +183,44 @@ export class FairwayMetrics {
       collect() {
         this.reset();
         for (const pool of pools()) this.set({ pool: pool.name }, pool.queue.length);
+      },
+    });
+    // Administrative settings, so changes made through the admin API or a
+    // reload show in the next scrape.
+    new Gauge({
+      name: 'fairway_backend_weight',
+      help: 'Configured weight of the backend (0 takes no new requests).',
+      labelNames: ['pool', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) {
+          for (const b of pool.backends) this.set({ pool: pool.name, backend: b.id }, b.configWeight);
+        }
+      },
+    });
+    new Gauge({
+      name: 'fairway_backend_state',
+      help: 'Administrative state of the backend: 1 on the series of its current state, 0 on the others.',
+      labelNames: ['pool', 'backend', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) {
+          for (const b of pool.backends) {
+            for (const state of STATES) this.set({ pool: pool.name, backend: b.id, state }, b.state === state ? 1 : 0);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'fairway_pool_info',
+      help: 'Always 1; the algorithm label names the pool\'s balancing algorithm in force.',
+      labelNames: ['pool', 'algorithm'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) this.set({ pool: pool.name, algorithm: pool.balancer.name }, 1);
       },
     });
     this.scraped = Registry.merge([this.registry, sharedProcessRegistry()]);
