@@ -100,6 +100,15 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     const changes: string[] = [];
     const warnings: string[] = [];
     const previous = config;
+    // First, as it is the one step that can fail (an unopenable file): a
+    // rejected reload must change nothing.
+    try {
+      observers.reconfigure(next);
+    } catch (err) {
+      const message = (err as Error).message;
+      logger.error({ problems: [`accessLog.path: ${message}`] }, 'reload rejected; keeping the running configuration');
+      return { ok: false, errors: [{ path: 'accessLog.path', message }] };
+    }
     if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
       warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
     }

@@ -22,6 +22,12 @@ export interface Observers {
   /** Undefined when the admin listener (which serves /metrics) is disabled. */
   readonly metrics: FairwayMetrics | undefined;
   readonly accessLog: AccessLog;
+  /**
+   * Applies a reloaded accessLog section: a changed one replaces the access
+   * log (the old one writes out its buffer and closes). Throws, leaving the
+   * running log alone, when the new file cannot be opened.
+   */
+  reconfigure(next: FairwayConfig): void;
   /** Reopens the access log file (SIGUSR1, after logrotate). */
   reopen(): void;
   /** Writes out buffered log lines and detaches from the event bus. */
@@ -29,7 +35,8 @@ export interface Observers {
 }
 
 export function attachObservers(parts: ObservedParts): Observers {
-  const accessLog = new AccessLog(parts.config.accessLog, parts.events, parts.logger);
+  let accessLog = new AccessLog(parts.config.accessLog, parts.events, parts.logger);
+  let accessLogConfig = JSON.stringify(parts.config.accessLog);
   let metrics: FairwayMetrics | undefined;
   if (parts.admin !== undefined) {
     metrics = new FairwayMetrics(parts.events, parts.pools);
@@ -37,7 +44,18 @@ export function attachObservers(parts: ObservedParts): Observers {
   }
   return {
     metrics,
-    accessLog,
+    get accessLog() {
+      return accessLog;
+    },
+    reconfigure(next) {
+      const wanted = JSON.stringify(next.accessLog);
+      if (wanted === accessLogConfig) return;
+      const replacement = new AccessLog(next.accessLog, parts.events, parts.logger);
+      const old = accessLog;
+      accessLog = replacement;
+      accessLogConfig = wanted;
+      void old.close();
+    },
     reopen: () => accessLog.reopen(),
     async close() {
       metrics?.close();

@@ -299,3 +299,31 @@ test('without a path, access lines go to stdout beside the JSON logs', async (t)
   await get(client, `${lb.url}/to-stdout`);
   await waitFor('the access line on stdout', () => lb.lines.some((l) => COMBINED.test(l) && l.includes('/to-stdout')), 5_000);
 });
+
+test('a reload applies a changed accessLog section; an unopenable new file rejects the reload and keeps the old log', async (t) => {
+  const backend = await rawBackend(echoLength('a'));
+  t.after(() => backend.close());
+  const { lb, client, path } = await logged(t, { format: 'json' }, [backend.url]);
+  await get(client, `${lb.url}/one`);
+  const combinedPath = join(tempDir(t), 'combined.log');
+
+  const next = structuredClone(lb.balancer.config);
+  next.accessLog = { ...next.accessLog, format: 'combined', path: combinedPath };
+  const applied = await lb.balancer.apply(next);
+  assert.equal(applied.ok, true);
+  await get(client, `${lb.url}/two`);
+
+  const broken = structuredClone(lb.balancer.config);
+  broken.accessLog = { ...broken.accessLog, path: join(tempDir(t), 'missing-dir', 'x.log') };
+  broken.pools[0]!.algorithm = 'least-connections';
+  const rejected = await lb.balancer.apply(broken);
+  assert.equal(rejected.ok, false);
+  assert.equal(lb.balancer.pools[0]!.balancer.name, 'round-robin', 'nothing else changed either');
+  await get(client, `${lb.url}/three`);
+
+  await waitFor('the json line in the first file', () => readLines(path).length === 1, 5_000);
+  assert.equal((JSON.parse(readLines(path)[0]!) as { path: string }).path, '/one');
+  await waitFor('two combined lines in the new file', () => readLines(combinedPath).length === 2, 5_000);
+  assert.match(readLines(combinedPath)[0]!, /"GET \/two HTTP\/1\.1" 200 /);
+  assert.match(readLines(combinedPath)[1]!, /"GET \/three HTTP\/1\.1" 200 /);
+});
