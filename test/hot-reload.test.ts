@@ -33,7 +33,7 @@ test('reload under continuous load: backends added and removed, algorithm change
   const file = join(dir, 'fairway.yaml');
   writeFileSync(file, yaml(backends.slice(0, 2)));
   const lb = await startChildFairway(['--config', file, '--watch']);
-  const client = new Agent({ connections: 100 });
+  const client = new Agent({ connections: 200 });
   t.after(async () => {
     await client.close();
     await lb.stop();
@@ -59,7 +59,7 @@ test('reload under continuous load: backends added and removed, algorithm change
       }
     }
   };
-  const load = Promise.all(Array.from({ length: 100 }, worker));
+  const load = Promise.all(Array.from({ length: 200 }, worker));
   const step = async (config: string, check: (s: Stats) => boolean, how: 'hup' | 'api' | 'watch') => {
     writeFileSync(`${file}.tmp`, config);
     renameSync(`${file}.tmp`, file); // as editors do: replace the file
