@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { parseDuration } from '../src/config/duration.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
-import { freePort, hasCommand, killAllNow, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
-import { medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
+import { freePort, hasCommand, killAllNow, processTreeCpuSeconds, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
+import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
 import { runWrk, type WrkResult } from './compare/wrk.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -130,6 +130,8 @@ function machineFacts(): Machine {
 
 interface Started {
   urls: Map<TargetId, string>;
+  /** Each proxy's process, for its CPU time (none for the direct path). */
+  processes: Map<TargetId, Managed>;
   backendPorts: number[];
 }
 
@@ -147,6 +149,7 @@ async function startEverything(dir: string, targets: readonly TargetId[]): Promi
 
   const backendUrls = backendPorts.map((p) => `http://127.0.0.1:${p}`);
   const urls = new Map<TargetId, string>();
+  const processes = new Map<TargetId, Managed>();
   for (const target of targets) {
     if (target === 'direct') {
       urls.set(target, backendUrls[0]!);
@@ -182,8 +185,9 @@ async function startEverything(dir: string, targets: readonly TargetId[]): Promi
     }
     await waitListening(m, port);
     urls.set(target, `http://127.0.0.1:${port}`);
+    processes.set(target, m);
   }
-  return { urls, backendPorts };
+  return { urls, processes, backendPorts };
 }
 
 /** Every target answers each scenario's request correctly before anything is measured. */
@@ -222,6 +226,11 @@ function headline(results: readonly ScenarioResult[]): string {
   if (f !== undefined && h !== undefined && r !== undefined) {
     parts.push(`p99: fairway ${f.toFixed(2)} ms, http-proxy ${h.toFixed(2)} ms, reply-from ${r.toFixed(2)} ms${f < h && f < r ? ' (fairway lowest of the three)' : ''}.`);
   }
+  const cpu = (t: string) => medianCpuUs(small.cells.find((c) => c.target === t)?.rounds ?? []);
+  const [cf, ch, cr] = [cpu('fairway'), cpu('http-proxy'), cpu('reply-from')];
+  if (cf !== undefined && ch !== undefined && cr !== undefined) {
+    parts.push(`CPU per request: fairway ${cf.toFixed(1)} µs, http-proxy ${ch.toFixed(1)} µs (${(ch / cf).toFixed(2)}× fairway's), reply-from ${cr.toFixed(1)} µs (${(cr / cf).toFixed(2)}×).`);
+  }
   return parts.join(' ');
 }
 
@@ -255,7 +264,11 @@ async function main(): Promise<void> {
       `${settings.rounds} round(s) of ${settings.durationS} s = ${runs} runs, about ${Math.ceil((runs * (settings.durationS + 0.5) + settings.scenarios.length * settings.targets.length * 2) / 60)} min`,
   );
   try {
-    const { urls } = await startEverything(dir, settings.targets);
+    const { urls, processes } = await startEverything(dir, settings.targets);
+    const cpuOf = (target: TargetId) => {
+      const pid = processes.get(target)?.child.pid;
+      return pid === undefined ? undefined : processTreeCpuSeconds(pid);
+    };
     await sanityCheck(urls);
     const results: ScenarioResult[] = settings.scenarios.map((s) => ({
       id: s.id,
@@ -274,11 +287,17 @@ async function main(): Promise<void> {
           };
           // The first round warms each path up (JIT, connection pools) unmeasured.
           if (round === 0) await runWrk({ ...run, durationS: 2 });
+          const cpuBefore = cpuOf(target);
           const result = await runWrk({ ...run, durationS: settings.durationS });
+          const cpuAfter = cpuOf(target);
+          if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) {
+            result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+          }
           results[si]!.cells.find((c) => c.target === target)!.rounds.push(result);
           console.log(
             `round ${round + 1}/${settings.rounds} ${scenario.id.padEnd(10)} ${target.padEnd(10)} ` +
-              `${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  errors ${result.errors}`,
+              `${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  errors ${result.errors}` +
+              (result.cpuUsPerRequest === undefined ? '' : `  cpu ${result.cpuUsPerRequest.toFixed(1)} µs/req`),
           );
         }
       }

@@ -3,6 +3,7 @@
 // whatever happens, and nothing else touched.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Managed {
   name: string;
@@ -107,4 +108,35 @@ export function runQuiet(command: string, args: string[]): { code: number | null
 
 export function hasCommand(name: string): boolean {
   return runQuiet('sh', ['-c', `command -v ${name}`]).code === 0;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of one process in clock ticks, and its parent's pid. */
+function readStat(pid: number): { ticks: number; ppid: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; count fields after its ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined; // gone, or not Linux
+  }
+}
+
+/**
+ * CPU seconds used so far by a process and its direct children (nginx's and
+ * HAProxy's workers). A shared machine slows a proxy's throughput down, but
+ * changes its CPU time per request much less, so the harness reports both.
+ */
+export function processTreeCpuSeconds(pid: number): number | undefined {
+  const own = readStat(pid);
+  if (own === undefined) return undefined;
+  let ticks = own.ticks;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === pid) continue;
+    const stat = readStat(Number(name));
+    if (stat !== undefined && stat.ppid === pid) ticks += stat.ticks;
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }

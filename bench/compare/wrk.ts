@@ -9,6 +9,8 @@ export interface WrkResult {
   requests: number;
   /** Socket errors (connect, read, write, timeout) plus non-2xx/3xx answers. */
   errors: number;
+  /** The proxy's CPU time per request in microseconds, when it was read. */
+  cpuUsPerRequest?: number;
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
