@@ -6,7 +6,7 @@
 // stays free of errors. Against `fairway start` with admin.token: the page
 // asks for the token, stays read-only (no mutating call) when dismissed, sends
 // the token on every call once given, keeps it for the tab across a reload,
-// and fits 390 px. Screenshots go to a temp dir (printed as a diagnostic).
+// labels every state with a symbol and a word, and fits 390 px. Screenshots go to a temp dir (printed as a diagnostic).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -304,6 +304,12 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
   assert.ok(patch !== undefined, JSON.stringify(mutating()));
   assert.equal(patch.authorization, `Bearer ${TOKEN}`);
   await page.screenshot({ path: join(shots, '3-token-drained.png') });
+  // State is never told by colour alone: every badge and status carries a symbol and a word.
+  const labels = await page.$$eval('.badge, #connection, #sys-pools td span', (els) =>
+    els.filter((el) => !(el as unknown as { hidden: boolean }).hidden).map((el) => el.textContent ?? ''),
+  );
+  assert.ok(labels.length >= 7, labels.join(' | '));
+  for (const label of labels) assert.match(label, /^[^\p{L}\p{N}\s]\s.*\p{L}{3,}/u, `"${label}" has a symbol and a word`);
 
   // 5. A reload in the same tab keeps the token: no prompt, controls work at once.
   await page.reload();
