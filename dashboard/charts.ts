@@ -12,6 +12,21 @@ function fit(chart: uPlot, container: HTMLElement, height: number): void {
   resize();
 }
 
+/**
+ * The time axis: from the first point to the last, and at least `seconds`
+ * wide. uPlot alone stretches a single point over 86,400 times its time unit
+ * (1,000 days here: ticks "Feb 2027 … Aug 2029"). Charts are not zoomable,
+ * so the range always follows the data.
+ */
+function timeRange(seconds: number): uPlot.Range.Function {
+  return (u) => {
+    const xs = u.data[0];
+    const last = xs.length > 0 ? xs[xs.length - 1]! : Date.now() / 1000;
+    const first = xs.length > 0 ? xs[0]! : last;
+    return last - first < seconds ? [last - seconds, last] : [first, last];
+  };
+}
+
 export interface Series {
   times: number[];
   columns: (number | null)[][];
@@ -26,7 +41,7 @@ export class PerformanceChart {
       height,
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
-      scales: { x: { time: true }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      scales: { x: { time: true, range: timeRange(60) }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
         { stroke: '#444', grid: { stroke: '#eee' } },
         { scale: 'rps', label: 'requests/s', stroke: '#0072B2', grid: { stroke: '#eee' }, size: 56 },
@@ -58,7 +73,7 @@ export class Sparkline {
       legend: { show: false },
       cursor: { show: false },
       select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-      scales: { x: { time: true }, y: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
+      scales: { x: { time: true, range: timeRange(60) }, y: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] } },
       axes: [{ show: false }, { show: false }],
       series: [{}, { label, stroke: color, width: 1.5, fill: `${color}22` }],
       padding: [4, 2, 2, 2],

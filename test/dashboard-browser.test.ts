@@ -1,24 +1,36 @@
 // The dashboard in a real browser (Debian's chromium driven by
-// playwright-core) against a running `fairway demo`: backend cards appear,
+// playwright-core). Against a running `fairway demo`: backend cards appear,
 // disabling one stops its traffic while the others keep theirs, stopping a
 // demo backend's process turns its card unhealthy, an algorithm switch shows
 // in the status, a load test finishes with its summary, and the console
-// stays free of errors. Screenshots go to a temp dir (printed as a diagnostic).
+// stays free of errors. Against `fairway start` with admin.token: the page
+// asks for the token, stays read-only (no mutating call) when dismissed, sends
+// the token on every call once given, keeps it for the tab across a reload,
+// labels every state with a symbol and a word, and fits 390 px. Screenshots go to a temp dir (printed as a diagnostic).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CLI } from './helpers/child-fairway.js';
+import { CLI, startChildFairway } from './helpers/child-fairway.js';
 import { waitFor } from './helpers/fixtures.js';
+import { startTestBackend } from '../src/tools/test-backend.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 // CI installs chromium (.ci/run); elsewhere the test is skipped without it.
 const skip = !existsSync(CHROMIUM) && process.env['CI'] !== 'true' ? `${CHROMIUM} is not installed` : false;
+
+/**
+ * Waits for `n` backend cards. (Not page.waitForFunction with a string: its
+ * polling evaluates the string in the page, which the page's CSP forbids.)
+ */
+async function cards(page: Page, n: number): Promise<void> {
+  await waitFor(`${n} backend cards`, async () => (await page.locator('[data-backend]').count()) === n, 10_000, 100);
+}
 
 async function count(page: Page, backend: string): Promise<number> {
   const text = await page.textContent(`[data-backend="${backend}"] [data-field="requests"]`, { timeout: 5_000 });
@@ -54,7 +66,9 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
     }
   });
 
-  await waitFor('demo banner', () => out.includes('Ctrl+C'), 20_000);
+  await waitFor('demo banner', () => out.includes('Ctrl+C'), 20_000).catch((err: Error) => {
+    throw new Error(`${err.message}; the demo printed:\n${out}`);
+  });
   const proxyUrl = /load balancer\s+(http:\/\/\S+)/.exec(out)![1]!.replace('localhost', '127.0.0.1');
   const dashboardUrl = /dashboard\s+(http:\/\/\S+)/.exec(out)![1]!;
 
@@ -93,7 +107,7 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   assert.equal(response?.headers()['cache-control'], 'no-cache');
 
   // Three backend cards, all receiving traffic.
-  await page.waitForFunction("document.querySelectorAll('[data-backend]').length === 3");
+  await cards(page, 3);
   for (const name of ['backend-1', 'backend-2', 'backend-3']) {
     await waitFor(`${name} shows requests`, async () => (await count(page, name)) > 0, 10_000, 200);
   }
@@ -149,4 +163,193 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   await page.screenshot({ path: join(shots, '5-narrow.png'), fullPage: true });
 
   assert.deepEqual(consoleErrors, [], 'no console errors');
+});
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+}
+
+/** Watches a page: console errors, uncaught errors, and every request it makes. */
+function watch(page: Page): { errors: string[]; requests: SeenRequest[] } {
+  const errors: string[] = [];
+  const requests: SeenRequest[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('request', (req) => requests.push({ method: req.method(), url: req.url(), authorization: req.headers()['authorization'] }));
+  return { errors, requests };
+}
+
+/** The widest thing on the page, against the viewport. */
+async function overflow(page: Page): Promise<{ scrollWidth: number; clientWidth: number; widest: string }> {
+  return page.evaluate(`(() => {
+    const root = document.scrollingElement;
+    let widest = '';
+    let right = 0;
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > right) { right = r.right; widest = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''); }
+    }
+    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest: widest + ' ends at ' + Math.round(right) };
+  })()`);
+}
+
+test('dashboard in Chromium with admin.token: asks once, read-only when dismissed, token on every mutating call, kept across a reload, fits 390 px', { skip, timeout: 90_000 }, async (t) => {
+  const TOKEN = 'browser-t0ken-4b';
+  const shots = mkdtempSync(join(tmpdir(), 'fairway-dashboard-token-'));
+  t.diagnostic(`screenshots in ${shots}`);
+  const backends = await Promise.all(['alpha', 'beta', 'gamma'].map((name) => startTestBackend({ port: 0, name })));
+  const dir = mkdtempSync(join(tmpdir(), 'fairway-dashboard-token-config-'));
+  const file = join(dir, 'fairway.yaml');
+  writeFileSync(
+    file,
+    [
+      'listen: { host: 127.0.0.1, port: 0 }',
+      'admin: { port: 0, token: ${ADMIN_TOKEN} }',
+      'healthCheck: { interval: 500ms }',
+      'backends:',
+      ...backends.map((b) => `  - { id: ${b.name}, url: ${b.url} }`),
+    ].join('\n'),
+  );
+  const lb = await startChildFairway(['--config', file, '--log-format', 'json'], { ADMIN_TOKEN: TOKEN });
+  const client = new Agent({ connections: 4, keepAliveTimeout: 1_000 });
+  let browser: BrowserContext | undefined = undefined;
+  t.after(async () => {
+    await browser?.close();
+    await client.close();
+    await lb.stop();
+    await Promise.all(backends.map((b) => b.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const adminUrl = `http://127.0.0.1:${lb.adminPort}`;
+  const stateOf = async (id: string): Promise<string> => {
+    const res = await request(`${adminUrl}/api/pools/default`, { dispatcher: client, headers: { authorization: `Bearer ${TOKEN}` }, headersTimeout: 5_000, bodyTimeout: 5_000 });
+    assert.equal(res.statusCode, 200);
+    const pool = (await res.body.json()) as { backends: { id: string; state: string }[] };
+    return pool.backends.find((b) => b.id === id)!.state;
+  };
+
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'fairway-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  page.setDefaultTimeout(10_000);
+  const seen = watch(page);
+  const mutating = () => seen.requests.filter((r) => !['GET', 'HEAD'].includes(r.method));
+  const stateButtons = '[data-backend] button[data-state]';
+  const allDisabled = async (selector: string) => (await page.$$eval(selector, (els) => els.map((el) => (el as unknown as { disabled: boolean }).disabled))).every(Boolean);
+
+  // 1. First visit: the page asks for the token and shows the backends read-only.
+  await page.goto(adminUrl);
+  await page.waitForSelector('#token-panel:not([hidden])');
+  assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'token-input', 'the token field has the focus');
+  await cards(page, 3);
+  await page.waitForSelector('#connection:has-text("read-only")');
+  await page.screenshot({ path: join(shots, '1-asks-for-token.png') });
+
+  // 2. Dismissed: read-only. Every control that changes something is disabled and nothing mutating is sent.
+  await page.click('#token-dismiss');
+  await page.waitForSelector('#token-panel', { state: 'hidden' });
+  await page.waitForSelector('#readonly-note:not([hidden])');
+  await page.waitForSelector('#token-button:has-text("Enter token")');
+  assert.ok(await allDisabled(stateButtons), 'Enable/Drain/Disable are disabled');
+  assert.ok(await allDisabled('#test-form button, #test-form input, #test-form select'), 'the test form is disabled');
+  assert.ok(await allDisabled('.algorithm-form select, .algorithm-form button'), 'the algorithm form is disabled');
+  // A click on a disabled Drain does nothing (forced past the actionability check).
+  await page.click('[data-backend="beta"] button[data-state="draining"]', { force: true });
+  await page.waitForTimeout(1_500); // a poll or two of /lb/stats
+  assert.deepEqual(mutating(), [], 'no mutating call while read-only');
+  assert.equal(await stateOf('beta'), 'enabled');
+  assert.ok(seen.requests.some((r) => r.url === `${adminUrl}/lb/stats`), 'the read-only view polls /lb/stats');
+  // A reload in the same tab remembers the choice.
+  await page.reload();
+  await cards(page, 3);
+  assert.equal(await page.isHidden('#token-panel'), true, 'no second prompt after "Stay read-only"');
+  assert.ok(await allDisabled(stateButtons));
+  await page.screenshot({ path: join(shots, '2-read-only.png') });
+
+  // 3. A wrong token is refused: the page says so, asks again and stays read-only.
+  await page.click('#token-button');
+  await page.waitForSelector('#token-panel:not([hidden])');
+  const errorsBefore = seen.errors.length;
+  await page.fill('#token-input', 'not-the-token');
+  await page.click('#token-panel button[type="submit"]');
+  await page.waitForSelector('#token-error:not([hidden]):has-text("refused")');
+  await page.waitForSelector('#token-panel:not([hidden])');
+  assert.ok(await allDisabled(stateButtons));
+  // The browser logs the refused call (a 401) as a console error: that one is expected here.
+  const refused = seen.errors.splice(errorsBefore);
+  assert.ok(refused.every((e) => /status of 401/.test(e)), refused.join('\n'));
+  assert.equal(await page.evaluate("sessionStorage.getItem('fairway.adminToken')"), null, 'a refused token is not kept');
+
+  // 4. The right token: live, controls enabled, and a Drain click reaches the API with it.
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-panel button[type="submit"]');
+  await page.waitForSelector('#token-panel', { state: 'hidden' });
+  await page.waitForSelector('#connection:has-text("● Live")');
+  await page.waitForSelector('#readonly-note', { state: 'hidden' });
+  await page.waitForSelector('#token-button:has-text("Forget token")');
+  await page.waitForSelector('[data-backend="beta"] button[data-state="draining"]:not([disabled])');
+  assert.ok(!(await allDisabled('#test-form button#test-run')), 'the test form is enabled');
+  await page.click('[data-backend="beta"] button[data-state="draining"]');
+  await page.waitForSelector('[data-backend="beta"][data-state="draining"] [data-field="state"]:has-text("draining")');
+  assert.equal(await stateOf('beta'), 'draining', 'the server has the change');
+  const patch = mutating().find((r) => r.method === 'PATCH' && r.url === `${adminUrl}/api/pools/default/backends/beta`);
+  assert.ok(patch !== undefined, JSON.stringify(mutating()));
+  assert.equal(patch.authorization, `Bearer ${TOKEN}`);
+  await page.screenshot({ path: join(shots, '3-token-drained.png') });
+  // State is never told by colour alone: every badge and status carries a symbol and a word.
+  const labels = await page.$$eval('.badge, #connection, #sys-pools td span', (els) =>
+    els.filter((el) => !(el as unknown as { hidden: boolean }).hidden).map((el) => el.textContent ?? ''),
+  );
+  assert.ok(labels.length >= 7, labels.join(' | '));
+  for (const label of labels) assert.match(label, /^[^\p{L}\p{N}\s]\s.*\p{L}{3,}/u, `"${label}" has a symbol and a word`);
+
+  // 5. A reload in the same tab keeps the token: no prompt, controls work at once.
+  await page.reload();
+  await page.waitForSelector('#connection:has-text("● Live")');
+  await page.waitForSelector('[data-backend="beta"][data-state="draining"]');
+  assert.equal(await page.isHidden('#token-panel'), true, 'no prompt after a reload');
+  await page.click('[data-backend="beta"] button[data-state="enabled"]');
+  await page.waitForSelector('[data-backend="beta"][data-state="enabled"]');
+  assert.equal(await stateOf('beta'), 'enabled');
+
+  // Every mutating call and every /api/ call carried the token (the refused attempt aside);
+  // every request stayed on the admin listener.
+  assert.ok(mutating().length >= 2);
+  for (const r of mutating()) assert.equal(r.authorization, `Bearer ${TOKEN}`, `${r.method} ${r.url}`);
+  for (const r of seen.requests.filter((x) => x.url.startsWith(`${adminUrl}/api/`))) {
+    assert.ok(r.authorization === `Bearer ${TOKEN}` || r.authorization === 'Bearer not-the-token', `${r.method} ${r.url} sent ${r.authorization}`);
+  }
+  for (const r of seen.requests) assert.ok(r.url.startsWith(`${adminUrl}/`) || r.url.startsWith('data:'), `${r.url} is not on the admin listener`);
+
+  // 6. 390 px wide, fresh: a new tab asks for the token (sessionStorage is per tab); nothing sticks out.
+  const narrow = await browser.newPage();
+  narrow.setDefaultTimeout(10_000);
+  const narrowSeen = watch(narrow);
+  await narrow.setViewportSize({ width: 390, height: 844 });
+  await narrow.goto(adminUrl);
+  await narrow.waitForSelector('#token-panel:not([hidden])');
+  await cards(narrow, 3);
+  await narrow.waitForTimeout(300);
+  let size = await overflow(narrow);
+  assert.ok(size.scrollWidth <= 390, `the page fits 390 px with the token prompt: ${JSON.stringify(size)}`);
+  await narrow.screenshot({ path: join(shots, '4-narrow-prompt.png'), fullPage: true });
+  await narrow.fill('#token-input', TOKEN);
+  await narrow.click('#token-panel button[type="submit"]');
+  await narrow.waitForSelector('#connection:has-text("● Live")');
+  await narrow.waitForSelector('[data-backend="beta"] button[data-state="draining"]:not([disabled])');
+  await narrow.waitForTimeout(300);
+  size = await overflow(narrow);
+  assert.ok(size.scrollWidth <= 390, `the page fits 390 px with the controls on: ${JSON.stringify(size)}`);
+  await narrow.screenshot({ path: join(shots, '5-narrow-live.png'), fullPage: true });
+
+  assert.deepEqual(seen.errors, [], 'no console errors');
+  assert.deepEqual(narrowSeen.errors, [], 'no console errors at 390 px');
 });

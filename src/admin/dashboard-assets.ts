@@ -47,11 +47,39 @@ function makeAsset(body: Buffer, ext: string): Asset {
   return { body, gzip, type: TYPES[ext] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }
 
+/**
+ * Whether Accept-Encoding allows gzip: named (or `*`) with a q-value above 0.
+ * `gzip;q=0` refuses it, and so does `*;q=0` when gzip is not named.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.split(';').map((x) => x.trim());
+    let q = 1;
+    for (const param of params) {
+      const m = /^q\s*=\s*([0-9.]+)$/i.exec(param);
+      if (m) q = Number(m[1]);
+    }
+    if (!Number.isFinite(q)) q = 0;
+    const coding = name.toLowerCase();
+    if (coding === 'gzip' || coding === 'x-gzip') gzip = Math.max(gzip ?? 0, q);
+    else if (coding === '*') any = q;
+  }
+  return (gzip ?? any ?? 0) > 0;
+}
+
 function send(req: IncomingMessage, res: ServerResponse, asset: Asset, cacheControl: string, extra: Record<string, string> = {}): void {
+  const gzip = asset.gzip !== undefined && acceptsGzip(req.headers['accept-encoding']);
+  // The gzip encoding is another representation of the same bytes: it gets a
+  // weak tag, so it never passes for the plain bytes under strong comparison,
+  // while If-None-Match (weak comparison) revalidates either.
+  const etag = gzip ? `W/${asset.etag}` : asset.etag;
   const headers: Record<string, string | number> = {
     'content-type': asset.type,
     'cache-control': cacheControl,
-    etag: asset.etag,
+    etag,
     vary: 'accept-encoding',
     'x-content-type-options': 'nosniff',
     ...extra,
@@ -62,7 +90,6 @@ function send(req: IncomingMessage, res: ServerResponse, asset: Asset, cacheCont
     res.end();
     return;
   }
-  const gzip = asset.gzip !== undefined && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   const body = gzip ? asset.gzip! : asset.body;
   if (gzip) headers['content-encoding'] = 'gzip';
   headers['content-length'] = body.length;

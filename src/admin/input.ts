@@ -34,8 +34,13 @@ export function onlyKeys(body: Fields, allowed: readonly string[]): void {
   }
 }
 
+/** The given value, or the fallback when the field is absent (an explicit null is not absent: it is refused). */
+function given(body: Fields, field: string, fallback: unknown): unknown {
+  return body[field] === undefined ? fallback : body[field];
+}
+
 export function integerField(body: Fields, field: string, min: number, max: number, fallback?: number): number {
-  const value = body[field] ?? fallback;
+  const value = given(body, field, fallback);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InputError(field, `${JSON.stringify(value)} is not accepted (expected an integer from ${min} to ${max})`);
   }
@@ -51,7 +56,7 @@ export function numberField(body: Fields, field: string, min: number, max: numbe
 }
 
 export function choiceField<T extends string>(body: Fields, field: string, choices: readonly T[], fallback?: T): T {
-  const value = body[field] ?? fallback;
+  const value = given(body, field, fallback);
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     throw new InputError(field, `${JSON.stringify(value)} is not accepted`, choices);
   }

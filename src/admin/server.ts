@@ -81,7 +81,11 @@ export class AdminServer {
         return sendProblem(res, 401, 'unauthorized', 'this endpoint needs Authorization: Bearer <admin token>');
       }
       const params: Record<string, string> = {};
-      names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+      try {
+        names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+      } catch {
+        return sendProblem(res, 400, 'bad_request', `${path} is not a valid path (malformed percent-encoding)`);
+      }
       await route.handle({ req, res, path, params, query: url.searchParams });
       return;
     }

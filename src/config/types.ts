@@ -148,7 +148,7 @@ export interface AdminConfig {
   port: number;
   /** Bearer token for /api/* (and every endpoint with protectReads). */
   token?: string;
-  /** Also require the token for /metrics, /lb/stats and the dashboard. */
+  /** Also require the token for /metrics, /lb/stats and the rest (the dashboard page and its assets stay open: they hold no data). */
   protectReads?: boolean;
 }
 
