@@ -1,7 +1,9 @@
 // Micro-benchmark: nanoseconds per pick for every algorithm at 3, 100 and
 // 1,000 backends, on a stable eligible set (the common case), plus a few
 // harder cases: equal weights, a backend ramping under slow start
-// (fractional weights), and a consistent-hash pool with most members out.
+// (fractional weights), weights that change every 1,000 picks (the cost of
+// rebuilding per-set state, spread over the picks), and a consistent-hash
+// pool with most members out.
 // Round robin with equal weights at the same size is the reference: on a
 // shared machine the ratios mean more than the absolute numbers. Run with
 // `npm run bench:micro`.
@@ -26,6 +28,8 @@ interface BenchCase {
   readonly weight?: (i: number, n: number) => number;
   /** Fraction of the members that are eligible (consistent-hash); default all. */
   readonly eligibleShare?: number;
+  /** Every this many picks, a new array where the first backend's weight is 1 higher (or back). */
+  readonly changeEvery?: number;
 }
 
 const CASES: BenchCase[] = [
@@ -33,20 +37,26 @@ const CASES: BenchCase[] = [
   { name: 'round-robin, equal weights', algorithm: 'round-robin', weight: () => 1 },
   // The last backend ramps (slow start): weights are no longer integers.
   { name: 'weighted-round-robin, slow start', algorithm: 'weighted-round-robin', weight: (i, n) => (i === n - 1 ? 0.37 : 1 + (i % 5)) },
+  { name: 'weighted-round-robin, new weights every 1,000 picks', algorithm: 'weighted-round-robin', changeEvery: 1000 },
+  {
+    name: 'weighted-round-robin, slow start, new weights every 1,000',
+    algorithm: 'weighted-round-robin',
+    weight: (i, n) => (i === n - 1 ? 0.37 : 1 + (i % 5)),
+    changeEvery: 1000,
+  },
   { name: 'consistent-hash, 1/10 eligible', algorithm: 'consistent-hash', eligibleShare: 0.1 },
 ];
 const REFERENCE = 'round-robin, equal weights';
 
 const random = createRandomSource(1234);
 
+/** One factory, so every backend has the same shape (as the pool's Backend objects do). */
+function backendView(id: string, weight: number): BackendView {
+  return { id, weight, inFlight: Math.floor(random() * 10), ewmaLatencyMs: 5 + random() * 95, latencySamples: 100 };
+}
+
 function makePool(n: number, weight: (i: number, n: number) => number): BackendView[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `backend-${i}`,
-    weight: weight(i, n),
-    inFlight: Math.floor(random() * 10),
-    ewmaLatencyMs: 5 + random() * 95,
-    latencySamples: 100,
-  }));
+  return Array.from({ length: n }, (_, i) => backendView(`backend-${i}`, weight(i, n)));
 }
 
 // Varied requests so hashing algorithms do real work, cycled by index.
@@ -87,7 +97,14 @@ function measureOne(benchCase: BenchCase): Record<number, number> {
     // Every k-th member stays eligible (at least one).
     const eligible = share >= 1 ? members : members.filter((_, i) => i % Math.round(1 / share) === 0);
     const balancer = createAlgorithm<BackendView>(benchCase.algorithm, { random: createRandomSource(n), hashKey: 'header:x-user' });
-    result[n] = measure((i) => balancer.pick(eligible, REQUESTS[i & 1023]!, members));
+    const every = benchCase.changeEvery;
+    if (every === undefined) {
+      result[n] = measure((i) => balancer.pick(eligible, REQUESTS[i & 1023]!, members));
+    } else {
+      const other = eligible.slice();
+      other[0] = backendView(eligible[0]!.id, eligible[0]!.weight + 1);
+      result[n] = measure((i) => balancer.pick(Math.floor(i / every) % 2 === 0 ? eligible : other, REQUESTS[i & 1023]!, members));
+    }
   }
   return result;
 }
