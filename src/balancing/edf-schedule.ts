@@ -6,7 +6,7 @@
 // (fractional weights while slow start ramps, or a period too long to
 // store). The trade-off: long-run shares are just as exact and turns are
 // evenly spaced per backend, but the interleaving is not NGINX's sequence
-// (5,1,1 can give a a a b c a a here).
+// (5,1,1 repeats a a a b c a a here).
 
 export class EdfSchedule {
   /** Virtual time of each backend's next turn. */
