@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoundRobinBalancer } from '../src/balancing/round-robin.js';
-import { backends, facts } from './balancing-helpers.js';
+import { backends, countIds, facts } from './balancing-helpers.js';
 
 test('round robin visits every backend in order', () => {
   const rr = new RoundRobinBalancer();
@@ -50,4 +50,14 @@ test('round robin returns to plain rotation once weights are equal again', () =>
   const equal = backends(2, 2, 2);
   const seen = Array.from({ length: 6 }, () => rr.pick(equal, facts()).id);
   for (const id of ['a', 'b', 'c']) assert.equal(seen.filter((s) => s === id).length, 2);
+});
+
+test('round robin notices weights that stop being equal in place', () => {
+  const rr = new RoundRobinBalancer();
+  const servers = backends(1, 1, 1);
+  for (let i = 0; i < 10; i++) rr.pick(servers, facts());
+  servers[2]!.weight = 0;
+  for (let i = 0; i < 300; i++) rr.pick(servers, facts());
+  const counts = countIds(Array.from({ length: 300 }, () => rr.pick(servers, facts())));
+  assert.deepEqual(counts, { a: 150, b: 150 });
 });

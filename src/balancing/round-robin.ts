@@ -2,6 +2,9 @@
 // count: while the eligible backends' weights differ (a `weight: 3`, a weight
 // 0, slow start ramping one up), picks follow smooth weighted round robin;
 // while they are all equal, a plain O(1) cursor does.
+//
+// Whether they are equal is checked on each new array, and every few hundred
+// picks in case weights changed in place: amortised O(1) per pick.
 import type { Balancer, BackendView, RequestFacts } from './balancer.js';
 import { WeightedRoundRobinBalancer } from './weighted-round-robin.js';
 
@@ -11,14 +14,16 @@ export class RoundRobinBalancer<B extends BackendView = BackendView> implements 
   private checked: readonly B[] | undefined;
   private checkedLength = -1;
   private uniform = true;
+  private picksUntilCheck = 0;
   private weighted: WeightedRoundRobinBalancer<B> | undefined;
 
   pick(eligible: readonly B[], request?: RequestFacts): B {
     // The data path passes a new array whenever membership or weights change.
-    if (eligible !== this.checked || eligible.length !== this.checkedLength) {
+    if (eligible !== this.checked || eligible.length !== this.checkedLength || --this.picksUntilCheck <= 0) {
       this.checked = eligible;
       this.checkedLength = eligible.length;
       this.uniform = hasUniformWeights(eligible);
+      this.picksUntilCheck = Math.max(256, 4 * eligible.length);
     }
     if (!this.uniform) {
       this.weighted ??= new WeightedRoundRobinBalancer<B>();

@@ -1,6 +1,6 @@
 // Cumulative weights over the eligible set, for O(log n) weighted draws
 // (random, power-of-two, ip-hash). Rebuilt only when the set changes, not
-// per pick.
+// per pick. Weighted round robin reuses its change detection (`version`).
 
 import type { BackendView } from './balancer.js';
 import { weightOf } from './weight.js';
@@ -10,6 +10,8 @@ export class WeightIndex {
   total = 0;
   /** Backends with a weight > 0 in use. */
   positives = 0;
+  /** Goes up on every rebuild, so users can rebuild what they derive from it. */
+  version = 0;
 
   private source: readonly BackendView[] | undefined;
   private length = -1;
@@ -75,8 +77,14 @@ export class WeightIndex {
     return this.find(u >= start ? u + this.weights[skip]! : u);
   }
 
+  /** The weight in use for `eligible[index]` (1 each when all are 0). */
   weightAt(index: number): number {
     return this.weights[index]!;
+  }
+
+  /** Number of backends indexed. */
+  get size(): number {
+    return this.length;
   }
 
   private matches(index: number, backend: BackendView): boolean {
@@ -113,6 +121,7 @@ export class WeightIndex {
     this.source = eligible;
     this.length = n;
     this.picksUntilVerify = verifyPeriod(n);
+    this.version++;
   }
 }
 

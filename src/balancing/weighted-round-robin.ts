@@ -4,82 +4,86 @@
 // every window of sum(weights) picks, with the light backends interleaved
 // instead of trailing a burst of the heavy one.
 //
-// The scan is O(n) per pick by nature (NGINX's is too), but it runs over a
-// Float64Array with no allocation. `current` is carried over by backend id
-// when the set changes, so a health flap does not reset everyone's position.
+// NGINX scans every backend per pick. Here one period of the sequence is
+// computed when the eligible set or its weights change (smooth-wrr-table.ts),
+// and a pick reads the next slot: O(1). When no table fits (fractional
+// weights while slow start ramps, or a period too long to store), picks come
+// from an earliest-deadline-first heap instead (edf-schedule.ts): O(log n),
+// same shares, but not NGINX's exact interleaving.
+//
+// Changes are noticed like the other weighted algorithms do (WeightIndex): a
+// new array, the picked backend not matching, or a periodic full check for
+// weights changed in place. Rebuilds therefore follow the pool's updates
+// (slow start publishes a new set a few times a second at most), never every
+// pick. A new array with the same ids and weights keeps its place in the
+// sequence; after a real change the new sequence starts at the same fraction
+// of its period, so frequent changes do not keep restarting at the heaviest
+// backend.
 import type { Balancer, BackendView, RequestFacts } from './balancer.js';
+import { EdfSchedule } from './edf-schedule.js';
+import { buildSmoothWrrTable } from './smooth-wrr-table.js';
+import { WeightIndex } from './weight-index.js';
 
 export class WeightedRoundRobinBalancer<B extends BackendView = BackendView> implements Balancer<B> {
   readonly name = 'weighted-round-robin';
-  private source: readonly B[] | undefined;
-  private length = -1;
-  private refs: B[] = [];
-  private current = new Float64Array(0);
+  private readonly index = new WeightIndex();
+  private builtVersion = -1;
+  /** Ids and weights the schedule was built for. */
+  private ids: string[] = [];
+  private weights = new Float64Array(0);
+  /** One period of the smooth sequence, or undefined while `edf` is in use. */
+  private table: Int32Array | undefined;
+  private cursor = 0;
+  private readonly edf = new EdfSchedule();
 
   pick(eligible: readonly B[], _request?: RequestFacts): B {
-    if (eligible !== this.source || eligible.length !== this.length) this.adopt(eligible);
-    let best = this.scan(eligible, false);
-    if (best === -2) {
-      // Same array, different members (changed in place): re-key and rescan.
-      this.adopt(eligible);
-      best = this.scan(eligible, false);
+    const index = this.index;
+    index.sync(eligible);
+    for (;;) {
+      if (index.version !== this.builtVersion) this.rebuild(eligible);
+      const i = this.next();
+      if (index.confirm(eligible, i)) return eligible[i]!;
+      // The set changed under the same array; `confirm` re-indexed it.
     }
-    // Every weight is 0: treat them as equal rather than refuse the request.
-    if (best === -1) best = this.scan(eligible, true);
-    return eligible[best]!;
   }
 
-  /**
-   * One smooth-WRR step. Returns the winner's index, -1 if no backend has a
-   * positive weight, -2 if the members differ from the ones adopted (nothing
-   * is changed then).
-   */
-  private scan(eligible: readonly B[], equalWeights: boolean): number {
-    const current = this.current;
-    const refs = this.refs;
-    let best = -1;
-    let bestCurrent = -Infinity;
-    let total = 0;
-    for (let i = 0; i < eligible.length; i++) {
-      const backend = eligible[i]!;
-      if (backend !== refs[i]) {
-        for (let j = 0; j < i; j++) current[j]! -= weightFor(eligible[j]!, equalWeights);
-        return -2;
-      }
-      const w = weightFor(backend, equalWeights);
-      if (w === 0) continue;
-      const c = current[i]! + w;
-      current[i] = c;
-      total += w;
-      if (c > bestCurrent) {
-        bestCurrent = c;
-        best = i;
-      }
-    }
-    if (best >= 0) current[best]! -= total;
-    return best;
+  private next(): number {
+    const table = this.table;
+    if (table === undefined) return this.edf.next();
+    const i = table[this.cursor]!;
+    this.cursor = this.cursor + 1 === table.length ? 0 : this.cursor + 1;
+    return i;
   }
 
-  /** Take a new eligible set, keeping `current` of backends that stay. */
-  private adopt(eligible: readonly B[]): void {
-    const carried = new Map<string, number>();
-    for (let i = 0; i < this.refs.length; i++) carried.set(this.refs[i]!.id, this.current[i]!);
-    const n = eligible.length;
-    const refs: B[] = new Array<B>(n);
-    const current = new Float64Array(n);
+  private rebuild(eligible: readonly B[]): void {
+    const index = this.index;
+    this.builtVersion = index.version;
+    const n = index.size;
+    if (this.sameSchedule(eligible, n)) return;
+    const ids = new Array<string>(n);
+    const weights = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      refs[i] = eligible[i]!;
-      current[i] = carried.get(eligible[i]!.id) ?? 0;
+      ids[i] = eligible[i]!.id;
+      weights[i] = index.weightAt(i);
     }
-    this.refs = refs;
-    this.current = current;
-    this.source = eligible;
-    this.length = n;
+    this.ids = ids;
+    this.weights = weights;
+    const previous = this.table;
+    const table = buildSmoothWrrTable(weights);
+    if (table !== undefined) {
+      this.cursor = previous === undefined ? 0 : Math.floor((this.cursor / previous.length) * table.length);
+      this.edf.clear();
+    } else {
+      this.edf.reset(weights, ids);
+    }
+    this.table = table;
   }
-}
 
-function weightFor(backend: BackendView, equalWeights: boolean): number {
-  if (equalWeights) return 1;
-  const w = backend.weight;
-  return w > 0 ? w : 0;
+  private sameSchedule(eligible: readonly B[], n: number): boolean {
+    if (n !== this.ids.length) return false;
+    for (let i = 0; i < n; i++) {
+      if (eligible[i]!.id !== this.ids[i] || this.index.weightAt(i) !== this.weights[i]) return false;
+    }
+    return true;
+  }
 }

@@ -198,7 +198,10 @@ export class BackendPool {
       threshold > 0 && enabledPrimaries.length > 0 && (eligible.length * 100) / enabledPrimaries.length < threshold;
     if (this.panicking) eligible = enabledPrimaries;
     else if (eligible.length === 0) eligible = usable.filter((b) => b.backup);
-    for (const b of eligible) b.eligible = true;
+    for (let i = 0; i < eligible.length; i++) {
+      eligible[i]!.eligible = true;
+      eligible[i]!.eligibleIndex = i;
+    }
     this.eligible = eligible;
 
     if (hadEligible && eligible.length === 0) {
@@ -241,7 +244,8 @@ export class BackendPool {
 
   /** The next eligible backend after `from` with room, preferring one that is not `avoid`. */
   private nextWithCapacity(eligible: readonly Backend[], from: Backend, avoid: Backend | undefined): Backend | undefined {
-    const start = eligible.indexOf(from);
+    // Per request when a backend is full: no search for where `from` stands.
+    const start = eligible[from.eligibleIndex] === from ? from.eligibleIndex : eligible.indexOf(from);
     let fallback: Backend | undefined;
     for (let i = 1; i <= eligible.length; i++) {
       const b = eligible[(start + i) % eligible.length]!;

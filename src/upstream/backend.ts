@@ -52,6 +52,8 @@ export class Backend {
   rampStartedAt = 0;
   /** Set while the pool holds it as eligible for new requests. */
   eligible = false;
+  /** Its position in the pool's eligible array while `eligible`, so the pool need not search. */
+  eligibleIndex = -1;
 
   inFlight = 0;
   totalRequests = 0;
