@@ -458,3 +458,49 @@ test('close() lets running requests finish; destroy() fails them', async (t) => 
   await pool2.destroy();
   assert.equal((await stuck).code, 'UND_ERR_DESTROYED');
 });
+
+test('an answer before the whole body, on a kept-alive connection: the rest is still sent, then the connection is reused', async (t) => {
+  const server = await scriptedServer(({ socket }) => socket.write(okResponse('early')));
+  t.after(() => server.close());
+  const pool = testPool(t, server.url);
+  const body = new PassThrough();
+  const first = send(pool, { method: 'POST', headers: ['host', 'x', 'content-length', '10'], body });
+  body.write('hello');
+  const reply = await first;
+  assert.equal(reply.status, 200);
+  assert.equal(reply.body.toString(), 'early');
+  // Still busy sending the body: not idle yet, and nothing was cut.
+  assert.equal(pool.idleCount, 0);
+  assert.equal(pool.size, 1);
+  body.end('world');
+  for (let i = 0; i < 100 && pool.idleCount === 0; i++) await delay(10);
+  assert.equal(pool.idleCount, 1, 'idle once the body went out');
+  assert.equal((await send(pool)).body.toString(), 'early');
+  assert.equal(server.connections(), 1, 'the same connection served the next request');
+  assert.match(server.received[0]!.toString('latin1'), /\r\n\r\nhelloworldGET \/ HTTP\/1\.1\r\n/);
+});
+
+test('an answer before the whole body, then a body that stalls: the connection closes after the body timeout', async (t) => {
+  const server = await scriptedServer(({ socket }) => socket.write(okResponse('early')));
+  t.after(() => server.close());
+  const pool = testPool(t, server.url, { bodyTimeoutMs: 200 });
+  const body = new PassThrough();
+  const reply = await send(pool, { method: 'POST', headers: ['host', 'x', 'content-length', '10'], body });
+  assert.equal(reply.status, 200);
+  body.write('hel');
+  for (let i = 0; i < 300 && pool.size > 0; i++) await delay(10);
+  assert.equal(pool.size, 0, 'the connection was closed');
+  assert.equal(body.destroyed, true, 'the unsent body was dropped');
+});
+
+test('an answer with Connection: close before the whole body: the rest is not sent and the body is dropped', async (t) => {
+  const server = await scriptedServer(({ socket }) => socket.write('HTTP/1.1 413 Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'));
+  t.after(() => server.close());
+  const pool = testPool(t, server.url);
+  const body = new PassThrough();
+  const sent = send(pool, { method: 'POST', headers: ['host', 'x', 'content-length', '10'], body });
+  body.write('hello');
+  assert.equal((await sent).status, 413);
+  assert.equal(body.destroyed, true);
+  assert.equal(pool.size, 0);
+});

@@ -287,8 +287,17 @@ export class ProxyRequest implements AttemptOwner, Waiter {
       // The backend may answer before reading the whole body. Discard the
       // rest so the next request on this keep-alive connection can be read.
       if (!this.req.complete && !this.abandoned) {
-        this.req.unpipe();
-        this.req.resume();
+        const body = this.body;
+        if (kind === undefined && body !== null && !Buffer.isBuffer(body) && !body.destroyed) {
+          // A streamed body the upstream connection is still sending (it
+          // keeps the connection, or destroys the stream, which drops the
+          // rest in request-body.ts).
+        } else if (body !== null && !Buffer.isBuffer(body)) {
+          body.destroy();
+        } else {
+          this.req.unpipe();
+          this.req.resume();
+        }
       }
     }
     const stats = this.ctx.stats;

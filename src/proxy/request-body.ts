@@ -11,6 +11,13 @@ function streamFrom(req: IncomingMessage, prefix: Buffer[]): Readable {
   const pipe = new PassThrough({ highWaterMark: 64 * 1024 });
   for (const chunk of prefix) pipe.write(chunk);
   req.pipe(pipe);
+  // Upstream gave up on the body (destroyed the pipe): drop the rest, so the
+  // client's keep-alive connection can go on to its next request.
+  pipe.once('close', () => {
+    if (req.complete || req.destroyed) return;
+    req.unpipe(pipe);
+    req.resume();
+  });
   return pipe;
 }
 

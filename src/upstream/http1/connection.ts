@@ -77,6 +77,8 @@ const enum Wait {
   Headers = 2,
   Body = 3,
   Idle = 4,
+  /** The answer is complete; the rest of the request body is still going out. */
+  Send = 5,
 }
 
 /** Reads from every connection land here; whatever must outlive a read is copied. */
@@ -108,6 +110,8 @@ export class Connection implements ResponseSink, BodyListener {
   /** Set by the parser when the response completes, acted on after it returns. */
   private completed: Job | null = null;
   private bodyWriter: StreamBodyWriter | null = null;
+  /** The body still being sent after its answer completed (see finishJob). */
+  private finishingBody: DispatchOptions['body'] = null;
   private requestSent = false;
 
   constructor(
@@ -152,6 +156,7 @@ export class Connection implements ResponseSink, BodyListener {
         this.terminate(new TransportError('UND_ERR_BODY_TIMEOUT', 'the backend sent no body data in time'));
         break;
       case Wait.Idle:
+      case Wait.Send:
         this.terminate(null);
         break;
       default:
@@ -317,14 +322,25 @@ export class Connection implements ResponseSink, BodyListener {
     this.paused = false;
     this.pending = null;
     const writer = this.bodyWriter;
-    if (writer !== null) {
-      this.bodyWriter = null;
-      if (!writer.done) {
-        // The backend answered before taking the whole body: stop sending it.
-        writer.detach();
-        discardBody(job.opts.body);
+    if (writer !== null && !writer.done) {
+      if (this.reusable && clean) {
+        // The backend answered before taking the whole body and kept the
+        // connection open, so it will read (and drop) the rest, as NGINX and
+        // Node servers do. Finish sending it, then reuse the connection,
+        // rather than paying for a new connection per request.
+        this.finishingBody = job.opts.body;
+        this.resumeSocket();
+        this.arm(Wait.Send, this.owner.bodyTimeoutMs);
+        this.owner.onJobDone(job);
+        job.handler.onComplete(null);
+        return;
       }
+      this.bodyWriter = null;
+      // The backend will not read the rest: stop sending it.
+      writer.detach();
+      discardBody(job.opts.body);
     }
+    this.bodyWriter = null;
     if (this.reusable && clean && this.requestSent) {
       this.resumeSocket();
       this.becomeIdle();
@@ -345,14 +361,21 @@ export class Connection implements ResponseSink, BodyListener {
 
   onBodyProgress(): void {
     if (this.wait === Wait.Headers && this.headersTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.headersTimeoutMs);
+    else if (this.wait === Wait.Send && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
   }
 
   onBodySent(): void {
     this.requestSent = true;
+    if (this.wait === Wait.Send && this.phase === Phase.Busy) {
+      this.bodyWriter = null;
+      this.finishingBody = null;
+      this.becomeIdle();
+    }
   }
 
   onBodyError(err: Error): void {
     if (this.job !== null) this.terminate(err);
+    else if (this.wait === Wait.Send) this.terminate(null);
   }
 
   // --- socket events ---
@@ -413,8 +436,9 @@ export class Connection implements ResponseSink, BodyListener {
     if (writer !== null) {
       this.bodyWriter = null;
       writer.detach();
-      if (job !== null) discardBody(job.opts.body);
+      discardBody(job !== null ? job.opts.body : this.finishingBody);
     }
+    this.finishingBody = null;
     this.owner.onClosed(this, wasConnecting);
     if (job !== null && !job.done) {
       job.done = true;
