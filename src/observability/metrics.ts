@@ -3,7 +3,8 @@
 // from the event bus; per request that is one map lookup, one plain counter
 // increment and one observe on a cached histogram child. Gauges (up, in flight, queue length) are read from pool
 // state when Prometheus scrapes, so they cost nothing per request.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
 import type { EjectionEvent, FairwayEvents, HealthCheckEvent, RequestRecord, RetryEvent } from './events.js';
 
 /** What metrics read from a backend at scrape time (BackendPool's backends fit). */
@@ -50,15 +51,12 @@ const UPSTREAM_ERROR_KINDS: ReadonlySet<string> = new Set([
   'upstream_error',
 ]);
 
-interface HistogramChild {
-  observe(value: number): void;
-}
 
 /** One (pool, backend, method, code): its count, and the histogram child of its (pool, backend). */
 interface RequestSeries {
   labels: { pool: string; backend: string; method: string; code: string };
   count: number;
-  duration: HistogramChild;
+  duration: HistogramSeries;
 }
 
 const PREFIX = 'fairway_';
@@ -88,14 +86,14 @@ export class FairwayMetrics {
   /** What /metrics serves: the balancer's metrics and the process metrics. */
   private readonly scraped: Registry;
 
-  private readonly duration: Histogram<'pool' | 'backend'>;
+  private readonly duration: PlainHistogram;
   private readonly upstreamErrors: Counter<'pool' | 'backend' | 'reason'>;
   private readonly retries: Counter<'pool' | 'reason'>;
   private readonly ejections: Counter<'pool' | 'backend'>;
   private readonly healthChecks: Counter<'pool' | 'backend' | 'result'>;
 
   private readonly requestSeries = new Map<string, RequestSeries>();
-  private readonly durationSeries = new Map<string, HistogramChild>();
+  private readonly durationSeries = new Map<string, HistogramSeries>();
 
   constructor(
     private readonly events: FairwayEvents,
@@ -116,13 +114,12 @@ export class FairwayMetrics {
         for (const series of requestSeries.values()) this.inc(series.labels, series.count);
       },
     });
-    this.duration = new Histogram({
-      name: 'fairway_request_duration_seconds',
-      help: 'Time from receiving a client request to the end of its answer, retries and queueing included.',
-      labelNames: ['pool', 'backend'],
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    });
+    this.duration = new PlainHistogram(
+      'fairway_request_duration_seconds',
+      'Time from receiving a client request to the end of its answer, retries and queueing included.',
+      DURATION_BUCKETS,
+    );
+    this.registry.registerMetric(this.duration.asMetric());
     this.upstreamErrors = new Counter({
       name: 'fairway_upstream_errors_total',
       help: 'Tries that got no usable answer from a backend (refused, timeout, reset, unreadable), retried ones included.',
@@ -262,7 +259,7 @@ export class FairwayMetrics {
     const durationKey = `${pool}\n${backend}`;
     let duration = this.durationSeries.get(durationKey);
     if (duration === undefined) {
-      duration = this.duration.labels(pool, backend);
+      duration = this.duration.child({ pool, backend });
       this.durationSeries.set(durationKey, duration);
     }
     const series = { labels: { pool, backend, method, code: String(status) }, count: 0, duration };
