@@ -55,7 +55,11 @@ export interface FairwayBalancer {
   close(timeoutMs?: number): Promise<void>;
   /** The /lb/stats snapshot. */
   stats(): StatsSnapshot;
-  /** Applies a new, already validated config. */
+  /**
+   * Applies a new config (validated by the loader). Everything fallible is
+   * built first; anything that fails rejects it whole and changes nothing.
+   * Never rejects: failures are a `{ ok: false }` result.
+   */
   apply(next: FairwayConfig): Promise<ReloadResult>;
   /** Re-reads the config through `options.loadConfig` and applies it; an invalid one changes nothing. */
   reload(): Promise<ReloadResult>;
@@ -125,7 +129,8 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   /**
    * Builds everything fallible for `next` — the access log, new pools and
    * their connection pools, algorithms, the router — while the running config
-   * keeps serving. Throws a ConfigProblem-shaped error after discarding what it built.
+   * keeps serving. Throws a ReloadProblem naming the config path, after
+   * discarding what it had built.
    */
   function prepare(next: FairwayConfig): PreparedReload {
     const discards: (() => void)[] = [];
