@@ -84,6 +84,8 @@ interface PreparedReload {
   removed: BackendPool[];
   nextPools: BackendPool[];
   router: Router<BackendPool>;
+  /** Drops everything built, when the reload stops before its commit. */
+  discard(): void;
 }
 
 function buildRouter(config: FairwayConfig, pools: readonly BackendPool[]): Router<BackendPool> {
@@ -138,36 +140,40 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
       try {
         return build();
       } catch (err) {
-        for (const discard of discards) discard();
-        throw new ReloadProblem(path, (err as Error).message);
+        throw err instanceof ReloadProblem ? err : new ReloadProblem(path, (err as Error).message);
       }
     };
-    const accessLog = step('accessLog.path', () => observers.prepare(next));
-    discards.push(() => accessLog.discard());
-    step('log.level', () => {
-      if (next.log.level !== 'silent' && !(next.log.level in logger.levels.values)) throw new Error(`"${next.log.level}" is not a log level`);
-    });
-    const byName = new Map(pools.map((p) => [p.name, p]));
-    const nextPools: BackendPool[] = [];
-    const kept: PreparedReload['kept'] = [];
-    const added: BackendPool[] = [];
-    next.pools.forEach((poolConfig, i) => {
-      const existing = byName.get(poolConfig.name);
-      if (existing !== undefined) {
-        byName.delete(poolConfig.name);
-        const change = step(`pools[${i}]`, () => existing.prepareReconfigure(poolConfig));
-        discards.push(() => change.discard());
-        kept.push({ pool: existing, next: poolConfig, change });
-        nextPools.push(existing);
-      } else {
-        const pool = step(`pools[${i}]`, () => new BackendPool(poolConfig, logger, events));
-        discards.push(() => void pool.close());
-        added.push(pool);
-        nextPools.push(pool);
-      }
-    });
-    const router = step('routes', () => buildRouter(next, nextPools));
-    return { accessLog, kept, added, removed: [...byName.values()], nextPools, router };
+    try {
+      const accessLog = step('accessLog.path', () => observers.prepare(next));
+      discards.push(() => accessLog.discard());
+      step('log.level', () => {
+        if (next.log.level !== 'silent' && !(next.log.level in logger.levels.values)) throw new Error(`"${next.log.level}" is not a log level`);
+      });
+      const byName = new Map(pools.map((p) => [p.name, p]));
+      const nextPools: BackendPool[] = [];
+      const kept: PreparedReload['kept'] = [];
+      const added: BackendPool[] = [];
+      next.pools.forEach((poolConfig, i) => {
+        const existing = byName.get(poolConfig.name);
+        if (existing !== undefined) {
+          byName.delete(poolConfig.name);
+          const change = step(`pools[${i}]`, () => existing.prepareReconfigure(poolConfig));
+          discards.push(() => change.discard());
+          kept.push({ pool: existing, next: poolConfig, change });
+          nextPools.push(existing);
+        } else {
+          const pool = step(`pools[${i}]`, () => new BackendPool(poolConfig, logger, events));
+          discards.push(() => void pool.close());
+          added.push(pool);
+          nextPools.push(pool);
+        }
+      });
+      const router = step('routes', () => buildRouter(next, nextPools));
+      return { accessLog, kept, added, removed: [...byName.values()], nextPools, router, discard: () => discards.forEach((d) => d()) };
+    } catch (err) {
+      for (const discard of discards) discard();
+      throw err;
+    }
   }
 
   async function applyNow(next: FairwayConfig): Promise<ReloadResult> {
@@ -179,17 +185,23 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
       return rejected([{ path: problem.path, message: problem.message }]);
     }
     const previous = config;
-    // Described before the commit, which changes the running state compared.
-    const changes = configChanges(previous, next);
-    for (const { pool, next: poolConfig } of prepared.kept) changes.push(...poolChanges(pool, poolConfig));
-    for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
-    for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
+    let changes: string[];
     const warnings: string[] = [];
-    if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
-      warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
-    }
-    if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
-      warnings.push('admin listener address changes need a restart');
+    try {
+      // Described before the commit, which changes the running state compared.
+      changes = configChanges(previous, next);
+      for (const { pool, next: poolConfig } of prepared.kept) changes.push(...poolChanges(pool, poolConfig));
+      for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
+      for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
+      if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
+        warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
+      }
+      if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
+        warnings.push('admin listener address changes need a restart');
+      }
+    } catch (err) {
+      prepared.discard();
+      throw err;
     }
 
     // Commit: nothing below can fail on a config that prepared.

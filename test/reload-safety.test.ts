@@ -187,3 +187,27 @@ test('apply() of a kept pool with a backend that cannot be built leaves that poo
   assert.deepEqual(lb.balancer.pools[0]!.backends.map((b) => [b.id, b.configWeight]), [['s1', 1]]);
   assert.equal((await get(client, `${lb.url}/`)).status, 200);
 });
+
+test('apply() of a malformed config resolves to a rejected reload instead of throwing, and keeps serving', async (t) => {
+  const backend = await startTestBackend({ port: 0, name: 'a' });
+  const lb = await startFairway(testConfig([poolConfig([backend.url], { name: 'web' })]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await backend.close();
+  });
+  const before = lb.balancer.config;
+  // No listen section: every pool builds, then describing the change throws.
+  const broken = { ...before, listen: undefined } as unknown as FairwayConfig;
+  const result = await lb.balancer.apply(broken);
+  assert.ok(!result.ok);
+  assert.equal(result.errors[0]!.path, '(reload)');
+  assert.match(result.errors[0]!.message, /^the reload failed: /);
+  assert.equal(lb.balancer.config, before);
+  assert.equal((await get(client, `${lb.url}/`)).status, 200);
+  // Reloads still run after it (the queue of reloads is not stuck).
+  const ok = await lb.balancer.apply({ ...before, shutdownTimeoutMs: 1_000 });
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.changes, ['shutdownTimeout changed']);
+});
