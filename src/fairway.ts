@@ -3,12 +3,13 @@
 // by side on port 0. Reloads build a new routing snapshot and swap one
 // reference; requests in flight keep the one they started with.
 import type { AddressInfo } from 'node:net';
-import type { FairwayConfig } from './config/types.js';
+import type { FairwayConfig, PoolConfig } from './config/types.js';
 import type { LoadResult } from './config/load.js';
 import type { ConfigProblem } from './config/problems.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { FairwayEvents } from './observability/events.js';
-import { BackendPool } from './proxy/pool.js';
+import { BackendPool, type PreparedPoolChange } from './proxy/pool.js';
+import { configChanges, poolChanges } from './reload-changes.js';
 import { Router } from './proxy/router.js';
 import { ProxyListener } from './proxy/listener.js';
 import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
@@ -54,12 +55,37 @@ export interface FairwayBalancer {
   close(timeoutMs?: number): Promise<void>;
   /** The /lb/stats snapshot. */
   stats(): StatsSnapshot;
-  /** Applies a new, already validated config. */
+  /**
+   * Applies a new config (validated by the loader). Everything fallible is
+   * built first; anything that fails rejects it whole and changes nothing.
+   * Never rejects: failures are a `{ ok: false }` result.
+   */
   apply(next: FairwayConfig): Promise<ReloadResult>;
   /** Re-reads the config through `options.loadConfig` and applies it; an invalid one changes nothing. */
   reload(): Promise<ReloadResult>;
   /** Reopens the access log file (SIGUSR1, for logrotate). */
   reopen(): void;
+}
+
+/** A step of a reload that failed while being prepared, and the config path it concerns. */
+class ReloadProblem extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface PreparedReload {
+  accessLog: { commit(): void; discard(): void };
+  kept: { pool: BackendPool; next: PoolConfig; change: PreparedPoolChange }[];
+  added: BackendPool[];
+  removed: BackendPool[];
+  nextPools: BackendPool[];
+  router: Router<BackendPool>;
+  /** Drops everything built, when the reload stops before its commit. */
+  discard(): void;
 }
 
 function buildRouter(config: FairwayConfig, pools: readonly BackendPool[]): Router<BackendPool> {
@@ -96,71 +122,126 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
 
-  async function applyNow(next: FairwayConfig): Promise<ReloadResult> {
-    const changes: string[] = [];
-    const warnings: string[] = [];
-    const previous = config;
-    // First, as it is the one step that can fail (an unopenable file): a
-    // rejected reload must change nothing.
+  /** A rejected reload: logged, answered, and the running config left alone. */
+  function rejected(errors: ConfigProblem[]): ReloadResult {
+    logger.error({ problems: errors.map((e) => `${e.path}: ${e.message}`) }, 'reload rejected; keeping the running configuration');
+    return { ok: false, errors };
+  }
+
+  /**
+   * Builds everything fallible for `next` — the access log, new pools and
+   * their connection pools, algorithms, the router — while the running config
+   * keeps serving. Throws a ReloadProblem naming the config path, after
+   * discarding what it had built.
+   */
+  function prepare(next: FairwayConfig): PreparedReload {
+    const discards: (() => void)[] = [];
+    const step = <T>(path: string, build: () => T): T => {
+      try {
+        return build();
+      } catch (err) {
+        throw err instanceof ReloadProblem ? err : new ReloadProblem(path, (err as Error).message);
+      }
+    };
     try {
-      observers.reconfigure(next);
+      const accessLog = step('accessLog.path', () => observers.prepare(next));
+      discards.push(() => accessLog.discard());
+      step('log.level', () => {
+        if (next.log.level !== 'silent' && !(next.log.level in logger.levels.values)) throw new Error(`"${next.log.level}" is not a log level`);
+      });
+      const byName = new Map(pools.map((p) => [p.name, p]));
+      const nextPools: BackendPool[] = [];
+      const kept: PreparedReload['kept'] = [];
+      const added: BackendPool[] = [];
+      next.pools.forEach((poolConfig, i) => {
+        const existing = byName.get(poolConfig.name);
+        if (existing !== undefined) {
+          byName.delete(poolConfig.name);
+          const change = step(`pools[${i}]`, () => existing.prepareReconfigure(poolConfig));
+          discards.push(() => change.discard());
+          kept.push({ pool: existing, next: poolConfig, change });
+          nextPools.push(existing);
+        } else {
+          const pool = step(`pools[${i}]`, () => new BackendPool(poolConfig, logger, events));
+          discards.push(() => void pool.close());
+          added.push(pool);
+          nextPools.push(pool);
+        }
+      });
+      const router = step('routes', () => buildRouter(next, nextPools));
+      return { accessLog, kept, added, removed: [...byName.values()], nextPools, router, discard: () => discards.forEach((d) => d()) };
     } catch (err) {
-      const message = (err as Error).message;
-      logger.error({ problems: [`accessLog.path: ${message}`] }, 'reload rejected; keeping the running configuration');
-      return { ok: false, errors: [{ path: 'accessLog.path', message }] };
+      for (const discard of discards) discard();
+      throw err;
     }
-    if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
-      warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
+  }
+
+  async function applyNow(next: FairwayConfig): Promise<ReloadResult> {
+    let prepared: PreparedReload;
+    try {
+      prepared = prepare(next);
+    } catch (err) {
+      const problem = err instanceof ReloadProblem ? err : new ReloadProblem('(reload)', (err as Error).message);
+      return rejected([{ path: problem.path, message: problem.message }]);
     }
-    if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
-      warnings.push('admin listener address changes need a restart');
+    const previous = config;
+    let changes: string[];
+    const warnings: string[] = [];
+    try {
+      // Described before the commit, which changes the running state compared.
+      changes = configChanges(previous, next);
+      for (const { pool, next: poolConfig } of prepared.kept) changes.push(...poolChanges(pool, poolConfig));
+      for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
+      for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
+      if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
+        warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
+      }
+      if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
+        warnings.push('admin listener address changes need a restart');
+      }
+    } catch (err) {
+      prepared.discard();
+      throw err;
     }
+
+    // Commit: nothing below can fail on a config that prepared.
+    prepared.accessLog.commit();
     listener.server.keepAliveTimeout = next.listen.keepAliveTimeoutMs;
     listener.server.headersTimeout = next.listen.requestHeaderTimeoutMs;
     listener.server.timeout = socketIdleFor(next);
     auth.configure(next.admin);
     logger.level = next.log.level;
-
-    const byName = new Map(pools.map((p) => [p.name, p]));
-    const nextPools: BackendPool[] = [];
-    const drains: Promise<void>[] = [];
-    for (const poolConfig of next.pools) {
-      const existing = byName.get(poolConfig.name);
-      if (existing !== undefined) {
-        byName.delete(poolConfig.name);
-        const before = existing.backends.map((b) => b.url).join(',') + existing.config.algorithm;
-        drains.push(existing.reconfigure(poolConfig, next.shutdownTimeoutMs));
-        nextPools.push(existing);
-        if (before !== existing.backends.map((b) => b.url).join(',') + existing.config.algorithm) changes.push(`pool ${poolConfig.name} changed`);
-      } else {
-        const pool = new BackendPool(poolConfig, logger, events);
-        if (listening) pool.startHealthChecks();
-        nextPools.push(pool);
-        changes.push(`pool ${poolConfig.name} added`);
-      }
-    }
-    const router = buildRouter(next, nextPools);
-    pools = nextPools;
+    const drains = prepared.kept.map(({ change }) => change.commit(next.shutdownTimeoutMs));
+    for (const pool of prepared.added) if (listening) pool.startHealthChecks();
+    pools = prepared.nextPools;
     config = next;
     // One reference swap: new requests route with the new table.
-    snapshot = { router };
-    for (const gone of byName.values()) {
-      changes.push(`pool ${gone.name} removed`);
-      drains.push(
-        (async () => {
-          for (const b of gone.backends) b.state = 'draining';
-          gone.refreshEligible();
-          const deadline = Date.now() + next.shutdownTimeoutMs;
-          while (gone.backends.some((b) => b.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-          await gone.close();
-        })(),
-      );
-    }
+    snapshot = { router: prepared.router };
+    for (const gone of prepared.removed) drains.push(drainPool(gone, next.shutdownTimeoutMs));
     for (const w of warnings) logger.warn(w);
     logger.info({ changes }, 'configuration reloaded');
     // Removed backends and pools drain in the background.
     void Promise.all(drains).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'draining after reload failed'));
     return { ok: true, changes, warnings };
+  }
+
+  /** A pool no longer in the config: no new requests, in-flight ones finish, then it closes. */
+  async function drainPool(gone: BackendPool, timeoutMs: number): Promise<void> {
+    for (const b of gone.backends) b.state = 'draining';
+    gone.refreshEligible();
+    const deadline = Date.now() + timeoutMs;
+    while (gone.backends.some((b) => b.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await gone.close();
+  }
+
+  /** applyNow, turning any unexpected throw into a rejected reload: a reload never takes the process down. */
+  async function applySafely(next: FairwayConfig): Promise<ReloadResult> {
+    try {
+      return await applyNow(next);
+    } catch (err) {
+      logger.error({ err }, 'reload failed unexpectedly');
+      return rejected([{ path: '(reload)', message: `the reload failed: ${(err as Error).message}` }]);
+    }
   }
 
   const balancer: FairwayBalancer = {
@@ -176,7 +257,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     stats: getStats,
     apply(next) {
       // Reloads run one at a time, in order.
-      const result = reloading.then(() => applyNow(next));
+      const result = reloading.then(() => applySafely(next));
       reloading = result.catch(() => undefined);
       return result;
     },
@@ -184,7 +265,12 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
       if (options.loadConfig === undefined) {
         return { ok: false, errors: [{ path: '(reload)', message: 'this balancer was not started from a config source' }] };
       }
-      const loaded = options.loadConfig();
+      let loaded: LoadResult;
+      try {
+        loaded = options.loadConfig();
+      } catch (err) {
+        return rejected([{ path: '(reload)', message: `reading the configuration failed: ${(err as Error).message}` }]);
+      }
       if (!loaded.ok) {
         logger.error({ problems: loaded.errors.map((e) => `${e.path}: ${e.message}`) }, 'reload rejected: the new configuration is invalid; keeping the running one');
         return { ok: false, errors: loaded.errors };

@@ -23,11 +23,12 @@ export interface Observers {
   readonly metrics: FairwayMetrics | undefined;
   readonly accessLog: AccessLog;
   /**
-   * Applies a reloaded accessLog section: a changed one replaces the access
-   * log (the old one writes out its buffer and closes). Throws, leaving the
-   * running log alone, when the new file cannot be opened.
+   * Prepares a reloaded accessLog section: a changed one gets its new access
+   * log opened now, and throws, leaving the running log alone, when the file
+   * cannot be opened. commit() swaps it in (the old one writes out its buffer
+   * and closes); discard() closes the unused new one.
    */
-  reconfigure(next: FairwayConfig): void;
+  prepare(next: FairwayConfig): { commit(): void; discard(): void };
   /** Reopens the access log file (SIGUSR1, after logrotate). */
   reopen(): void;
   /** Writes out buffered log lines and detaches from the event bus. */
@@ -47,14 +48,19 @@ export function attachObservers(parts: ObservedParts): Observers {
     get accessLog() {
       return accessLog;
     },
-    reconfigure(next) {
+    prepare(next) {
       const wanted = JSON.stringify(next.accessLog);
-      if (wanted === accessLogConfig) return;
+      if (wanted === accessLogConfig) return { commit: () => undefined, discard: () => undefined };
       const replacement = new AccessLog(next.accessLog, parts.events, parts.logger);
-      const old = accessLog;
-      accessLog = replacement;
-      accessLogConfig = wanted;
-      void old.close();
+      return {
+        commit() {
+          const old = accessLog;
+          accessLog = replacement;
+          accessLogConfig = wanted;
+          void old.close();
+        },
+        discard: () => void replacement.close(),
+      };
     },
     reopen: () => accessLog.reopen(),
     async close() {

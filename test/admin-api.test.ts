@@ -82,7 +82,7 @@ test('POST adds a backend (201) that takes traffic; DELETE drains it first; PATC
 
   assert.equal((await api('POST', '/api/pools/web/backends', { url: 'localhost:80' })).status, 400);
   const dup = await api('POST', '/api/pools/web/backends', { url: backends[2]!.url });
-  assert.equal(dup.status, 400);
+  assert.equal(dup.status, 409);
   assert.match(String(dup.body!['message']), /already a backend/);
 
   const patched = await api('PATCH', '/api/pools/web/backends/s1', { state: 'draining', weight: 3 });

@@ -48,7 +48,7 @@ test('shorthand top-level backends form one pool named default with a catch-all 
 algorithm: round_robin
 backends:
   - http://127.0.0.1:9001/
-  - { url: "https://example.com:8443", weight: 2 }
+  - { url: "http://example.com:8443", weight: 2 }
 healthCheck: { interval: 5, expectedStatus: "200-299" }
 timeouts: { response: 1.5s }
 `);
@@ -61,7 +61,7 @@ timeouts: { response: 1.5s }
     pool.backends.map((b) => [b.id, b.url, b.weight]),
     [
       ['127.0.0.1:9001', 'http://127.0.0.1:9001', 1],
-      ['example.com:8443', 'https://example.com:8443', 2],
+      ['example.com:8443', 'http://example.com:8443', 2],
     ],
   );
   assert.equal(pool.healthCheck.intervalMs, 5000);

@@ -3,50 +3,44 @@
 // once and are not written to the config file: a reload goes back to it.
 import type { FairwayBalancer } from '../fairway.js';
 import { ALGORITHMS, BACKEND_STATES, type AlgorithmName, type BackendConfig, type BackendState } from '../config/types.js';
-import { backendUrl, hashKey as hashKeyField } from '../config/fields.js';
+import { backendUrl, hashKey as hashKeyField, hostPort, name as nameField, type Check } from '../config/fields.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { BackendPool } from '../proxy/pool.js';
 import type { AdminRequest, AdminRoute } from './server.js';
-import { readJsonBody, sendJson, sendProblem } from './http.js';
+import { sendJson, sendProblem } from './http.js';
+import { FieldCheck, InputError, RequestProblem, withJsonBody } from './input.js';
 import { describeBackend, describePool } from './describe.js';
 import { EventStream } from './event-stream.js';
 
-type Fields = Record<string, unknown>;
-
-/** A 400 naming the field and what is accepted. */
-class BadInput extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-    readonly accepted?: readonly string[],
-  ) {
-    super(message);
-  }
-}
-
-function objectBody(value: unknown): Fields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadInput('(body)', 'expected a JSON object');
-  return value as Fields;
-}
-
-function onlyKeys(body: Fields, allowed: readonly string[]): void {
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw new BadInput(key, `unknown field "${key}"`, allowed);
-  }
-}
+const backendId = nameField('backend id');
 
 function parseWeight(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1000) {
-    throw new BadInput('weight', `${JSON.stringify(value)} is not a weight (expected an integer from 0 to 1000; 0 = no new requests)`);
+    throw new InputError('weight', `${JSON.stringify(value)} is not a weight (expected an integer from 0 to 1000; 0 = no new requests)`);
   }
   return value;
 }
 
 function parseState(value: unknown): BackendState {
   if (typeof value !== 'string' || !(BACKEND_STATES as readonly string[]).includes(value)) {
-    throw new BadInput('state', `${JSON.stringify(value)} is not a backend state`, BACKEND_STATES);
+    throw new InputError('state', `${JSON.stringify(value)} is not a backend state`, BACKEND_STATES);
   }
   return value as BackendState;
+}
+
+function parseAlgorithm(value: unknown): AlgorithmName {
+  // The spellings the config file accepts: kebab-case, snake_case, any case.
+  const name = typeof value === 'string' ? value.trim().toLowerCase().replace(/_/g, '-') : undefined;
+  if (name === undefined || !(ALGORITHMS as readonly string[]).includes(name)) {
+    throw new InputError('algorithm', value === undefined ? 'missing (give the algorithm to switch to)' : `${JSON.stringify(value)} is not a known algorithm`, ALGORITHMS);
+  }
+  return name as AlgorithmName;
+}
+
+/** A Validator from config/fields.ts as a check that throws an InputError for `field`. */
+function validated<T>(field: string, result: Check<T>): T {
+  if (!result.ok) throw new InputError(field, result.message);
+  return result.value;
 }
 
 export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(balancer)): AdminRoute[] {
@@ -57,20 +51,6 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
       sendProblem(request.res, 404, 'unknown_pool', `no pool named "${request.params['pool']}"`, { pools: balancer.pools.map((p) => p.name) });
     }
     return pool;
-  };
-
-  /** Runs a handler that reads a JSON body, turning bad input into a 400. */
-  const withBody = (handler: (request: AdminRequest, body: Fields) => void | Promise<void>) => async (request: AdminRequest) => {
-    try {
-      const body = objectBody(await readJsonBody(request.req));
-      await handler(request, body);
-    } catch (err) {
-      if (err instanceof BadInput) {
-        sendProblem(request.res, 400, 'bad_request', `${err.field}: ${err.message}`, { field: err.field, ...(err.accepted ? { accepted: err.accepted } : {}) });
-      } else if (!request.res.headersSent) {
-        sendProblem(request.res, 400, 'bad_request', (err as Error).message);
-      }
-    }
   };
 
   return [
@@ -86,50 +66,55 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
     {
       method: 'PUT',
       path: '/api/pools/:pool/algorithm',
-      handle: withBody((request, body) => {
+      handle: withJsonBody('{"algorithm": "round-robin"}', (request, body) => {
         const pool = findPool(request);
         if (!pool) return;
-        onlyKeys(body, ['algorithm', 'hashKey']);
-        const name = typeof body['algorithm'] === 'string' ? body['algorithm'].trim().toLowerCase().replace(/_/g, '-') : undefined;
-        if (name === undefined || !(ALGORITHMS as readonly string[]).includes(name)) {
-          throw new BadInput('algorithm', `${JSON.stringify(body['algorithm'])} is not a known algorithm`, ALGORITHMS);
-        }
-        let hashKey: string | undefined;
-        if (body['hashKey'] !== undefined) {
-          const checked = hashKeyField(body['hashKey']);
-          if (!checked.ok) throw new BadInput('hashKey', checked.message);
-          hashKey = checked.value;
-        }
-        pool.setAlgorithm(name as AlgorithmName, hashKey);
+        const check = new FieldCheck(body);
+        check.onlyKeys(['algorithm', 'hashKey']);
+        const algorithm = check.take(() => parseAlgorithm(body['algorithm']));
+        const hashKey = body['hashKey'] === undefined ? undefined : check.take(() => validated('hashKey', hashKeyField(body['hashKey'])));
+        check.done();
+        pool.setAlgorithm(algorithm!, hashKey);
         sendJson(request.res, 200, describePool(pool));
       }),
     },
     {
       method: 'POST',
       path: '/api/pools/:pool/backends',
-      handle: withBody((request, body) => {
+      handle: withJsonBody('{"url": "http://10.0.0.14:80"}', (request, body) => {
         const pool = findPool(request);
         if (!pool) return;
-        onlyKeys(body, ['id', 'url', 'weight', 'maxConnections', 'backup', 'state']);
-        const url = backendUrl(body['url']);
-        if (!url.ok) throw new BadInput('url', url.message);
-        if (pool.backends.some((b) => b.url === url.value)) throw new BadInput('url', `${url.value} is already a backend of pool ${pool.name}`);
-        const id = body['id'] === undefined ? new URL(url.value).host : String(body['id']);
-        if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(id)) throw new BadInput('id', `${JSON.stringify(body['id'])} is not a backend id (letters, digits, . _ - :)`);
-        if (pool.findBackend(id) !== undefined) throw new BadInput('id', `pool ${pool.name} already has a backend "${id}"`);
-        const maxConnections = body['maxConnections'] ?? DEFAULTS.backend.maxConnections;
-        if (typeof maxConnections !== 'number' || !Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 100_000) {
-          throw new BadInput('maxConnections', `${JSON.stringify(maxConnections)} is not a connection limit (expected an integer from 1 to 100000)`);
+        const check = new FieldCheck(body);
+        check.onlyKeys(['id', 'url', 'weight', 'maxConnections', 'backup', 'state']);
+        const url = check.take(() => {
+          if (body['url'] === undefined) throw new InputError('url', 'missing (the backend address, e.g. http://10.0.0.14:80)');
+          return validated('url', backendUrl(body['url']));
+        });
+        const id = check.take(() => {
+          if (body['id'] === undefined) return url === undefined ? undefined : hostPort(url);
+          return validated('id', backendId(body['id']));
+        });
+        const weight = check.take(() => (body['weight'] === undefined ? DEFAULTS.backend.weight : parseWeight(body['weight'])));
+        const maxConnections = check.take(() => {
+          const value = body['maxConnections'] ?? DEFAULTS.backend.maxConnections;
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) {
+            throw new InputError('maxConnections', `${JSON.stringify(value)} is not a connection limit (expected an integer from 1 to 100000)`);
+          }
+          return value;
+        });
+        check.take(() => {
+          if (body['backup'] !== undefined && typeof body['backup'] !== 'boolean') throw new InputError('backup', 'expected true or false');
+        });
+        const state = check.take(() => (body['state'] === undefined ? 'enabled' : parseState(body['state'])));
+        check.done();
+        // Well-formed but taken: a conflict with the pool as it is, not bad input.
+        if (pool.backends.some((b) => b.url === url)) {
+          throw new RequestProblem(409, 'conflict', `url: ${url} is already a backend of pool ${pool.name}`, { field: 'url' });
         }
-        if (body['backup'] !== undefined && typeof body['backup'] !== 'boolean') throw new BadInput('backup', 'expected true or false');
-        const config: BackendConfig = {
-          id,
-          url: url.value,
-          weight: body['weight'] === undefined ? DEFAULTS.backend.weight : parseWeight(body['weight']),
-          maxConnections,
-          backup: body['backup'] === true,
-          state: body['state'] === undefined ? 'enabled' : parseState(body['state']),
-        };
+        if (pool.findBackend(id!) !== undefined) {
+          throw new RequestProblem(409, 'conflict', `id: pool ${pool.name} already has a backend "${id}"`, { field: 'id' });
+        }
+        const config: BackendConfig = { id: id!, url: url!, weight: weight!, maxConnections: maxConnections!, backup: body['backup'] === true, state: state! };
         const backend = pool.addBackend(config);
         sendJson(request.res, 201, describeBackend(backend));
       }),
@@ -137,7 +122,7 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
     {
       method: 'PATCH',
       path: '/api/pools/:pool/backends/:id',
-      handle: withBody((request, body) => {
+      handle: withJsonBody('{"state": "draining", "weight": 3}', (request, body) => {
         const pool = findPool(request);
         if (!pool) return;
         const backend = pool.findBackend(request.params['id']!);
@@ -147,10 +132,12 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
           });
           return;
         }
-        onlyKeys(body, ['state', 'weight']);
-        if (Object.keys(body).length === 0) throw new BadInput('(body)', 'nothing to change (give "state" and/or "weight")', ['state', 'weight']);
-        const state = body['state'] === undefined ? undefined : parseState(body['state']);
-        const weight = body['weight'] === undefined ? undefined : parseWeight(body['weight']);
+        const check = new FieldCheck(body);
+        check.onlyKeys(['state', 'weight']);
+        if (Object.keys(body).length === 0) throw new InputError('(body)', 'nothing to change (give "state" and/or "weight")', ['state', 'weight']);
+        const state = body['state'] === undefined ? undefined : check.take(() => parseState(body['state']));
+        const weight = body['weight'] === undefined ? undefined : check.take(() => parseWeight(body['weight']));
+        check.done();
         if (weight !== undefined) pool.setWeight(backend, weight);
         if (state !== undefined) pool.setState(backend, state);
         sendJson(request.res, 200, describeBackend(backend));

@@ -65,7 +65,7 @@ export function describePool(pool: BackendPool): PoolView {
   return {
     name: pool.name,
     algorithm: pool.balancer.name,
-    hashKey: pool.config.hashKey ?? null,
+    hashKey: pool.hashKey ?? null,
     sticky: pool.config.sticky !== undefined,
     queued: pool.queue.length,
     panicking: pool.panicking,

@@ -18,7 +18,10 @@ export function sendProblem(res: ServerResponse, status: number, error: string, 
 
 const MAX_BODY = 1024 * 1024;
 
-/** Reads a JSON request body (at most 1 MiB); rejects with a message fit for a 400. */
+/**
+ * Reads a JSON request body (at most 1 MiB); undefined when it is empty.
+ * Rejects with a message fit for a 400.
+ */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -34,7 +37,7 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
     });
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve({});
+      if (text.trim() === '') return resolve(undefined);
       try {
         resolve(JSON.parse(text));
       } catch (err) {

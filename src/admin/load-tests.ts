@@ -263,7 +263,7 @@ export function testRoutes(tests: LoadTests): AdminRoute[] {
     {
       method: 'POST',
       path: '/api/tests',
-      handle: withJsonBody((request, body) => {
+      handle: withJsonBody('{"kind": "load", "requests": 1000}', (request, body) => {
         const state = tests.start(parseTestSpec(body));
         sendJson(request.res, 202, state);
       }),

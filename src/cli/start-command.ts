@@ -51,7 +51,9 @@ export function registerStartCommand(program: Command): void {
       }
       const reload = (reason: string) => {
         balancer.logger.info({ reason }, 'reloading the configuration');
-        void balancer.reload();
+        // reload() answers failures as a result; the catch is a last guard so
+        // that no reload can ever end the process through an unhandled rejection.
+        balancer.reload().catch((err: unknown) => balancer.logger.error({ err }, 'reload failed unexpectedly'));
       };
       process.on('SIGHUP', () => reload('SIGHUP'));
       if (watch && file !== undefined) watchConfigFile(file, () => reload(`${file} changed`));

@@ -107,7 +107,7 @@ export const hashKey: Validator<string> = (input) => {
   return ok(input.trim());
 };
 
-/** A backend address: http(s) with a host, nothing after the origin; returns the origin. */
+/** A backend address: http with a host, nothing after the origin; returns the origin. */
 export const backendUrl: Validator<string> = (input) => {
   const expected = `${show(input)} is not an http(s) URL (expected http://host:port)`;
   if (typeof input !== 'string') return fail(expected);
@@ -117,7 +117,10 @@ export const backendUrl: Validator<string> = (input) => {
   } catch {
     return fail(expected);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return fail(expected);
+  // The upstream transport speaks plain HTTP/1.1 only; refusing https here keeps
+  // validate, start-up, reloads and the admin API in agreement.
+  if (url.protocol === 'https:') return fail(`https:// backends are not supported yet; use http:// (got ${show(input)})`);
+  if (url.protocol !== 'http:' || url.hostname === '') return fail(expected);
   if (url.username !== '' || url.password !== '') {
     return fail(`${show(input)} contains credentials (expected http://host:port without user:password@)`);
   }
@@ -131,7 +134,7 @@ export const backendUrl: Validator<string> = (input) => {
 /** The `host:port` of an origin, used as a backend's default id. */
 export function hostPort(origin: string): string {
   const url = new URL(origin);
-  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+  return `${url.hostname}:${url.port || '80'}`;
 }
 
 // Names appear in metrics labels and admin API paths, so keep them plain.

@@ -4,6 +4,7 @@
 import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
 import { Backend } from '../upstream/backend.js';
+import type { ConnectionPool } from '../upstream/http1/index.js';
 import { OutlierDetector } from '../health/outlier-detector.js';
 import { SlowStart } from '../health/slow-start.js';
 import { ActiveHealthChecker } from '../health/active-checker.js';
@@ -17,6 +18,36 @@ import { readCookie, stickyValue } from './sticky.js';
 /** Why no backend was handed out. */
 export type NoBackend = 'none' | 'busy';
 
+/** A reloaded pool config, built and checked, not yet in force. */
+export interface PreparedPoolChange {
+  /** Puts it in force; cannot fail. Resolves once removed backends have drained. */
+  commit(drainTimeoutMs: number): Promise<void>;
+  /** Drops what was built, when another part of the reload failed. */
+  discard(): void;
+}
+
+interface BuiltPoolChange {
+  balancer: Balancer<Backend> | undefined;
+  retryPolicy: RetryPolicy;
+  /** Running backends that stay, with their new settings. */
+  kept: Map<Backend, BackendConfig>;
+  added: Backend[];
+  /** New connection pools for kept backends whose limits or timeouts changed. */
+  dispatchers: Map<Backend, ConnectionPool>;
+}
+
+/** createAlgorithm, refusing names it does not know (an unvalidated config may hold any). */
+function buildAlgorithm(name: AlgorithmName, hashKey: string | undefined): Balancer<Backend> {
+  const balancer = createAlgorithm<Backend>(name, { hashKey }) as Balancer<Backend> | undefined;
+  if (balancer === undefined) throw new Error(`"${String(name)}" is not a known algorithm`);
+  return balancer;
+}
+
+function discardBuilt(backends: readonly Backend[], dispatchers: ReadonlyMap<Backend, ConnectionPool>): void {
+  for (const b of backends) void b.close().catch(() => undefined);
+  for (const d of dispatchers.values()) void d.destroy().catch(() => undefined);
+}
+
 export class BackendPool {
   readonly name: string;
   /** The settings in force; replaced by a reload. */
@@ -24,6 +55,9 @@ export class BackendPool {
   /** Every member; replaced (never mutated) when members come or go. */
   backends: Backend[];
   balancer: Balancer<Backend>;
+  /** The algorithm and hash key in force: the admin API may set them; a reload goes back to the file. */
+  algorithm: AlgorithmName;
+  hashKey: string | undefined;
   /** Backends that may take new requests; replaced (never mutated) on change. */
   eligible: Backend[] = [];
   /** True while the eligible set is every enabled backend because too few are healthy. */
@@ -47,7 +81,9 @@ export class BackendPool {
     this.config = config;
     const initiallyHealthy = !config.healthCheck.enabled || config.healthCheck.initialState === 'healthy';
     this.backends = config.backends.map((b) => new Backend(b, config.timeouts, initiallyHealthy));
-    this.balancer = createAlgorithm<Backend>(config.algorithm, { hashKey: config.hashKey });
+    this.balancer = buildAlgorithm(config.algorithm, config.hashKey);
+    this.algorithm = config.algorithm;
+    this.hashKey = config.hashKey;
     this.queue = new AdmissionQueue(config.queue.size, config.queue.timeoutMs);
     this.retryBudget = new RetryBudget(config.retries.budgetPercent);
     this.retryPolicy = new RetryPolicy(config.retries);
@@ -106,10 +142,17 @@ export class BackendPool {
 
   // --- membership ---
 
-  /** Adds a backend at run time; it ramps up under slow start. */
+  /** Adds a backend at run time; it ramps up under slow start. Throws, changing nothing, if it cannot be built. */
   addBackend(config: BackendConfig): Backend {
-    const initiallyHealthy = !this.config.healthCheck.enabled || this.config.healthCheck.initialState === 'healthy';
-    const backend = new Backend(config, this.config.timeouts, initiallyHealthy);
+    return this.admit(this.buildBackend(config, this.config));
+  }
+
+  private buildBackend(config: BackendConfig, pool: PoolConfig): Backend {
+    const initiallyHealthy = !pool.healthCheck.enabled || pool.healthCheck.initialState === 'healthy';
+    return new Backend(config, pool.timeouts, initiallyHealthy);
+  }
+
+  private admit(backend: Backend): Backend {
     this.backends = [...this.backends, backend];
     this.indexSticky();
     this.checker?.add(backend);
@@ -140,42 +183,68 @@ export class BackendPool {
   }
 
   /**
-   * Applies a reloaded pool config in place. Backends are matched by URL:
-   * kept ones keep health, counters and latency averages; new ones are added;
-   * missing ones drain and leave. Requests in flight keep what they hold.
+   * Prepares a reloaded pool config without touching the running pool:
+   * everything that can fail (the algorithm, new backends and their
+   * connection pools) is built here, so a throw leaves the pool as it was.
+   * commit() then applies it in place and cannot fail. Backends are matched
+   * by URL: kept ones keep health, counters and latency averages; new ones
+   * are added; missing ones drain and leave. Requests in flight keep what
+   * they hold. A reload goes back to the file, so the algorithm, weights and
+   * states set through the API are reset.
    */
-  reconfigure(next: PoolConfig, drainTimeoutMs: number): Promise<void> {
+  prepareReconfigure(next: PoolConfig): PreparedPoolChange {
+    const built: Backend[] = [];
+    const dispatchers = new Map<Backend, ConnectionPool>();
+    try {
+      const algorithmChanged = next.algorithm !== this.algorithm || next.hashKey !== this.hashKey;
+      const balancer = algorithmChanged ? buildAlgorithm(next.algorithm, next.hashKey) : undefined;
+      const retryPolicy = new RetryPolicy(next.retries);
+      const byUrl = new Map(this.backends.filter((b) => !b.removing).map((b) => [b.url, b]));
+      const kept = new Map<Backend, BackendConfig>();
+      for (const config of next.backends) {
+        const existing = byUrl.get(config.url);
+        if (existing === undefined) {
+          built.push(this.buildBackend(config, next));
+          continue;
+        }
+        kept.set(existing, config);
+        const dispatcher = existing.dispatcherFor(config, next.timeouts);
+        if (dispatcher !== undefined) dispatchers.set(existing, dispatcher);
+      }
+      return {
+        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, retryPolicy, kept, added: built, dispatchers }, drainTimeoutMs),
+        discard: () => discardBuilt(built, dispatchers),
+      };
+    } catch (err) {
+      discardBuilt(built, dispatchers);
+      throw err;
+    }
+  }
+
+  private commitReconfigure(next: PoolConfig, built: BuiltPoolChange, drainTimeoutMs: number): Promise<void> {
     const previous = this.config;
     this.config = next;
-    if (next.algorithm !== previous.algorithm || next.hashKey !== previous.hashKey) this.setAlgorithm(next.algorithm, next.hashKey);
+    if (built.balancer !== undefined) this.useAlgorithm(built.balancer, next.algorithm, next.hashKey);
     this.queue.configure(next.queue.size, next.queue.timeoutMs);
     this.retryBudget.percent = next.retries.budgetPercent;
-    this.retryPolicy = new RetryPolicy(next.retries);
+    this.retryPolicy = built.retryPolicy;
     this.outliers.config = next.outlierDetection;
     this.slowStart.windowMs = next.slowStartMs;
 
-    const byUrl = new Map(this.backends.map((b) => [b.url, b]));
-    const removed: Backend[] = [];
-    const kept = new Set<Backend>();
-    for (const config of next.backends) {
-      const existing = byUrl.get(config.url);
-      if (existing === undefined || existing.removing) continue;
-      kept.add(existing);
-      existing.reconfigure(config, next.timeouts);
+    for (const [existing, config] of built.kept) {
+      existing.reconfigure(config, next.timeouts, built.dispatchers.get(existing));
       if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
-      // A reload goes back to the file: states set through the API are reset.
       if (existing.state !== config.state) this.setState(existing, config.state);
     }
-    for (const b of this.backends) if (!kept.has(b)) removed.push(b);
+    const removed = this.backends.filter((b) => !built.kept.has(b));
     const healthCheckChanged = JSON.stringify(previous.healthCheck) !== JSON.stringify(next.healthCheck);
     if (healthCheckChanged && this.checking) {
       // New check settings: restart the checker (health verdicts are kept).
-      void this.stopHealthChecks().then(() => this.startHealthChecks());
+      void this.stopHealthChecks()
+        .then(() => this.startHealthChecks())
+        .catch((err: unknown) => this.logger.error({ pool: this.name, err: (err as Error).message }, 'restarting health checks failed'));
     }
-    for (const config of next.backends) {
-      const existing = byUrl.get(config.url);
-      if (existing === undefined || existing.removing) this.addBackend(config);
-    }
+    for (const backend of built.added) this.admit(backend);
     this.indexSticky();
     this.refreshEligible();
     return Promise.all(removed.map((b) => this.removeBackend(b, drainTimeoutMs))).then(() => undefined);
@@ -299,10 +368,21 @@ export class BackendPool {
     this.logger.info({ pool: this.name, backend: backend.id, weight }, 'backend weight changed');
   }
 
-  /** Switches the algorithm; requests in flight keep the backend they have. */
+  /**
+   * Switches the algorithm (the admin API); without a hash key, the file's is
+   * used. Requests in flight keep the backend they have. Throws, changing
+   * nothing, on an unknown name or a malformed hash key.
+   */
   setAlgorithm(name: AlgorithmName, hashKey?: string): void {
-    this.balancer = createAlgorithm<Backend>(name, { hashKey: hashKey ?? this.config.hashKey });
-    this.logger.info({ pool: this.name, algorithm: name }, 'algorithm changed');
+    const key = hashKey ?? this.config.hashKey;
+    this.useAlgorithm(buildAlgorithm(name, key), name, key);
+  }
+
+  private useAlgorithm(balancer: Balancer<Backend>, name: AlgorithmName, hashKey: string | undefined): void {
+    this.balancer = balancer;
+    this.algorithm = name;
+    this.hashKey = hashKey;
+    this.logger.info({ pool: this.name, algorithm: name, ...(hashKey === undefined ? {} : { hashKey }) }, 'algorithm changed');
   }
 
   findBackend(id: string): Backend | undefined {

@@ -76,7 +76,7 @@ export function demoRoutes(backends: readonly BackendProcess[]): AdminRoute[] {
     {
       method: 'POST',
       path: '/api/demo/backends/:name/control',
-      handle: withJsonBody(async (request, body) => {
+      handle: withJsonBody('{"delayMs": 200}', async (request, body) => {
         const backend = find(request);
         onlyKeys(body, ['delayMs', 'failureRate', 'healthy']);
         if (Object.keys(body).length === 0) throw new InputError('(body)', 'nothing to change (give delayMs, failureRate and/or healthy)', ['delayMs', 'failureRate', 'healthy']);

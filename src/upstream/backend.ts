@@ -81,18 +81,27 @@ export class Backend {
   }
 
   /**
-   * Applies reloaded settings. Connection limits and timeouts live in the
-   * connection pool, so a change gets a new one; the old one finishes its
-   * in-flight requests and closes.
+   * The connection pool reloaded settings need, built before anything changes
+   * (building can throw): connection limits and timeouts live in it, so a
+   * change needs a new one. Undefined when the current one fits.
    */
-  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts): void {
-    this.id = config.id;
-    this.backup = config.backup;
+  dispatcherFor(config: BackendConfig, timeouts: UpstreamTimeouts): ConnectionPool | undefined {
     const t = this.timeouts;
     const sameTimeouts = t.connectMs === timeouts.connectMs && t.responseMs === timeouts.responseMs && t.idleMs === timeouts.idleMs;
-    if (!sameTimeouts || config.maxConnections !== this.maxConnections) {
+    if (sameTimeouts && config.maxConnections === this.maxConnections) return undefined;
+    return createDispatcher(this.url, config.maxConnections, timeouts);
+  }
+
+  /**
+   * Applies reloaded settings with the connection pool from dispatcherFor();
+   * the old pool finishes its in-flight requests and closes.
+   */
+  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts, dispatcher: ConnectionPool | undefined): void {
+    this.id = config.id;
+    this.backup = config.backup;
+    if (dispatcher !== undefined) {
       const old = this.dispatcher;
-      this.dispatcher = createDispatcher(this.url, config.maxConnections, timeouts);
+      this.dispatcher = dispatcher;
       void old.close().catch(() => undefined);
     }
     this.maxConnections = config.maxConnections;
