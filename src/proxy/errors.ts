@@ -1,8 +1,11 @@
 // Errors are values with codes: each kind maps to one status, one short
 // body and one log field, in this one place.
 import type { ServerResponse } from 'node:http';
+import { closeAfterIfClientFinished } from './client-connection.js';
 
 export type ProxyErrorKind =
+  | 'bad_target'
+  | 'upgrade_unsupported'
   | 'no_route'
   | 'no_healthy_backend'
   | 'queue_full'
@@ -20,6 +23,8 @@ interface ErrorAnswer {
 }
 
 const ANSWERS: Record<ProxyErrorKind, ErrorAnswer> = {
+  bad_target: { status: 400, message: 'the request target is not a path or an absolute http(s) URL with a valid host' },
+  upgrade_unsupported: { status: 501, message: 'fairway does not proxy Upgrade requests yet' },
   no_route: { status: 404, message: 'no route matches this host and path' },
   no_healthy_backend: { status: 503, message: 'no healthy backend is available' },
   queue_full: { status: 503, message: 'every backend is at its connection limit and the queue is full' },
@@ -87,6 +92,7 @@ export function sendError(
     'x-request-id': requestId,
   };
   if (answer.status === 503) headers['retry-after'] = kind === 'no_healthy_backend' ? 5 : 1;
+  closeAfterIfClientFinished(res);
   res.writeHead(answer.status, headers);
   res.end(body);
 }

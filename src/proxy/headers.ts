@@ -24,6 +24,8 @@ export interface ForwardFacts {
   clientAddress: string;
   proto: 'http' | 'https';
   requestId: string;
+  /** Host to send instead of the client's (the authority of an absolute-form target). */
+  host?: string;
 }
 
 /** Extra names listed in Connection headers, which are hop-by-hop too. */
@@ -41,14 +43,16 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
 }
 
 /**
- * Headers to send upstream: hop-by-hop removed, Host kept, X-Forwarded-For
- * appended, X-Forwarded-Proto/Host and X-Request-Id set.
+ * Headers to send upstream: hop-by-hop removed, Host kept (or replaced by
+ * `facts.host`), X-Forwarded-For appended, X-Forwarded-Proto/Host and
+ * X-Request-Id set.
  */
 export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFacts): string[] {
   const listed = connectionTokens(raw);
   const out: string[] = [];
   let forwardedFor: string | undefined;
-  let host: string | undefined;
+  let host = facts.host;
+  if (host !== undefined) out.push('host', host);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
@@ -57,7 +61,10 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFac
       if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
       continue;
     }
-    if (lower === 'host') host = raw[i + 1];
+    if (lower === 'host') {
+      if (facts.host !== undefined) continue;
+      host = raw[i + 1];
+    }
     out.push(name, raw[i + 1]!);
   }
   out.push(

@@ -34,6 +34,13 @@ export class ProxyListener {
       },
     );
     this.server.timeout = options.socketIdleMs;
+    // A client's FIN after its request means "no more requests", not "gone":
+    // answer what was asked, then close. node:http's default
+    // (httpAllowHalfOpen false, a public but untyped property) ends our side
+    // at once on the FIN, cutting the answer off; with it on, the response in
+    // flight is marked last and the socket ends after it. A client that
+    // really goes away still shows up as a reset or failed write ('close').
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     // Node answers slow-header clients with 408; other client errors close the socket.
     this.server.on('clientError', (err: Error & { code?: string }, socket) => {
       if (!socket.writable) return socket.destroy();

@@ -18,6 +18,7 @@ import { classifyUpstreamError, sendError, statusFor, type ProxyErrorKind } from
 import { prepareRequestBody } from './request-body.js';
 import { setCookieHeader } from './sticky.js';
 import { noteRelayedBytes } from './body-gc-pacer.js';
+import { closeAfterIfBodyUnread, closeAfterIfClientFinished } from './client-connection.js';
 import { isIdleConnectionRace } from '../upstream/http1/index.js';
 
 /** Shared by every request of one balancer. */
@@ -179,6 +180,7 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     } else {
       this.pool.outliers.record(backend, 'success');
     }
+    closeAfterIfClientFinished(this.res);
     const headers = clientResponseHeaders(rawHeaders, this.requestId);
     const sticky = this.pool.config.sticky;
     if (sticky !== undefined) {
@@ -271,8 +273,7 @@ export class ProxyRequest implements AttemptOwner, Waiter {
   /** Answers with an error of our own (nothing from a backend was sent). */
   private fail(kind: ProxyErrorKind): void {
     if (this.finished) return;
-    // An unread request body cannot be skipped cheaply: close after answering.
-    if (!this.req.complete) this.res.shouldKeepAlive = false;
+    closeAfterIfBodyUnread(this.req, this.res, this.head);
     sendError(this.res, kind, this.requestId, this.head.accept);
     this.finish(kind);
   }

@@ -5,8 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from './router.js';
 import type { BackendPool } from './pool.js';
 import { upstreamRequestHeaders } from './headers.js';
-import { IncomingFacts, readRequestHead } from './request-head.js';
-import { sendError } from './errors.js';
+import { IncomingFacts, readRequestHead, type RequestHead } from './request-head.js';
+import { readRequestTarget } from './request-target.js';
+import { refusedUpgrade, UpgradeWarnings } from './upgrade.js';
+import { settleUnreadBody } from './client-connection.js';
+import { sendError, type ProxyErrorKind } from './errors.js';
 import { ProxyRequest, type ProxyContext } from './proxy-request.js';
 
 /** What the data path reads per request; replaced whole on reload. */
@@ -18,6 +21,15 @@ export function createRequestHandler(
   snapshot: () => RoutingSnapshot,
   ctx: ProxyContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const upgradeWarnings = new UpgradeWarnings(ctx.logger);
+
+  /** Answers a request ourselves before any backend is involved. */
+  function answerLocally(req: IncomingMessage, res: ServerResponse, head: RequestHead, requestId: string, kind: ProxyErrorKind, detail: string): void {
+    ctx.stats.errors++;
+    settleUnreadBody(req, res, head);
+    sendError(res, kind, requestId, head.accept, detail);
+  }
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
     const stats = ctx.stats;
@@ -25,15 +37,29 @@ export function createRequestHandler(
     const raw = req.rawHeaders;
     const head = readRequestHead(raw);
     const requestId = head.requestId ?? randomUUID();
-    const url = req.url ?? '/';
+
+    // An absolute-form target (RFC 9112 3.2.2) names the host itself: its
+    // authority replaces Host, and its path is what is routed and forwarded.
+    const target = readRequestTarget(req.url ?? '/');
+    if (!target.ok) return answerLocally(req, res, head, requestId, 'bad_target', target.problem);
+    if (target.authority !== undefined) {
+      req.url = target.path;
+      head.host = target.authority;
+      req.headers.host = target.authority;
+    }
+    const url = target.path;
 
     // route
-    const pool = snapshot().router.match(head.host, url);
-    if (pool === undefined) {
-      stats.errors++;
-      req.resume();
-      sendError(res, 'no_route', requestId, head.accept, `${head.host ?? '(no host)'}${url}`);
-      return;
+    const route = snapshot().router.matchRoute(head.host, url);
+    if (route === undefined) return answerLocally(req, res, head, requestId, 'no_route', `${head.host ?? '(no host)'}${url}`);
+
+    const upgrade = refusedUpgrade(head);
+    if (upgrade !== undefined) {
+      upgradeWarnings.note(route, route.pool.name, upgrade);
+      // node:http stops reading a connection at a request asking to switch
+      // protocols (bytes pipelined after it are dropped): close after answering.
+      res.shouldKeepAlive = false;
+      return answerLocally(req, res, head, requestId, 'upgrade_unsupported', `Upgrade: ${upgrade}`);
     }
 
     stats.active++;
@@ -41,8 +67,9 @@ export function createRequestHandler(
       clientAddress: req.socket.remoteAddress ?? '',
       proto: 'http',
       requestId,
+      host: target.authority,
     });
     const facts = new IncomingFacts(req, head.host ?? '');
-    new ProxyRequest(ctx, pool, req, res, head, facts, headers, requestId, startedAt).start();
+    new ProxyRequest(ctx, route.pool, req, res, head, facts, headers, requestId, startedAt).start();
   };
 }

@@ -1,5 +1,6 @@
 // One pass over the client's raw headers for the facts the lifecycle needs
-// before forwarding (routing host, accept, request id, whether a body follows).
+// before forwarding (routing host, accept, request id, whether a body follows,
+// whether a protocol switch is asked for).
 import type { IncomingMessage } from 'node:http';
 import type { RequestFacts } from '../balancing/index.js';
 import { readCookie } from './sticky.js';
@@ -11,6 +12,10 @@ export interface RequestHead {
   hasBody: boolean;
   /** Declared body length, when the client sent Content-Length. */
   contentLength: number | undefined;
+  /** Connection header values, joined with commas. */
+  connection: string | undefined;
+  /** Upgrade header value (protocols the client asks to switch to). */
+  upgrade: string | undefined;
 }
 
 export function readRequestHead(raw: readonly string[]): RequestHead {
@@ -19,6 +24,8 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
   let requestId: string | undefined;
   let hasBody = false;
   let contentLength: number | undefined;
+  let connection: string | undefined;
+  let upgrade: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     // Switch on length first: most headers are skipped without lower-casing.
@@ -28,6 +35,12 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
         break;
       case 6:
         if (name.toLowerCase() === 'accept') accept = raw[i + 1];
+        break;
+      case 7:
+        if (name.toLowerCase() === 'upgrade') upgrade = raw[i + 1];
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
         break;
       case 12:
         if (name.toLowerCase() === 'x-request-id') {
@@ -47,7 +60,7 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
         break;
     }
   }
-  return { host, accept, requestId, hasBody, contentLength };
+  return { host, accept, requestId, hasBody, contentLength, connection, upgrade };
 }
 
 /** Request facts for balancers; header and path parsing happen only if one asks. */

@@ -2,7 +2,9 @@
 // lookups scan a short list pre-sorted so the first match is the best one.
 import type { RouteConfig } from '../config/types.js';
 
-interface CompiledRoute<P> {
+export interface CompiledRoute<P> {
+  /** Lower-cased host, undefined for an any-host route. */
+  host: string | undefined;
   prefix: string;
   hostSpecific: boolean;
   pool: P;
@@ -14,10 +16,10 @@ export class Router<P> {
   private readonly anyHost: CompiledRoute<P>[];
 
   constructor(routes: readonly RouteConfig[], resolvePool: (name: string) => P) {
-    const compiled = routes.map((r) => ({
-      host: r.host?.toLowerCase(),
-      route: { prefix: r.pathPrefix, hostSpecific: r.host !== undefined, pool: resolvePool(r.pool) },
-    }));
+    const compiled = routes.map((r) => {
+      const host = r.host?.toLowerCase();
+      return { host, route: { host, prefix: r.pathPrefix, hostSpecific: host !== undefined, pool: resolvePool(r.pool) } };
+    });
     const order = (a: CompiledRoute<P>, b: CompiledRoute<P>) =>
       b.prefix.length - a.prefix.length || Number(b.hostSpecific) - Number(a.hostSpecific);
     this.anyHost = compiled.filter((c) => c.host === undefined).map((c) => c.route).sort(order);
@@ -30,14 +32,19 @@ export class Router<P> {
     for (const list of this.byHost.values()) list.sort(order);
   }
 
-  /** Longest matching prefix wins; on a tie a host-specific route wins. */
+  /** The pool of the best matching route. */
   match(hostHeader: string | undefined, path: string): P | undefined {
+    return this.matchRoute(hostHeader, path)?.pool;
+  }
+
+  /** Longest matching prefix wins; on a tie a host-specific route wins. */
+  matchRoute(hostHeader: string | undefined, path: string): CompiledRoute<P> | undefined {
     let list = this.anyHost;
     if (this.byHost.size > 0 && hostHeader !== undefined) {
       list = this.byHost.get(hostName(hostHeader)) ?? this.anyHost;
     }
     for (let i = 0; i < list.length; i++) {
-      if (path.startsWith(list[i]!.prefix)) return list[i]!.pool;
+      if (path.startsWith(list[i]!.prefix)) return list[i];
     }
     return undefined;
   }
