@@ -8,6 +8,9 @@ import type { ConfigProblem } from './problems.js';
 import type { ResilienceSettings } from './resilience-schema.js';
 import type { PoolConfig, StickyConfig } from './types.js';
 
+/** Records a problem found by a check that reads the settings at `reads` (paths like `pools[0].sticky`). */
+export type Report = (problem: ConfigProblem, reads: readonly string[]) => void;
+
 export type ResolvedResilience = Pick<
   PoolConfig,
   'queue' | 'outlierDetection' | 'retries' | 'slowStartMs' | 'panicThreshold' | 'sticky'
@@ -18,7 +21,7 @@ export function resolveResilience(
   top: ResilienceSettings,
   own: ResilienceSettings,
   poolPath: string | undefined,
-  problems: ConfigProblem[],
+  report: Report,
 ): ResolvedResilience {
   const retries = { ...DEFAULTS.retries, ...top.retries, ...own.retries };
   const resolved: ResolvedResilience = {
@@ -33,9 +36,7 @@ export function resolveResilience(
   if (sticky !== undefined) resolved.sticky = sticky;
 
   const at = (ownSet: boolean, key: string): string => (ownSet && poolPath !== undefined ? `${poolPath}.${key}` : key);
-  const report = (problem: ConfigProblem): void => {
-    if (!problems.some((p) => p.path === problem.path && p.message === problem.message)) problems.push(problem);
-  };
+  const reads = (key: string): string[] => (poolPath === undefined ? [key] : [key, `${poolPath}.${key}`]);
 
   const od = resolved.outlierDetection;
   if (od.baseEjectionTimeMs > od.maxEjectionTimeMs) {
@@ -43,7 +44,7 @@ export function resolveResilience(
     report({
       path: at(ownSet, 'outlierDetection.baseEjectionTime'),
       message: `${formatDuration(od.baseEjectionTimeMs)} is longer than maxEjectionTime ${formatDuration(od.maxEjectionTimeMs)} (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)`,
-    });
+    }, reads('outlierDetection'));
   }
 
   if (sticky !== undefined && sticky.sameSite === 'None' && !sticky.secure) {
@@ -53,7 +54,7 @@ export function resolveResilience(
       path: at(ownSet, 'sticky.sameSite'),
       message:
         'None requires secure: true (browsers reject a SameSite=None cookie that is not Secure, so stickiness would silently never work; set secure: true, or use Lax or Strict)',
-    });
+    }, reads('sticky'));
   }
   return resolved;
 }
