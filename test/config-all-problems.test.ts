@@ -136,3 +136,18 @@ test('config-file problems get no "(run with --help for usage)", command-line us
   assert.equal(usage.code, 1);
   assert.match(usage.stderr, /missing required argument 'file'\n\(run with --help for usage\)\n$/);
 });
+
+test('a check reads only the keys it compares: a bad neighbour key does not hide it', () => {
+  const file = writeConfig('backends: [http://h:1]\noutlierDetection: { baseEjectionTime: 10m, maxEjectionTime: 1m, consecutive5xx: -1 }\n');
+  assert.deepEqual(loadErrors({ file }), [
+    'outlierDetection.consecutive5xx: -1 is not a valid failure count (expected an integer from 0 to 1000)',
+    'outlierDetection.baseEjectionTime: 10m is longer than maxEjectionTime 1m (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)',
+  ]);
+});
+
+test('a pool named by an unset variable gives no "pool is not defined" for the route that names it', () => {
+  const file = writeConfig('pools:\n  - name: ${POOL_NAME}\n    backends: [http://h:1]\nroutes: [{ pool: web }]\n');
+  assert.deepEqual(loadErrors({ file }), [
+    `${file}:2:11: environment variable POOL_NAME is not set (used in pools[0].name; set it, or give a default with \${POOL_NAME:-value})`,
+  ]);
+});

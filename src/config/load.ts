@@ -111,7 +111,11 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv, warnings: string[]
 }
 
 function unsetProblem(ref: UnsetReference, paths: readonly KeyPath[]): ConfigProblem {
-  const used = paths.length > 0 ? `used in ${paths.map((p) => formatPath(p).replace(ref.placeholder, `\${${ref.name}}`)).join(', ')}; ` : '';
+  const place = (p: KeyPath): string => {
+    const path = formatPath(p).replace(ref.placeholder, `\${${ref.name}}`);
+    return String(p[p.length - 1]).includes(ref.placeholder) ? `the key ${path}` : path;
+  };
+  const used = paths.length > 0 ? `used in ${paths.map(place).join(', ')}; ` : '';
   return {
     path: ref.where,
     message: `environment variable ${ref.name} is not set (${used}set it, or give a default with \${${ref.name}:-value})`,

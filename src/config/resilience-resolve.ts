@@ -36,25 +36,32 @@ export function resolveResilience(
   if (sticky !== undefined) resolved.sticky = sticky;
 
   const at = (ownSet: boolean, key: string): string => (ownSet && poolPath !== undefined ? `${poolPath}.${key}` : key);
-  const reads = (key: string): string[] => (poolPath === undefined ? [key] : [key, `${poolPath}.${key}`]);
+  // The keys a check compares, at the top level and in this pool.
+  const reads = (...keys: string[]): string[] => keys.flatMap((k) => (poolPath === undefined ? [k] : [k, `${poolPath}.${k}`]));
 
   const od = resolved.outlierDetection;
   if (od.baseEjectionTimeMs > od.maxEjectionTimeMs) {
     const ownSet = own.outlierDetection?.baseEjectionTimeMs !== undefined || own.outlierDetection?.maxEjectionTimeMs !== undefined;
-    report({
-      path: at(ownSet, 'outlierDetection.baseEjectionTime'),
-      message: `${formatDuration(od.baseEjectionTimeMs)} is longer than maxEjectionTime ${formatDuration(od.maxEjectionTimeMs)} (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)`,
-    }, reads('outlierDetection'));
+    report(
+      {
+        path: at(ownSet, 'outlierDetection.baseEjectionTime'),
+        message: `${formatDuration(od.baseEjectionTimeMs)} is longer than maxEjectionTime ${formatDuration(od.maxEjectionTimeMs)} (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)`,
+      },
+      reads('outlierDetection.baseEjectionTime', 'outlierDetection.maxEjectionTime'),
+    );
   }
 
   if (sticky !== undefined && sticky.sameSite === 'None' && !sticky.secure) {
     const mine = own.sticky === false ? undefined : own.sticky;
     const ownSet = mine?.sameSite !== undefined || mine?.secure !== undefined;
-    report({
-      path: at(ownSet, 'sticky.sameSite'),
-      message:
-        'None requires secure: true (browsers reject a SameSite=None cookie that is not Secure, so stickiness would silently never work; set secure: true, or use Lax or Strict)',
-    }, reads('sticky'));
+    report(
+      {
+        path: at(ownSet, 'sticky.sameSite'),
+        message:
+          'None requires secure: true (browsers reject a SameSite=None cookie that is not Secure, so stickiness would silently never work; set secure: true, or use Lax or Strict)',
+      },
+      reads('sticky.sameSite', 'sticky.secure'),
+    );
   }
   return resolved;
 }

@@ -76,7 +76,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[], inval
     if (hc.enabled && hc.timeoutMs > hc.intervalMs) {
       warn(
         `${where(i)}: pool "${p.name}" health-check timeout (${formatDuration(hc.timeoutMs)}) is longer than its interval (${formatDuration(hc.intervalMs)})`,
-        named ? ['healthCheck', `pools[${i}].healthCheck`] : ['healthCheck'],
+        ['enabled', 'interval', 'timeout'].flatMap((k) => [`healthCheck.${k}`, ...(named ? [`pools[${i}].healthCheck.${k}`] : [])]),
       );
     }
     return pool;

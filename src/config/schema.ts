@@ -257,7 +257,9 @@ function checkReferences(value: unknown, ctx: z.RefinementCtx): void {
     checkBackendIds(p.backends, ['pools', i, 'backends'], ctx);
   });
   if (pools === undefined) checkBackendIds(v.backends, ['backends'], ctx);
-  if (Array.isArray(v.routes)) {
+  // A pool whose name is invalid may be the one a route means: no guessing then.
+  const allNamed = pools === undefined || pools.every((p) => typeof p?.name === 'string');
+  if (Array.isArray(v.routes) && allNamed) {
     const known = pools === undefined ? ['default'] : names;
     (v.routes as Record<string, unknown>[]).forEach((r, i) => {
       if (typeof r?.pool === 'string' && !known.includes(r.pool)) {
