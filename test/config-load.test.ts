@@ -32,7 +32,7 @@ test('${VAR} works in JSON strings too, numbers included', () => {
 test('an unset variable without default is a problem naming it and its place, alongside other problems', () => {
   const file = writeConfig('backends: [http://h:1]\nadmin: { token: ${MISSING_TOKEN} }\nlisten: { port: -1 }\n');
   assert.deepEqual(loadErrors({ file }), [
-    `${file}:2:17: environment variable MISSING_TOKEN is not set (set it, or give a default with \${MISSING_TOKEN:-value})`,
+    `${file}:2:17: environment variable MISSING_TOKEN is not set (used in admin.token; set it, or give a default with \${MISSING_TOKEN:-value})`,
     'listen.port: -1 is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',
   ]);
 });

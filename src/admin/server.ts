@@ -101,7 +101,8 @@ export class AdminServer {
 
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
+      const onError = (err: Error) => reject(Object.assign(err, { listener: 'admin listener' }));
       this.server.once('error', onError);
       this.server.listen(this.config.port, this.config.host, () => {
         this.server.off('error', onError);

@@ -60,7 +60,10 @@ export function registerBackendCommand(program: Command): void {
         .argParser(argParser(parsePort, 'port')),
     )
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
-    .addOption(new Option('-n, --name <name>', 'server name in answers and x-backend (default backend-<port>)').env('SERVER_ID'))
+    .addOption(
+      // Shown, not applied: the name follows the port, which is known only once listening.
+      new Option('-n, --name <name>', 'server name in answers and x-backend').default(undefined, 'backend-<port>').env('SERVER_ID'),
+    )
     .addOption(
       new Option('--failure-rate <rate>', 'fraction 0..1 of requests answered with 500')
         .env('FAILURE_RATE')
@@ -90,6 +93,8 @@ export function registerBackendCommand(program: Command): void {
       } catch (error) {
         // Bad combinations (min > max) and listen errors (port in use) end here.
         const message = error instanceof Error ? error.message : String(error);
+        // Not a command-line mistake, so no "run with --help" after it.
+        command.showHelpAfterError(false);
         command.error(`error: backend cannot start: ${message}`, { exitCode: 1 });
       }
       console.log(`backend ${backend.name} listening on http://${displayHost(flags.host)}:${backend.port}`);

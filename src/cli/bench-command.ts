@@ -3,7 +3,7 @@
 // JSON and an HTML report on request, and fails when errors pass a limit.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { planLoad, runLoad, type LoadOptions, type LoadProgress, type LoadResult } from '../tools/load/engine.js';
 import { formatInteger, formatMs, formatRound, formatSummary } from '../tools/load/format-table.js';
@@ -164,12 +164,13 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('load an HTTP endpoint: concurrency sweeps, latency percentiles, errors by kind, spread over backends')
     .argument('[url]', 'the URL to load, e.g. http://127.0.0.1:8080/')
-    .option('-c, --concurrency <levels...>', 'connections per level, a sweep: -c 25 50 100 (default 50)')
+    // Shown, not applied: toOptions() picks them when neither --total nor the flag is given.
+    .addOption(new Option('-c, --concurrency <levels...>', 'connections per level, a sweep: -c 25 50 100').default(undefined, '50'))
     .option('-n, --total <n>', 'requests per round (instead of a duration)')
-    .option('-d, --duration <duration>', 'length of each round, e.g. 10s (default 10s)')
+    .addOption(new Option('-d, --duration <duration>', 'length of each round, e.g. 10s').default(undefined, '10s'))
     .option('--rounds <n>', 'rounds per level', '1')
     .option('--timeout <duration>', 'a request unanswered this long is a timeout error', '5s')
-    .option('-m, --method <method>', 'HTTP method (default GET, or POST with --body)')
+    .addOption(new Option('-m, --method <method>', 'HTTP method').default(undefined, 'GET, or POST with --body'))
     .option('-H, --header <header>', "request header 'name: value'; repeat for more", collect, [])
     .option('--body <file>', 'send the contents of FILE as the request body')
     .option('--rate <rps>', 'open model: send RPS requests per second on schedule; latency counts from the intended send time')

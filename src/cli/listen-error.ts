@@ -1,15 +1,26 @@
 // Turns a failed listen() into one readable line instead of a stack trace.
+// The admin server and the proxy listener tag their errors with `listener`
+// ('admin listener', 'proxy listener'), so the line says which one failed.
+
+// How to pick another address for each listener.
+const REMEDY: Record<string, string> = {
+  'proxy listener': 'choose another with --port, PORT or listen.port',
+  'admin listener': 'choose another with --admin-port, ADMIN_PORT or admin.port, or set admin.enabled: false',
+};
+
 export function describeListenError(err: unknown, what: string): string {
-  const e = err as Error & { code?: string; address?: string; port?: number };
-  const where = e.address !== undefined ? `${e.address}:${e.port}` : what;
+  const e = err as Error & { code?: string; address?: string; port?: number; listener?: string };
+  const where = e.address !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : what;
+  const who = e.listener !== undefined ? `${e.listener}: ` : '';
+  const remedy = e.listener !== undefined && REMEDY[e.listener] !== undefined ? `; ${REMEDY[e.listener]}` : '';
   switch (e.code) {
     case 'EADDRINUSE':
-      return `cannot listen on ${where}: the address is already in use (is another fairway or server running there?)`;
+      return `${who}${where} is already in use (EADDRINUSE); another fairway or server may be running there${remedy}`;
     case 'EACCES':
-      return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
+      return `${who}cannot listen on ${where}: permission denied (EACCES; ports below 1024 need privileges)${remedy}`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: the address is not available on this machine`;
+      return `${who}cannot listen on ${where}: the address is not available on this machine (EADDRNOTAVAIL)`;
     default:
-      return `cannot listen on ${where}: ${e.message}`;
+      return `${who}cannot listen on ${where}: ${e.message}`;
   }
 }

@@ -6,18 +6,24 @@ import { registerDemoCommand } from './demo-command.js';
 import { registerBackendCommand } from './backend-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerBenchCommand } from './bench-command.js';
+import { addStartOptionsToHelp, helpConfiguration } from './help.js';
+import { rejectUnknownCommands } from './unknown-command.js';
 import { readVersion } from './version.js';
 
 const program = new Command('fairway')
   .description('HTTP load balancer and reverse proxy')
   .version(readVersion(), '-v, --version')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Before the commands are added: they copy it.
+  .configureHelp(helpConfiguration);
 
-registerStartCommand(program);
+const start = registerStartCommand(program);
 registerDemoCommand(program);
 registerBackendCommand(program);
 registerValidateCommand(program);
 registerBenchCommand(program);
+rejectUnknownCommands(program, start);
+addStartOptionsToHelp(program, start);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);

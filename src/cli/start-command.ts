@@ -1,28 +1,38 @@
 // `fairway [start]`: load the config from file, environment and flags, then
 // run the load balancer until a stop signal.
-import type { Command } from 'commander';
-import { loadConfig, formatProblems, type CliFlags } from '../config/load.js';
+import { Option, type Command } from 'commander';
+import { DEFAULTS } from '../config/defaults.js';
+import { formatDuration } from '../config/duration.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../config/fields.js';
+import { loadConfig, formatProblems, type CliFlags, type EnvironmentReport } from '../config/load.js';
 import { createBalancer } from '../fairway.js';
+import type { Logger } from '../observability/logger.js';
 import { onStopSignals } from './signals.js';
 import { describeListenError } from './listen-error.js';
 import { watchConfigFile } from './config-watch.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function registerStartCommand(program: Command): void {
-  program
+// Unset flags must stay undefined so the file and environment below them count,
+// so the built-in default is only shown, never applied by commander.
+const shownDefault = (flags: string, description: string, value: string | number) =>
+  new Option(flags, description).default(undefined, String(value));
+
+/** Adds `start` to `program` and returns it. */
+export function registerStartCommand(program: Command): Command {
+  return program
     .command('start', { isDefault: true })
     .description('run the load balancer (the default command)')
     .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .option('--host <host>', 'address to listen on (default 0.0.0.0)')
-    .option('-p, --port <port>', 'port to listen on (default 8080)')
-    .option('-i, --interval <duration>', 'health-check interval, e.g. 10 or 10s (default 10s)')
-    .option('-a, --algorithm <name>', 'balancing algorithm (default round-robin)')
+    .addOption(shownDefault('--host <host>', 'address to listen on', DEFAULTS.listen.host))
+    .addOption(shownDefault('-p, --port <port>', 'port to listen on', DEFAULTS.listen.port))
+    .addOption(shownDefault('-i, --interval <duration>', 'health-check interval, e.g. 10 or 10s', formatDuration(DEFAULTS.healthCheck.intervalMs)))
+    .addOption(shownDefault('-a, --algorithm <name>', 'balancing algorithm', DEFAULTS.algorithm))
     .option('-b, --backend <url>', 'backend URL; repeat for more', collect)
-    .option('--admin-host <host>', 'admin listener address (default 127.0.0.1)')
-    .option('--admin-port <port>', 'admin listener port (default 8090)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .option('--log-format <format>', 'json or pretty')
+    .addOption(shownDefault('--admin-host <host>', 'admin listener address', DEFAULTS.admin.host))
+    .addOption(shownDefault('--admin-port <port>', 'admin listener port', DEFAULTS.admin.port))
+    .addOption(shownDefault('--log-level <level>', LOG_LEVELS.join(', '), DEFAULTS.log.level))
+    .addOption(shownDefault('--log-format <format>', LOG_FORMATS.join(' or '), DEFAULTS.log.format))
     .option('-w, --watch', 'reload when the config file changes')
     .action(async (opts: CliFlags & { config?: string; watch?: boolean }) => {
       const { config: file, watch, ...flags } = opts;
@@ -41,6 +51,7 @@ export function registerStartCommand(program: Command): void {
       }
       const balancer = createBalancer(loaded.config, { loadConfig: load });
       for (const warning of loaded.warnings) balancer.logger.warn(warning);
+      logEnvironment(balancer.logger, loaded.environment);
       try {
         await balancer.listen();
       } catch (err) {
@@ -66,4 +77,14 @@ export function registerStartCommand(program: Command): void {
         balancer.logger.flush();
       });
     });
+}
+
+// A stray PORT or HOST (PaaS platforms and dev shells export PORT) silently beats
+// the config file, so say which settings the environment gave; never the values,
+// as ADMIN_TOKEN is a secret.
+function logEnvironment(logger: Logger, environment: EnvironmentReport): void {
+  for (const skipped of environment.ignored) logger.debug({ variable: skipped.variable }, skipped.reason);
+  if (environment.sources.length === 0) return;
+  const fromEnvironment = Object.fromEntries(environment.sources.map((s) => [s.setting, s.variable]));
+  logger.info({ fromEnvironment }, 'settings taken from the environment (they override the config file)');
 }

@@ -16,7 +16,9 @@ export function registerValidateCommand(program: Command): void {
       for (const warning of result.warnings) out.writeErr?.(`warning: ${warning}\n`);
       if (!result.ok) {
         const count = result.errors.length;
-        // error() prints to stderr and exits 1 (or throws under exitOverride), without a stack.
+        // error() prints to stderr and exits 1 (or throws under exitOverride), without a stack;
+        // the usage hint it would append is for command-line mistakes, not for the file's.
+        command.showHelpAfterError(false);
         command.error(`${file}: ${count} problem${count === 1 ? '' : 's'}\n${formatProblems(result.errors)}`, {
           exitCode: 1,
           code: 'fairway.invalidConfig',

@@ -4,14 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import YAML from 'yaml';
-import { envLayer, flagLayer, type CliFlags } from './overrides.js';
-import type { ConfigProblem } from './problems.js';
+import { isWithin } from './invalid-paths.js';
+import { findJsonSyntaxError } from './json-syntax.js';
+import { envLayer, flagLayer, type CliFlags, type EnvIgnored, type EnvSource } from './overrides.js';
+import { formatPath, type ConfigProblem } from './problems.js';
 import { resolveConfig } from './resolve.js';
+import { salvageLayer, type KeyPath } from './salvage.js';
 import { parseConfigData, type FileLayer } from './schema.js';
-import { lineCol, substituteEnv } from './substitute.js';
+import { lineCol, substituteEnv, type UnsetReference } from './substitute.js';
 import type { FairwayConfig } from './types.js';
 
-export type { CliFlags } from './overrides.js';
+export type { CliFlags, EnvIgnored, EnvSource } from './overrides.js';
 export type { ConfigProblem } from './problems.js';
 export { formatProblems } from './problems.js';
 
@@ -23,9 +26,15 @@ export interface LoadInput {
   flags?: CliFlags;
 }
 
+/** Which settings the environment gave, and which variables were passed over. */
+export interface EnvironmentReport {
+  sources: EnvSource[];
+  ignored: EnvIgnored[];
+}
+
 export type LoadResult =
-  | { ok: true; config: FairwayConfig; warnings: string[] }
-  | { ok: false; errors: ConfigProblem[]; warnings: string[] };
+  | { ok: true; config: FairwayConfig; warnings: string[]; environment: EnvironmentReport }
+  | { ok: false; errors: ConfigProblem[]; warnings: string[]; environment: EnvironmentReport };
 
 export function loadConfig(input: LoadInput): LoadResult {
   const env = input.env ?? process.env;
@@ -33,53 +42,96 @@ export function loadConfig(input: LoadInput): LoadResult {
   const warnings: string[] = [];
 
   let layer: FileLayer | undefined = emptyLayer();
+  let invalid: string[] = [];
   if (input.file !== undefined) {
     const file = readConfigFile(input.file, env, warnings);
     layer = file.layer;
+    invalid = file.invalid;
     errors.push(...file.problems);
   }
 
   const fromEnv = envLayer(env);
   const fromFlags = flagLayer(input.flags ?? {});
   errors.push(...fromEnv.problems, ...fromFlags.problems);
+  invalid.push(...fromEnv.invalid, ...fromFlags.invalid);
+  const environment = { sources: fromEnv.sources, ignored: fromEnv.ignored };
 
-  // Whole-config checks only make sense once the file itself is readable and valid.
+  // The checks across settings run on whatever is valid, skipping what is not,
+  // so they are reported together with the field errors (and never as their echo).
   if (layer !== undefined) {
-    const resolved = resolveConfig(layer, [fromEnv.layer, fromFlags.layer]);
+    const resolved = resolveConfig(layer, [fromEnv.layer, fromFlags.layer], invalid);
     warnings.push(...resolved.warnings);
     if (!resolved.ok) errors.push(...resolved.problems);
-    else if (errors.length === 0) return { ok: true, config: resolved.config, warnings };
+    else if (errors.length === 0) return { ok: true, config: resolved.config, warnings, environment };
   }
-  return { ok: false, errors, warnings };
+  return { ok: false, errors, warnings, environment };
 }
 
 function emptyLayer(): FileLayer {
   return { listen: {}, admin: {}, log: {}, poolDefaults: { healthCheck: {}, timeouts: {} }, backends: [] };
 }
 
-function readConfigFile(
-  file: string,
-  env: NodeJS.ProcessEnv,
-  warnings: string[],
-): { layer?: FileLayer; problems: ConfigProblem[] } {
+interface FileRead {
+  /** What the file says; partial when it has problems, undefined when nothing usable is left. */
+  layer?: FileLayer;
+  problems: ConfigProblem[];
+  /** Paths left out of the layer because they are invalid or use an unset variable. */
+  invalid: string[];
+}
+
+function readConfigFile(file: string, env: NodeJS.ProcessEnv, warnings: string[]): FileRead {
   let raw: string;
   try {
     raw = readFileSync(file, 'utf8');
   } catch (err) {
-    return { problems: [{ path: file, message: `cannot read the config file (${describeReadError(err)})` }] };
+    return { problems: [{ path: file, message: `cannot read the config file (${describeReadError(err)})` }], invalid: [] };
   }
-  // Unset variables become empty and parsing goes on, so the rest of the file is
-  // checked too; the layer is withheld because it lacks those values.
-  const substituted = substituteEnv(raw, env, file);
-  const problems = substituted.problems;
-  const parsed =
-    extname(file).toLowerCase() === '.json'
-      ? parseJson(substituted.text, file)
-      : parseYaml(substituted.text, file, warnings);
-  if (!parsed.ok) return { problems: [...problems, ...parsed.problems] };
+  const json = extname(file).toLowerCase() === '.json';
+  const substituted = substituteEnv(raw, env, file, { json });
+  const parsed = json ? parseJson(substituted.text, file) : parseYaml(substituted.text, file, warnings);
+  if (!parsed.ok) {
+    const unset = substituted.unset.map((u) => unsetProblem(u, []));
+    return { problems: [...substituted.problems, ...unset, ...parsed.problems], invalid: [] };
+  }
+
+  // Where each unset variable ended up; one that is nowhere sat in a comment.
+  const unset = substituted.unset
+    .map((u) => ({ ref: u, paths: pathsOf(parsed.data, u.placeholder) }))
+    .filter((u) => u.paths.length > 0);
+  const unsetPaths = unset.flatMap((u) => u.paths);
+  const unsetAt = unsetPaths.map(formatPath);
+  const problems = [...substituted.problems, ...unset.map((u) => unsetProblem(u.ref, u.paths))];
+
   const result = parseConfigData(parsed.data);
-  if (!result.ok) return { problems: [...problems, ...result.problems] };
-  return problems.length > 0 ? { problems } : { layer: result.layer, problems };
+  if (result.ok && unset.length === 0) return { layer: result.layer, problems, invalid: [] };
+  // A value holding an unset variable is reported as that variable, not as a bad value.
+  if (!result.ok) problems.push(...result.problems.filter((p) => !unsetAt.some((at) => isWithin(p.path, at))));
+  const salvaged = salvageLayer(parsed.data, [...unsetPaths, ...(result.ok ? [] : result.at)]);
+  return { layer: salvaged.layer, problems, invalid: salvaged.dropped };
+}
+
+function unsetProblem(ref: UnsetReference, paths: readonly KeyPath[]): ConfigProblem {
+  const place = (p: KeyPath): string => {
+    const path = formatPath(p).replace(ref.placeholder, `\${${ref.name}}`);
+    return String(p[p.length - 1]).includes(ref.placeholder) ? `the key ${path}` : path;
+  };
+  const used = paths.length > 0 ? `used in ${paths.map(place).join(', ')}; ` : '';
+  return {
+    path: ref.where,
+    message: `environment variable ${ref.name} is not set (${used}set it, or give a default with \${${ref.name}:-value})`,
+  };
+}
+
+/** Key paths of the values (and keys) in `data` that contain `marker`. */
+function pathsOf(data: unknown, marker: string, at: KeyPath = []): KeyPath[] {
+  if (typeof data === 'string') return data.includes(marker) ? [at] : [];
+  if (Array.isArray(data)) return data.flatMap((item, i) => pathsOf(item, marker, [...at, i]));
+  if (data !== null && typeof data === 'object') {
+    return Object.entries(data).flatMap(([key, value]) =>
+      key.includes(marker) ? [[...at, key]] : pathsOf(value, marker, [...at, key]),
+    );
+  }
+  return [];
 }
 
 type Parsed = { ok: true; data: unknown } | { ok: false; problems: ConfigProblem[] };
@@ -88,20 +140,20 @@ function parseJson(text: string, file: string): Parsed {
   try {
     return { ok: true, data: JSON.parse(text) as unknown };
   } catch (err) {
-    const message = (err as Error).message;
-    const position = /at position (\d+)/.exec(message);
-    const where = position ? lineCol(text, Number(position[1])) : undefined;
-    const clean = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-    return {
-      ok: false,
-      problems: [{ path: where ? `${file}:${where.line}:${where.col}` : file, message: `invalid JSON: ${clean}` }],
-    };
+    // V8 gives a position for some errors only; the scanner finds it for all.
+    const found = findJsonSyntaxError(text);
+    if (found === undefined) return { ok: false, problems: [{ path: file, message: `invalid JSON: ${(err as Error).message}` }] };
+    const where = lineCol(text, found.offset);
+    return { ok: false, problems: [{ path: `${file}:${where.line}:${where.col}`, message: `invalid JSON: ${found.message}` }] };
   }
 }
 
 function parseYaml(text: string, file: string, warnings: string[]): Parsed {
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  for (const w of doc.warnings) warnings.push(`${file}: ${firstLine(w.message)}`);
+  for (const w of doc.warnings) {
+    const pos = w.linePos?.[0];
+    warnings.push(`${pos ? `${file}:${pos.line}:${pos.col}` : file}: ${firstLine(w.message)}`);
+  }
   if (doc.errors.length > 0) {
     // After the first syntax error the parser mostly reports its consequences;
     // duplicate keys and similar are independent, so keep those too.
@@ -121,9 +173,29 @@ function parseYaml(text: string, file: string, warnings: string[]): Parsed {
   try {
     return { ok: true, data: doc.toJS() as unknown };
   } catch (err) {
-    // e.g. an alias bomb exceeding the parser's alias limit.
-    return { ok: false, problems: [{ path: file, message: `invalid YAML: ${(err as Error).message}` }] };
+    // An alias without its anchor, or an alias bomb past the parser's limit: point at the alias.
+    const message = (err as Error).message;
+    const offset = aliasOffset(doc, /: (\S+)$/.exec(message)?.[1]);
+    const where = offset === undefined ? undefined : lineCol(text, offset);
+    return {
+      ok: false,
+      problems: [{ path: where ? `${file}:${where.line}:${where.col}` : file, message: `invalid YAML: ${message}` }],
+    };
   }
+}
+
+/** Where the alias `*name` (or else the first alias) starts. */
+function aliasOffset(doc: YAML.Document, name: string | undefined): number | undefined {
+  let first: number | undefined;
+  let named: number | undefined;
+  YAML.visit(doc, {
+    Alias(_key, node) {
+      const start = node.range?.[0];
+      first ??= start;
+      if (named === undefined && node.source === name) named = start;
+    },
+  });
+  return named ?? first;
 }
 
 // prettyErrors appends " at line L, column C:" and a source excerpt; the path carries the position.

@@ -59,19 +59,82 @@ export const ENV_NAMES: Record<Key, string> = {
   logFormat: 'LOG_FORMAT',
 };
 
-/** Reads the environment; FAIRWAY_<NAME> wins over <NAME>; empty values count as unset. */
-export function envLayer(env: NodeJS.ProcessEnv): { layer: OverrideLayer; problems: ConfigProblem[] } {
+/** The config setting each key stands for: named in the start-up log and in skipped checks. */
+const SETTINGS: Record<Key, string> = {
+  host: 'listen.host',
+  port: 'listen.port',
+  interval: 'healthCheck.interval',
+  algorithm: 'algorithm',
+  backends: 'backends',
+  adminHost: 'admin.host',
+  adminPort: 'admin.port',
+  adminToken: 'admin.token',
+  logLevel: 'log.level',
+  logFormat: 'log.format',
+};
+
+export interface OverrideResult {
+  layer: OverrideLayer;
+  problems: ConfigProblem[];
+  /** Settings given here with an invalid value: checks comparing them are skipped. */
+  invalid: string[];
+}
+
+/** Which variable set which setting; the value is left out (ADMIN_TOKEN is a secret). */
+export interface EnvSource {
+  setting: string;
+  variable: string;
+}
+
+/** A variable that is set but was not taken, and why. */
+export interface EnvIgnored {
+  variable: string;
+  reason: string;
+}
+
+export interface EnvResult extends OverrideResult {
+  sources: EnvSource[];
+  ignored: EnvIgnored[];
+}
+
+// Kubernetes gives every pod <SERVICE>_PORT=tcp://10.96.0.12:8080 for each Service in
+// its namespace, so a Service named fairway (fairway-admin) sets FAIRWAY_PORT
+// (FAIRWAY_ADMIN_PORT), and one named admin sets ADMIN_PORT. Such a value is an
+// address of another service, never a port setting. (A bare PORT cannot be one.)
+const SERVICE_LINK = /^(?:tcp|udp|sctp):\/\//i;
+const isServiceLink = (variable: string, value: string): boolean =>
+  variable.endsWith('_PORT') && SERVICE_LINK.test(value.trim());
+
+/**
+ * Reads the environment; FAIRWAY_<NAME> wins over <NAME>; empty values count as
+ * unset, and so do Kubernetes service links in the port variables.
+ */
+export function envLayer(env: NodeJS.ProcessEnv): EnvResult {
   const raw: Raw = {};
+  const sources: EnvSource[] = [];
+  const ignored: EnvIgnored[] = [];
   for (const [key, name] of Object.entries(ENV_NAMES) as [Key, string][]) {
     for (const candidate of [`FAIRWAY_${name}`, name]) {
       const value = env[candidate];
-      if (value !== undefined && value.trim() !== '') {
-        raw[key] = { value, source: `env ${candidate}` };
-        break;
+      if (value === undefined || value.trim() === '') continue;
+      if (isServiceLink(candidate, value)) {
+        ignored.push({
+          variable: candidate,
+          reason: `${candidate}=${value.trim()} looks like a Kubernetes service link (set for a Service named ${serviceName(candidate)}), not a port; ignored for ${SETTINGS[key]}`,
+        });
+        continue;
       }
+      raw[key] = { value, source: `env ${candidate}` };
+      sources.push({ setting: SETTINGS[key], variable: candidate });
+      break;
     }
   }
-  return buildLayer(raw);
+  return { ...buildLayer(raw), sources, ignored };
+}
+
+/** FAIRWAY_ADMIN_PORT comes from a Service named fairway-admin. */
+function serviceName(variable: string): string {
+  return variable.replace(/_PORT$/, '').toLowerCase().replace(/_/g, '-');
 }
 
 const FLAG_NAMES: Partial<Record<Key, string>> = {
@@ -86,7 +149,7 @@ const FLAG_NAMES: Partial<Record<Key, string>> = {
   logFormat: '--log-format',
 };
 
-export function flagLayer(flags: CliFlags): { layer: OverrideLayer; problems: ConfigProblem[] } {
+export function flagLayer(flags: CliFlags): OverrideResult {
   const values: Partial<Record<Key, unknown>> = {
     host: flags.host,
     port: flags.port,
@@ -105,15 +168,19 @@ export function flagLayer(flags: CliFlags): { layer: OverrideLayer; problems: Co
   return buildLayer(raw);
 }
 
-function buildLayer(raw: Raw): { layer: OverrideLayer; problems: ConfigProblem[] } {
+function buildLayer(raw: Raw): OverrideResult {
   const problems: ConfigProblem[] = [];
+  const invalid: string[] = [];
   const layer: OverrideLayer = { listen: {}, admin: {}, log: {} };
   const take = <T>(key: Key, validate: f.Validator<T>, store: (value: T) => void): void => {
     const entry = raw[key];
     if (entry === undefined) return;
     const result = validate(entry.value);
     if (result.ok) store(result.value);
-    else problems.push({ path: entry.source, message: result.message });
+    else {
+      problems.push({ path: entry.source, message: result.message });
+      invalid.push(SETTINGS[key]);
+    }
   };
   take('host', f.host, (v) => (layer.listen.host = v));
   take('port', f.port, (v) => (layer.listen.port = v));
@@ -128,10 +195,12 @@ function buildLayer(raw: Raw): { layer: OverrideLayer; problems: ConfigProblem[]
   take('logFormat', f.logFormat, (v) => (layer.log.format = v));
   const backends = raw.backends;
   if (backends !== undefined) {
+    const before = problems.length;
     const list = backendList(backends.value, backends.source, problems);
     if (list.length > 0) layer.backends = { source: backends.source, list };
+    if (problems.length > before) invalid.push(SETTINGS.backends);
   }
-  return { layer, problems };
+  return { layer, problems, invalid };
 }
 
 /** URLs separated by commas (env) or repeated flags (each may hold a comma list too). */

@@ -45,6 +45,15 @@ export function problemsFromIssues(issues: readonly core.$ZodIssue[]): ConfigPro
   return out;
 }
 
+/** Where each issue is, as key paths; an unknown key's path ends in that key. */
+export function issuePaths(issues: readonly core.$ZodIssue[]): (string | number)[][] {
+  const keys = (path: readonly PropertyKey[]): (string | number)[] =>
+    path.map((part) => (typeof part === 'number' ? part : String(part)));
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...keys(issue.path), key]) : [keys(issue.path)],
+  );
+}
+
 /** One line per problem: `path: message`. */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
   return problems.map((p) => `${p.path}: ${p.message}`).join('\n');

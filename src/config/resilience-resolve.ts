@@ -8,6 +8,9 @@ import type { ConfigProblem } from './problems.js';
 import type { ResilienceSettings } from './resilience-schema.js';
 import type { PoolConfig, StickyConfig } from './types.js';
 
+/** Records a problem found by a check that reads the settings at `reads` (paths like `pools[0].sticky`). */
+export type Report = (problem: ConfigProblem, reads: readonly string[]) => void;
+
 export type ResolvedResilience = Pick<
   PoolConfig,
   'queue' | 'outlierDetection' | 'retries' | 'slowStartMs' | 'panicThreshold' | 'sticky'
@@ -18,7 +21,7 @@ export function resolveResilience(
   top: ResilienceSettings,
   own: ResilienceSettings,
   poolPath: string | undefined,
-  problems: ConfigProblem[],
+  report: Report,
 ): ResolvedResilience {
   const retries = { ...DEFAULTS.retries, ...top.retries, ...own.retries };
   const resolved: ResolvedResilience = {
@@ -33,27 +36,32 @@ export function resolveResilience(
   if (sticky !== undefined) resolved.sticky = sticky;
 
   const at = (ownSet: boolean, key: string): string => (ownSet && poolPath !== undefined ? `${poolPath}.${key}` : key);
-  const report = (problem: ConfigProblem): void => {
-    if (!problems.some((p) => p.path === problem.path && p.message === problem.message)) problems.push(problem);
-  };
+  // The keys a check compares, at the top level and in this pool.
+  const reads = (...keys: string[]): string[] => keys.flatMap((k) => (poolPath === undefined ? [k] : [k, `${poolPath}.${k}`]));
 
   const od = resolved.outlierDetection;
   if (od.baseEjectionTimeMs > od.maxEjectionTimeMs) {
     const ownSet = own.outlierDetection?.baseEjectionTimeMs !== undefined || own.outlierDetection?.maxEjectionTimeMs !== undefined;
-    report({
-      path: at(ownSet, 'outlierDetection.baseEjectionTime'),
-      message: `${formatDuration(od.baseEjectionTimeMs)} is longer than maxEjectionTime ${formatDuration(od.maxEjectionTimeMs)} (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)`,
-    });
+    report(
+      {
+        path: at(ownSet, 'outlierDetection.baseEjectionTime'),
+        message: `${formatDuration(od.baseEjectionTimeMs)} is longer than maxEjectionTime ${formatDuration(od.maxEjectionTimeMs)} (an ejection lasts baseEjectionTime × times ejected, capped at maxEjectionTime; lower baseEjectionTime or raise maxEjectionTime)`,
+      },
+      reads('outlierDetection.baseEjectionTime', 'outlierDetection.maxEjectionTime'),
+    );
   }
 
   if (sticky !== undefined && sticky.sameSite === 'None' && !sticky.secure) {
     const mine = own.sticky === false ? undefined : own.sticky;
     const ownSet = mine?.sameSite !== undefined || mine?.secure !== undefined;
-    report({
-      path: at(ownSet, 'sticky.sameSite'),
-      message:
-        'None requires secure: true (browsers reject a SameSite=None cookie that is not Secure, so stickiness would silently never work; set secure: true, or use Lax or Strict)',
-    });
+    report(
+      {
+        path: at(ownSet, 'sticky.sameSite'),
+        message:
+          'None requires secure: true (browsers reject a SameSite=None cookie that is not Secure, so stickiness would silently never work; set secure: true, or use Lax or Strict)',
+      },
+      reads('sticky.sameSite', 'sticky.secure'),
+    );
   }
   return resolved;
 }

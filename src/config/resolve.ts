@@ -3,9 +3,10 @@
 // without backends, an exposed admin listener without a token, ...).
 import { DEFAULTS, DEFAULT_POOL_NAME } from './defaults.js';
 import { formatDuration } from './duration.js';
+import { readsInvalid } from './invalid-paths.js';
 import type { OverrideLayer } from './overrides.js';
 import type { ConfigProblem } from './problems.js';
-import { resolveResilience } from './resilience-resolve.js';
+import { resolveResilience, type Report } from './resilience-resolve.js';
 import type { FileBackend, FileLayer, FilePool } from './schema.js';
 import type { BackendConfig, FairwayConfig, PoolConfig, RouteConfig } from './types.js';
 
@@ -13,10 +14,22 @@ export type Resolved =
   | { ok: true; config: FairwayConfig; warnings: string[] }
   | { ok: false; problems: ConfigProblem[]; warnings: string[] };
 
-/** `overrides` in ascending precedence: [environment, flags]. */
-export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Resolved {
+/**
+ * `overrides` in ascending precedence: [environment, flags]. `invalid` names the
+ * settings left out because their values were invalid (paths like `listen.port`);
+ * checks that read them are skipped, so each problem is reported once, at its root.
+ */
+export function resolveConfig(file: FileLayer, overrides: OverrideLayer[], invalid: readonly string[] = []): Resolved {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
+  // Each check names the settings it reads.
+  const report: Report = (problem, reads) => {
+    if (readsInvalid(reads, invalid)) return;
+    if (!problems.some((p) => p.path === problem.path && p.message === problem.message)) problems.push(problem);
+  };
+  const warn = (warning: string, reads: readonly string[]): void => {
+    if (!readsInvalid(reads, invalid)) warnings.push(warning);
+  };
   const last = <T>(pick: (o: OverrideLayer) => T | undefined): T | undefined =>
     overrides.reduce<T | undefined>((found, o) => pick(o) ?? found, undefined);
 
@@ -31,10 +44,13 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
   // Backends from env/flags replace the file's, which only makes sense for one pool.
   const replacement = last((o) => o.backends);
   if (replacement !== undefined && filePools.length > 1) {
-    problems.push({
-      path: replacement.source,
-      message: `backends from ${replacement.source} work only with a single pool, but the config file defines ${filePools.length} pools (${filePools.map((p) => p.name).join(', ')}); list the backends in the file's pools instead`,
-    });
+    report(
+      {
+        path: replacement.source,
+        message: `backends from ${replacement.source} work only with a single pool, but the config file defines ${filePools.length} pools (${filePools.map((p) => p.name).join(', ')}); list the backends in the file's pools instead`,
+      },
+      ['pools'],
+    );
   }
 
   const algorithm = last((o) => o.algorithm);
@@ -54,55 +70,65 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
         ...(intervalMs !== undefined ? { intervalMs } : {}),
       },
       timeouts: { ...DEFAULTS.timeouts, ...file.poolDefaults.timeouts, ...p.timeouts },
-      ...resolveResilience(file.poolDefaults, p, named ? where(i) : undefined, problems),
+      ...resolveResilience(file.poolDefaults, p, named ? where(i) : undefined, report),
     };
     const hc = pool.healthCheck;
     if (hc.enabled && hc.timeoutMs > hc.intervalMs) {
-      warnings.push(
+      warn(
         `${where(i)}: pool "${p.name}" health-check timeout (${formatDuration(hc.timeoutMs)}) is longer than its interval (${formatDuration(hc.intervalMs)})`,
+        ['enabled', 'interval', 'timeout'].flatMap((k) => [`healthCheck.${k}`, ...(named ? [`pools[${i}].healthCheck.${k}`] : [])]),
       );
     }
     return pool;
   });
-  warnUnusedHashKeys(file, pools, named, warnings);
+  warnUnusedHashKeys(file, pools, named, (w) => warn(w, ['algorithm', 'hashKey', 'pools']));
 
   const total = pools.reduce((n, p) => n + p.backends.length, 0);
   if (total === 0 && problems.length === 0) {
-    problems.push({
-      path: named ? 'pools' : 'backends',
-      message:
-        'no backends configured (give some with --backend http://host:port, BACKEND_SERVERS=http://host1:80,http://host2:80, or a config file listing backends)',
-    });
+    report(
+      {
+        path: named ? 'pools' : 'backends',
+        message:
+          'no backends configured (give some with --backend http://host:port, BACKEND_SERVERS=http://host1:80,http://host2:80, or a config file listing backends)',
+      },
+      ['pools', 'backends'],
+    );
   } else if (total > 0) {
     pools.forEach((p, i) => {
       if (p.backends.length === 0) {
-        problems.push({ path: backendsWhere(i), message: `pool "${p.name}" has no backends (expected at least one)` });
+        report({ path: backendsWhere(i), message: `pool "${p.name}" has no backends (expected at least one)` }, [backendsWhere(i), 'backends']);
       }
     });
   }
 
-  const routes = resolveRoutes(file.routes, pools, problems, warnings);
+  const routes = resolveRoutes(file.routes, pools, (problem) => report(problem, ['routes', 'pools']), (w) => warn(w, ['routes', 'pools']));
 
   const listen = { ...DEFAULTS.listen, ...file.listen, ...overrides.reduce((a, o) => ({ ...a, ...o.listen }), {}) };
   const admin = { ...DEFAULTS.admin, ...file.admin, ...overrides.reduce((a, o) => ({ ...a, ...o.admin }), {}) };
   const log = { ...DEFAULTS.log, ...file.log, ...overrides.reduce((a, o) => ({ ...a, ...o.log }), {}) };
   const accessLog = { ...DEFAULTS.accessLog, ...file.accessLog };
   if (accessLog.enabled && accessLog.sample === 0) {
-    warnings.push('accessLog.sample: 0 logs no request although accessLog.enabled is true (expected a share above 0, e.g. 0.1)');
+    warn('accessLog.sample: 0 logs no request although accessLog.enabled is true (expected a share above 0, e.g. 0.1)', ['accessLog']);
   }
 
   if (admin.enabled && admin.token === undefined && !isLoopback(admin.host)) {
     // Runtime control over the network must not be open to anyone who can reach it.
-    problems.push({
-      path: 'admin.token',
-      message: `required because admin.host ${admin.host} is not a loopback address (set admin.token or ADMIN_TOKEN, or bind admin to 127.0.0.1); the admin listener refuses to bind without one`,
-    });
+    report(
+      {
+        path: 'admin.token',
+        message: `required because admin.host ${admin.host} is not a loopback address (set admin.token or ADMIN_TOKEN, or bind admin to 127.0.0.1); the admin listener refuses to bind without one`,
+      },
+      ['admin.enabled', 'admin.host', 'admin.token'],
+    );
   }
   if (admin.enabled && admin.port !== 0 && admin.port === listen.port) {
-    problems.push({
-      path: 'admin.port',
-      message: `${admin.port} is also the proxy's listen.port (expected a different port, or admin.enabled: false)`,
-    });
+    report(
+      {
+        path: 'admin.port',
+        message: `${admin.port} is also the proxy's listen.port (expected a different port, or admin.enabled: false)`,
+      },
+      ['admin.enabled', 'admin.port', 'listen.port'],
+    );
   }
 
   if (problems.length > 0) return { ok: false, problems, warnings };
@@ -123,19 +149,19 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[]): Reso
 
 // A hashKey outside consistent-hash is harmless but suggests the author expected
 // hashing; ip-hash, for one, always hashes the client address.
-function warnUnusedHashKeys(file: FileLayer, pools: PoolConfig[], named: boolean, warnings: string[]): void {
+function warnUnusedHashKeys(file: FileLayer, pools: PoolConfig[], named: boolean, warn: (warning: string) => void): void {
   const ignored = (p: PoolConfig): string =>
     `${JSON.stringify(p.hashKey)} is ignored because pool "${p.name}" uses ${p.algorithm} (hashKey applies only to consistent-hash)`;
   const inheriting: PoolConfig[] = [];
   pools.forEach((p, i) => {
     if (p.hashKey === undefined) return;
     if (file.pools?.[i]?.hashKey === undefined) inheriting.push(p);
-    else if (p.algorithm !== 'consistent-hash') warnings.push(`pools[${i}].hashKey: ${ignored(p)}`);
+    else if (p.algorithm !== 'consistent-hash') warn(`pools[${i}].hashKey: ${ignored(p)}`);
   });
   // A top-level default is fine as long as some pool that inherits it hashes.
   if (inheriting.length > 0 && !inheriting.some((p) => p.algorithm === 'consistent-hash')) {
     const p = inheriting[0]!;
-    warnings.push(
+    warn(
       named
         ? `hashKey: ${JSON.stringify(p.hashKey)} is ignored because no pool that inherits it uses consistent-hash`
         : `hashKey: ${ignored(p)}`,
@@ -157,13 +183,13 @@ function resolveBackend(b: FileBackend): BackendConfig {
 function resolveRoutes(
   given: RouteConfig[] | undefined,
   pools: PoolConfig[],
-  problems: ConfigProblem[],
-  warnings: string[],
+  report: (problem: ConfigProblem) => void,
+  warn: (warning: string) => void,
 ): RouteConfig[] {
   if (given === undefined || given.length === 0) {
     // One pool needs no routes: it serves everything.
     if (pools.length === 1) return [{ pathPrefix: '/', pool: pools[0]!.name }];
-    problems.push({
+    report({
       path: 'routes',
       message: `missing: with ${pools.length} pools (${pools.map((p) => p.name).join(', ')}) routes must say which host/pathPrefix goes to which pool`,
     });
@@ -171,7 +197,7 @@ function resolveRoutes(
   }
   pools.forEach((p, i) => {
     if (!given.some((r) => r.pool === p.name)) {
-      warnings.push(`pools[${i}]: pool "${p.name}" is not named by any route, so it gets no traffic`);
+      warn(`pools[${i}]: pool "${p.name}" is not named by any route, so it gets no traffic`);
     }
   });
   return given.map((r) => ({ ...r }));

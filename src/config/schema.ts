@@ -3,7 +3,7 @@
 // names normalised. Defaults and overrides are layered on later (resolve.ts).
 import { z } from 'zod';
 import * as f from './fields.js';
-import { formatPath, problemsFromIssues, type ConfigProblem } from './problems.js';
+import { formatPath, issuePaths, problemsFromIssues, type ConfigProblem } from './problems.js';
 import { resilienceSettings, resilienceShape, type ResilienceSettings } from './resilience-schema.js';
 import { defined, field, strict } from './schema-fields.js';
 import type {
@@ -257,7 +257,9 @@ function checkReferences(value: unknown, ctx: z.RefinementCtx): void {
     checkBackendIds(p.backends, ['pools', i, 'backends'], ctx);
   });
   if (pools === undefined) checkBackendIds(v.backends, ['backends'], ctx);
-  if (Array.isArray(v.routes)) {
+  // A pool whose name is invalid may be the one a route means: no guessing then.
+  const allNamed = pools === undefined || pools.every((p) => typeof p?.name === 'string');
+  if (Array.isArray(v.routes) && allNamed) {
     const known = pools === undefined ? ['default'] : names;
     (v.routes as Record<string, unknown>[]).forEach((r, i) => {
       if (typeof r?.pool === 'string' && !known.includes(r.pool)) {
@@ -307,7 +309,8 @@ function stripIds(list: (FileBackend & { idFromUrl?: boolean })[] | undefined): 
   return (list ?? []).map(({ idFromUrl: _drop, ...b }) => b);
 }
 
-export type ParsedFile = { ok: true; layer: FileLayer } | { ok: false; problems: ConfigProblem[] };
+/** On failure, `at` holds the key path of each problem (for salvage.ts). */
+export type ParsedFile = { ok: true; layer: FileLayer } | { ok: false; problems: ConfigProblem[]; at: (string | number)[][] };
 
 /** Validates parsed YAML/JSON data and turns it into a FileLayer. */
 export function parseConfigData(data: unknown): ParsedFile {
@@ -318,7 +321,7 @@ export function parseConfigData(data: unknown): ParsedFile {
   }
   if (Array.isArray(data)) {
     const parsed = backendList.safeParse(data, { reportInput: true });
-    if (!parsed.success) return { ok: false, problems: problemsFromIssues(parsed.error.issues) };
+    if (!parsed.success) return { ok: false, problems: problemsFromIssues(parsed.error.issues), at: issuePaths(parsed.error.issues) };
     return { ok: true, layer: { listen: {}, admin: {}, log: {}, poolDefaults: empty, backends: stripIds(parsed.data) } };
   }
   if (typeof data !== 'object') {
@@ -330,10 +333,11 @@ export function parseConfigData(data: unknown): ParsedFile {
           message: `expected a config object or a JSON array of backends, got ${f.show(data)}`,
         },
       ],
+      at: [[]],
     };
   }
   const parsed = configFile.safeParse(data, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: problemsFromIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: problemsFromIssues(parsed.error.issues), at: issuePaths(parsed.error.issues) };
   const c = parsed.data;
   return {
     ok: true,

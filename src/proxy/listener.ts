@@ -51,7 +51,8 @@ export class ProxyListener {
 
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
+      // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
+      const onError = (err: Error) => reject(Object.assign(err, { listener: 'proxy listener' }));
       this.server.once('error', onError);
       // A deep accept backlog: a burst of a thousand new clients would
       // overflow Node's default of 511 and leave some waiting a SYN retry (1 s+).
