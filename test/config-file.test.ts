@@ -156,7 +156,7 @@ shutdownTimeout: 1x
 `);
   assert.deepEqual(loadErrors({ file }), [
     `pools[0].algorithm: "fastest" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
-    'pools[0].backends[1].url: "localhost:80" is not an http(s) URL (expected http://host:port)',
+    'pools[0].backends[1].url: "localhost:80" is not an http URL (expected http://host:port)',
     'pools[0].backends[3].weight: -2 is not a valid weight (expected an integer from 0 to 1000)',
     'pools[0].backends[4].url: "http://10.0.0.5/app" has a path, query or fragment (expected only http://host:port; request paths are forwarded unchanged)',
     'pools[0].healthCheck.interval: "soon" is not a duration (expected e.g. 250ms, 5s, 1.5s, 2m, 1h, or a bare number of seconds)',

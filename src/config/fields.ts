@@ -109,7 +109,7 @@ export const hashKey: Validator<string> = (input) => {
 
 /** A backend address: http with a host, nothing after the origin; returns the origin. */
 export const backendUrl: Validator<string> = (input) => {
-  const expected = `${show(input)} is not an http(s) URL (expected http://host:port)`;
+  const expected = `${show(input)} is not an http URL (expected http://host:port)`;
   if (typeof input !== 'string') return fail(expected);
   let url: URL;
   try {
