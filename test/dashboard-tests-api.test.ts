@@ -129,6 +129,22 @@ test('POST /api/tests: bad input is a 400 naming the field and what is accepted;
   assert.equal((await api('DELETE', '/api/tests/current')).status, 404);
 });
 
+test('POST /api/tests: every bad field of one body is reported in one answer', async (t) => {
+  const { api } = await setup(t);
+  const res = await api('POST', '/api/tests', { kind: 'custom', concurrency: 0, method: 'TRACE', path: 'x', rate: -1, colour: 'red' });
+  assert.equal(res.status, 400);
+  const problems = res.body['problems'] as { field: string; message: string }[];
+  assert.deepEqual(
+    problems.map((p) => p.field).sort(),
+    ['colour', 'concurrency', 'method', 'path', 'rate', 'requests'],
+    JSON.stringify(problems),
+  );
+  // An unknown kind still has its shared fields checked.
+  const unknownKind = await api('POST', '/api/tests', { kind: 'soak', concurrency: 'many' });
+  assert.deepEqual((unknownKind.body['problems'] as { field: string }[]).map((p) => p.field), ['kind', 'concurrency']);
+  assert.equal((await api('GET', '/api/tests/current')).body['test'], null);
+});
+
 test('a load test through the balancer ends with a summary that adds up and matches what the backends saw', { timeout: 60_000 }, async (t) => {
   const { backends, api, finished, lb } = await setup(t);
   const REQUESTS = 600;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { runLoad, type LoadProgress, type LoadResult } from '../tools/load/index.js';
 import type { AdminRoute } from './server.js';
 import { sendJson, sendProblem } from './http.js';
-import { choiceField, integerField, InputError, numberField, onlyKeys, RequestProblem, withJsonBody, type Fields } from './input.js';
+import { choiceField, FieldCheck, integerField, InputError, numberField, RequestProblem, withJsonBody, type Fields } from './input.js';
 
 export const TEST_KINDS = ['load', 'stress', 'custom'] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
@@ -70,67 +70,67 @@ function hasControlOrSpace(text: string): boolean {
   return false;
 }
 
-/** Checks a POST /api/tests body; throws InputError naming the field. */
-export function parseTestSpec(body: Fields): TestSpec {
-  const kind = choiceField(body, 'kind', TEST_KINDS);
-  const concurrency = (fallback: number) => integerField(body, 'concurrency', 1, TEST_LIMITS.concurrency, fallback);
-  if (kind === 'load') {
-    onlyKeys(body, ['kind', 'requests', 'concurrency']);
-    return {
-      kind,
-      method: 'GET',
-      path: '/',
-      requests: integerField(body, 'requests', 1, TEST_LIMITS.requests, 1_000),
-      concurrency: concurrency(10),
-      durationSeconds: undefined,
-      rate: undefined,
-      headers: [],
-    };
-  }
-  if (kind === 'stress') {
-    onlyKeys(body, ['kind', 'durationSeconds', 'concurrency']);
-    return {
-      kind,
-      method: 'GET',
-      path: '/',
-      requests: undefined,
-      durationSeconds: integerField(body, 'durationSeconds', 1, TEST_LIMITS.durationSeconds, 10),
-      concurrency: concurrency(50),
-      rate: undefined,
-      headers: [],
-    };
-  }
-  onlyKeys(body, ['kind', 'method', 'path', 'requests', 'durationSeconds', 'concurrency', 'rate', 'headers']);
+function pathField(body: Fields): string {
   const path = body['path'] ?? '/';
   if (typeof path !== 'string' || !path.startsWith('/') || path.length > 2000 || hasControlOrSpace(path)) {
     throw new InputError('path', `${JSON.stringify(path)} is not a request path (expected "/" followed by at most 2000 characters, no spaces)`);
   }
-  const requests = body['requests'] === undefined ? undefined : integerField(body, 'requests', 1, TEST_LIMITS.requests);
-  const durationSeconds = body['durationSeconds'] === undefined ? undefined : integerField(body, 'durationSeconds', 1, TEST_LIMITS.durationSeconds);
-  if (requests === undefined && durationSeconds === undefined) {
-    throw new InputError('requests', 'a custom test needs "requests", "durationSeconds" or both (whichever ends first)');
-  }
+  return path;
+}
+
+function headersField(given: unknown): [string, string][] {
   const headers: [string, string][] = [];
-  const given = body['headers'];
-  if (given !== undefined) {
-    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InputError('headers', 'expected an object of header names to values');
-    for (const [name, value] of Object.entries(given as Fields)) {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new InputError('headers', `"${name}" is not a header name`);
-      if (typeof value !== 'string' || hasControlOrSpace(value.replace(/[ \t]/g, ''))) throw new InputError('headers', `the value of ${name} must be a string on one line`);
-      headers.push([name, value]);
-    }
-    if (headers.length > TEST_LIMITS.headers) throw new InputError('headers', `at most ${TEST_LIMITS.headers} headers`);
+  if (given === undefined) return headers;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InputError('headers', 'expected an object of header names to values');
+  for (const [name, value] of Object.entries(given as Fields)) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new InputError('headers', `"${name}" is not a header name`);
+    if (typeof value !== 'string' || hasControlOrSpace(value.replace(/[ \t]/g, ''))) throw new InputError('headers', `the value of ${name} must be a string on one line`);
+    headers.push([name, value]);
   }
-  return {
-    kind,
-    method: choiceField(body, 'method', METHODS, 'GET'),
-    path,
-    requests,
-    durationSeconds,
-    concurrency: concurrency(10),
-    rate: body['rate'] === undefined ? undefined : numberField(body, 'rate', 1, TEST_LIMITS.rate),
-    headers,
-  };
+  if (headers.length > TEST_LIMITS.headers) throw new InputError('headers', `at most ${TEST_LIMITS.headers} headers`);
+  return headers;
+}
+
+const KEYS_BY_KIND: Record<TestKind, readonly string[]> = {
+  load: ['kind', 'requests', 'concurrency'],
+  stress: ['kind', 'durationSeconds', 'concurrency'],
+  custom: ['kind', 'method', 'path', 'requests', 'durationSeconds', 'concurrency', 'rate', 'headers'],
+};
+
+/** Checks a POST /api/tests body; one 400 names every bad field. */
+export function parseTestSpec(body: Fields): TestSpec {
+  const check = new FieldCheck(body);
+  const kind = check.take(() => choiceField(body, 'kind', TEST_KINDS));
+  // With an unknown kind, the fields every kind shares are still checked.
+  check.onlyKeys(kind === undefined ? Object.keys(body) : KEYS_BY_KIND[kind]);
+  const concurrency = check.take(() => integerField(body, 'concurrency', 1, TEST_LIMITS.concurrency, kind === 'stress' ? 50 : 10));
+  const optional = <T>(field: string, read: () => T): T | undefined => (body[field] === undefined ? undefined : check.take(read));
+  let spec: TestSpec | undefined;
+  if (kind === 'load') {
+    const requests = check.take(() => integerField(body, 'requests', 1, TEST_LIMITS.requests, 1_000));
+    check.done();
+    spec = { kind, method: 'GET', path: '/', requests, concurrency: concurrency!, durationSeconds: undefined, rate: undefined, headers: [] };
+  } else if (kind === 'stress') {
+    const durationSeconds = check.take(() => integerField(body, 'durationSeconds', 1, TEST_LIMITS.durationSeconds, 10));
+    check.done();
+    spec = { kind, method: 'GET', path: '/', requests: undefined, durationSeconds, concurrency: concurrency!, rate: undefined, headers: [] };
+  } else if (kind === 'custom') {
+    const method = check.take(() => choiceField(body, 'method', METHODS, 'GET'));
+    const path = check.take(() => pathField(body));
+    const requests = optional('requests', () => integerField(body, 'requests', 1, TEST_LIMITS.requests));
+    const durationSeconds = optional('durationSeconds', () => integerField(body, 'durationSeconds', 1, TEST_LIMITS.durationSeconds));
+    if (body['requests'] === undefined && body['durationSeconds'] === undefined) {
+      check.take(() => {
+        throw new InputError('requests', 'a custom test needs "requests", "durationSeconds" or both (whichever ends first)');
+      });
+    }
+    const rate = optional('rate', () => numberField(body, 'rate', 1, TEST_LIMITS.rate));
+    const headers = check.take(() => headersField(body['headers']));
+    check.done();
+    spec = { kind, method: method!, path: path!, requests, durationSeconds, concurrency: concurrency!, rate, headers: headers! };
+  }
+  check.done();
+  return spec!;
 }
 
 /** The proxy's own address as a client reaches it: a wildcard bind means loopback. */
