@@ -36,7 +36,7 @@ test('without the new keys a health check is a plain GET with no extra headers',
   assert.equal(hc.expectBody, undefined);
 });
 
-test('bad healthCheck method, headers and expectBody values say what is accepted', () => {
+test('bad healthCheck method, headers and expectBody values say what is accepted, every bad header at once', () => {
   const file = writeConfig(`
 pools:
   - name: a
@@ -44,7 +44,7 @@ pools:
     healthCheck: { method: POST, expectBody: "" }
   - name: b
     backends: [http://127.0.0.1:9002]
-    healthCheck: { headers: { Connection: close } }
+    healthCheck: { headers: { Connection: close, Host: "" } }
   - name: c
     backends: [http://127.0.0.1:9003]
     healthCheck: { headers: [Host] }
@@ -65,7 +65,7 @@ routes: [{ pathPrefix: /, pool: a }]
   assert.deepEqual(loadErrors({ file }), [
     'pools[0].healthCheck.method: "POST" is not a health-check method (accepted: GET, HEAD, OPTIONS)',
     'pools[0].healthCheck.expectBody: "" is not an expected body text (expected a non-empty string of up to 1024 characters, e.g. "ok")',
-    'pools[1].healthCheck.headers: header Connection cannot be set on health checks (fairway manages it; accepted: any header except connection, content-length, expect, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade)',
+    'pools[1].healthCheck.headers: header Connection cannot be set on health checks (fairway manages it; accepted: any header except connection, content-length, expect, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade); header Host is empty (expected a host name, e.g. api.internal or api.internal:8080)',
     'pools[2].healthCheck.headers: a list is not a header map (expected name: value pairs, e.g. { Host: api.internal })',
     `pools[3].healthCheck.headers: "Bad Name" is not a header name (expected letters, digits and - _ . ! # $ % & ' * + ^ \` | ~, no spaces or colons)`,
     'pools[4].healthCheck.headers: header X-A: "one\\r\\nX-B: two" is not a header value (expected printable text up to 4096 characters, no line breaks)',

@@ -37,27 +37,35 @@ export const healthCheckHeaders: Validator<Record<string, string>> = (input) => 
     return fail(`${show(input)} is not a header map (expected name: value pairs, e.g. { Host: api.internal })`);
   }
   const headers: Record<string, string> = {};
+  // Every bad header is reported, not just the first.
+  const problems: string[] = [];
   for (const [name, raw] of Object.entries(input as Record<string, unknown>)) {
-    const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) {
-      return fail(`${JSON.stringify(name)} is not a header name (expected letters, digits and - _ . ! # $ % & ' * + ^ \` | ~, no spaces or colons)`);
-    }
-    if (MANAGED_HEADERS.includes(lower)) {
-      return fail(`header ${name} cannot be set on health checks (fairway manages it; accepted: any header except ${MANAGED_HEADERS.join(', ')})`);
-    }
-    if (lower in headers) return fail(`header ${name} is given twice (names are case-insensitive)`);
-    if (typeof raw !== 'string' && typeof raw !== 'number') {
-      return fail(`header ${name}: ${show(raw)} is not a header value (expected a string)`);
-    }
-    const value = String(raw).trim();
-    if (!HEADER_VALUE.test(value)) {
-      return fail(`header ${name}: ${show(raw)} is not a header value (expected printable text up to 4096 characters, no line breaks)`);
-    }
-    if (lower === 'host' && value === '') return fail('header Host is empty (expected a host name, e.g. api.internal or api.internal:8080)');
-    headers[lower] = value;
+    const problem = headerProblem(name, raw, headers);
+    if (problem !== undefined) problems.push(problem);
+    else headers[name.toLowerCase()] = String(raw).trim();
   }
-  return ok(headers);
+  return problems.length > 0 ? fail(problems.join('; ')) : ok(headers);
 };
+
+function headerProblem(name: string, raw: unknown, earlier: Record<string, string>): string | undefined {
+  const lower = name.toLowerCase();
+  if (!HEADER_NAME.test(name)) {
+    return `${JSON.stringify(name)} is not a header name (expected letters, digits and - _ . ! # $ % & ' * + ^ \` | ~, no spaces or colons)`;
+  }
+  if (MANAGED_HEADERS.includes(lower)) {
+    return `header ${name} cannot be set on health checks (fairway manages it; accepted: any header except ${MANAGED_HEADERS.join(', ')})`;
+  }
+  if (lower in earlier) return `header ${name} is given twice (names are case-insensitive)`;
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    return `header ${name}: ${show(raw)} is not a header value (expected a string)`;
+  }
+  const value = String(raw).trim();
+  if (!HEADER_VALUE.test(value)) {
+    return `header ${name}: ${show(raw)} is not a header value (expected printable text up to 4096 characters, no line breaks)`;
+  }
+  if (lower === 'host' && value === '') return 'header Host is empty (expected a host name, e.g. api.internal or api.internal:8080)';
+  return undefined;
+}
 
 /** Text that a passing answer's body must contain. */
 export const expectBody: Validator<string> = (input) => {
