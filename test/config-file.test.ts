@@ -32,7 +32,9 @@ routes:
   ]);
   assert.deepEqual(pool?.healthCheck, {
     enabled: true,
+    method: 'GET',
     path: '/health',
+    headers: {},
     intervalMs: 10_000,
     timeoutMs: 2000,
     healthyThreshold: 2,

@@ -29,7 +29,9 @@ export const DEFAULTS = {
   algorithm: 'round-robin' as AlgorithmName,
   healthCheck: {
     enabled: true,
+    method: 'GET',
     path: '/health',
+    headers: {},
     intervalMs: 10_000,
     timeoutMs: 2_000,
     healthyThreshold: 2,

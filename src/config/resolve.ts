@@ -5,6 +5,7 @@ import { DEFAULTS, DEFAULT_POOL_NAME } from './defaults.js';
 import { formatDuration } from './duration.js';
 import { readsInvalid } from './invalid-paths.js';
 import type { OverrideLayer } from './overrides.js';
+import { resolveHealthCheck } from './health-check-resolve.js';
 import type { ConfigProblem } from './problems.js';
 import { resolveResilience, type Report } from './resilience-resolve.js';
 import type { FileBackend, FileLayer, FilePool } from './schema.js';
@@ -62,13 +63,7 @@ export function resolveConfig(file: FileLayer, overrides: OverrideLayer[], inval
       algorithm: algorithm ?? p.algorithm ?? file.poolDefaults.algorithm ?? DEFAULTS.algorithm,
       ...((p.hashKey ?? file.poolDefaults.hashKey) !== undefined ? { hashKey: p.hashKey ?? file.poolDefaults.hashKey } : {}),
       backends: backends.map(resolveBackend),
-      healthCheck: {
-        ...DEFAULTS.healthCheck,
-        expectedStatus: { ...DEFAULTS.healthCheck.expectedStatus },
-        ...file.poolDefaults.healthCheck,
-        ...p.healthCheck,
-        ...(intervalMs !== undefined ? { intervalMs } : {}),
-      },
+      healthCheck: resolveHealthCheck(file.poolDefaults.healthCheck, p.healthCheck, intervalMs, named ? where(i) : undefined, problems),
       timeouts: { ...DEFAULTS.timeouts, ...file.poolDefaults.timeouts, ...p.timeouts },
       ...resolveResilience(file.poolDefaults, p, named ? where(i) : undefined, report),
     };

@@ -3,6 +3,7 @@
 // names normalised. Defaults and overrides are layered on later (resolve.ts).
 import { z } from 'zod';
 import * as f from './fields.js';
+import * as hf from './health-check-fields.js';
 import { formatPath, issuePaths, problemsFromIssues, type ConfigProblem } from './problems.js';
 import { resilienceSettings, resilienceShape, type ResilienceSettings } from './resilience-schema.js';
 import { defined, field, strict } from './schema-fields.js';
@@ -101,7 +102,10 @@ const backend = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v), ba
 const healthCheck = strict(
   {
     enabled: field(f.boolean).optional(),
+    method: field(hf.healthCheckMethod).optional(),
     path: field(f.urlPath).optional(),
+    headers: field(hf.healthCheckHeaders).optional(),
+    expectBody: field(hf.expectBody).optional(),
     interval: field(f.duration()).optional(),
     timeout: field(f.duration()).optional(),
     healthyThreshold: field(f.integer(1, 100, 'threshold')).optional(),
@@ -114,7 +118,10 @@ const healthCheck = strict(
   (h): Partial<HealthCheckConfig> =>
     defined({
       enabled: h.enabled,
+      method: h.method,
       path: h.path,
+      headers: h.headers,
+      expectBody: h.expectBody,
       intervalMs: h.interval,
       timeoutMs: h.timeout,
       healthyThreshold: h.healthyThreshold,

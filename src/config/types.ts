@@ -86,15 +86,24 @@ export interface StickyConfig {
   sameSite: SameSite;
 }
 
+/** Methods a health check may use: all safe, and none expects a request body. */
+export const HEALTH_CHECK_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
+export type HealthCheckMethod = (typeof HEALTH_CHECK_METHODS)[number];
+
 export interface HealthCheckConfig {
   enabled: boolean;
+  method: HealthCheckMethod;
   path: string;
+  /** Extra request headers, names lower-cased; `host` replaces the backend's host:port. */
+  headers: Record<string, string>;
   intervalMs: number;
   timeoutMs: number;
   healthyThreshold: number;
   unhealthyThreshold: number;
   /** Inclusive status range that counts as a pass. */
   expectedStatus: { min: number; max: number };
+  /** A pass also needs this text within the first HEALTH_BODY_LIMIT bytes of the body. */
+  expectBody?: string;
   /** State a backend has before its first check completes. */
   initialState: 'healthy' | 'unhealthy';
 }

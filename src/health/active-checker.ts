@@ -1,13 +1,14 @@
-// Active health checks: GET healthCheck.path on every backend of a pool at a
-// fixed interval, with rise/fall thresholds. Checks of different backends are
-// spread across the interval rather than fired together.
+// Active health checks: a request (GET healthCheck.path by default) to every
+// backend of a pool at a fixed interval, with rise/fall thresholds. Checks of
+// different backends are spread across the interval rather than fired together.
 import { Client } from 'undici';
+import type { Readable } from 'node:stream';
 import type { HealthCheckConfig } from '../config/types.js';
 import type { Backend } from '../upstream/backend.js';
 
 export interface HealthResult {
   ok: boolean;
-  /** e.g. "HTTP 200", "HTTP 503", "timeout", "connection refused". */
+  /** e.g. "HTTP 200", "HTTP 503", "timeout", "connection refused", "cannot resolve HOST". */
   reason: string;
 }
 
@@ -24,11 +25,19 @@ interface Probe {
   last: HealthResult | undefined;
 }
 
-function describeFailure(err: unknown): string {
+/** How much of a body is searched for healthCheck.expectBody; the rest is not read. */
+export const HEALTH_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** `hostname` is the backend URL's host, which is what was looked up. */
+function describeFailure(err: unknown, hostname: string): string {
   const code = (err as { code?: string }).code;
   switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
+    case 'ENOTFOUND':
+      return `cannot resolve ${hostname}`;
+    case 'EAI_AGAIN':
+      return `cannot resolve ${hostname} (temporary DNS failure)`;
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
@@ -115,20 +124,30 @@ export class ActiveHealthChecker {
     this.schedule(probe, this.config.intervalMs);
   }
 
-  /** One check: pass when the status is in the expected range. */
+  /** One check: pass when the status is in the expected range and the body holds expectBody, if set. */
   private async check(probe: Probe): Promise<HealthResult> {
+    const { method, path, headers, expectBody, expectedStatus, timeoutMs } = this.config;
     try {
       const { statusCode, body } = await probe.client.request({
-        path: this.config.path,
-        method: 'GET',
-        headers: { 'user-agent': 'fairway-health-check' },
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        path,
+        method,
+        // A configured `host` replaces the one undici derives from the backend URL.
+        headers: { 'user-agent': 'fairway-health-check', ...headers },
+        signal: AbortSignal.timeout(timeoutMs),
       });
-      await body.dump();
-      const { min, max } = this.config.expectedStatus;
-      return { ok: statusCode >= min && statusCode <= max, reason: `HTTP ${statusCode}` };
+      const reason = `HTTP ${statusCode}`;
+      if (statusCode < expectedStatus.min || statusCode > expectedStatus.max) {
+        await body.dump();
+        return { ok: false, reason };
+      }
+      if (expectBody === undefined) {
+        await body.dump();
+        return { ok: true, reason };
+      }
+      if (await bodyContains(body, expectBody, HEALTH_BODY_LIMIT_BYTES)) return { ok: true, reason };
+      return { ok: false, reason: `${reason} but body lacks ${JSON.stringify(expectBody)}` };
     } catch (err) {
-      return { ok: false, reason: describeFailure(err) };
+      return { ok: false, reason: describeFailure(err, new URL(probe.backend.url).hostname) };
     }
   }
 
@@ -155,4 +174,20 @@ export class ActiveHealthChecker {
     for (const probe of this.probes) clearTimeout(probe.timer);
     await Promise.all(this.probes.map((p) => p.client.destroy()));
   }
+}
+
+/**
+ * Reads the body until `text` shows up or `limit` bytes have been read, so a
+ * huge or endless body costs at most `limit`. Stopping early closes the body.
+ */
+async function bodyContains(body: Readable, text: string, limit: number): Promise<boolean> {
+  const needle = Buffer.from(text);
+  let seen = Buffer.alloc(0);
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const searchFrom = Math.max(0, seen.length - needle.length + 1);
+    seen = Buffer.concat([seen, chunk.subarray(0, limit - seen.length)]);
+    if (seen.includes(needle, searchFrom)) return true;
+    if (seen.length >= limit) return false;
+  }
+  return false;
 }

@@ -15,7 +15,9 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
     backends: urls.map((url, i) => ({ id: `s${i + 1}`, url, weight: 1, maxConnections: 64, backup: false, state: 'enabled' as const })),
     healthCheck: {
       enabled: true,
+      method: 'GET',
       path: '/health',
+      headers: {},
       intervalMs: 100,
       timeoutMs: 500,
       healthyThreshold: 2,
