@@ -62,6 +62,7 @@ export class BackendPool {
   eligible: Backend[] = [];
   /** True while the eligible set is every enabled backend because too few are healthy. */
   panicking = false;
+  private eligibleComputed = false;
   readonly queue: AdmissionQueue;
   readonly retryBudget: RetryBudget;
   retryPolicy: RetryPolicy;
@@ -257,6 +258,9 @@ export class BackendPool {
    */
   refreshEligible(): void {
     const hadEligible = this.eligible.length > 0;
+    // The first computation (at construction) is no recovery: nothing to announce.
+    const announce = this.eligibleComputed;
+    this.eligibleComputed = true;
     for (const b of this.backends) b.eligible = false;
     const enabled = this.backends.filter((b) => b.state === 'enabled' && b.configWeight > 0);
     const enabledPrimaries = enabled.filter((b) => !b.backup);
@@ -273,7 +277,9 @@ export class BackendPool {
     }
     this.eligible = eligible;
 
-    if (hadEligible && eligible.length === 0) {
+    if (!announce) {
+      // start-up: the pool's first eligible set
+    } else if (hadEligible && eligible.length === 0) {
       this.logger.error({ pool: this.name }, 'no healthy backend left in pool: answering 503 until one recovers');
     } else if (!hadEligible && eligible.length > 0 && this.backends.length > 0) {
       this.logger.info({ pool: this.name, eligible: eligible.length }, 'pool has an eligible backend again');
