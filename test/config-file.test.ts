@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadErrors, loadOk, writeConfig } from './config-helpers.js';
 import { ALGORITHMS } from '../src/config/types.js';
 
-test('the DESIGN.md example loads with every default filled in', () => {
+test('the documented full example loads with every default filled in', () => {
   const file = writeConfig(`
 listen: { host: 0.0.0.0, port: 8080 }
 admin:  { host: 127.0.0.1, port: 8090, token: \${ADMIN_TOKEN} }

@@ -1,5 +1,5 @@
 // Built-in defaults: the bottom layer of defaults < file < environment < flags.
-// Values follow DESIGN.md section 1.
+// docs/configuration.md lists each of them.
 import type {
   AccessLogConfig,
   AdminConfig,

@@ -1,4 +1,4 @@
-// The config file format (DESIGN.md section 1) as zod schemas. Parsing turns a
+// The config file format (docs/configuration.md) as zod schemas. Parsing turns a
 // file into a FileLayer: only what the file says, durations already in ms,
 // names normalised. Defaults and overrides are layered on later (resolve.ts).
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 // `${VAR}` substitution in the raw file text, before parsing, so a variable can
-// stand anywhere a value can (DESIGN.md's `token: ${ADMIN_TOKEN}` sits inside a
+// stand anywhere a value can (`admin: { token: ${ADMIN_TOKEN} }` sits inside a
 // YAML flow mapping, where it would not survive parsing as a string).
 import type { ConfigProblem } from './problems.js';
 
