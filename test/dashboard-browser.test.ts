@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CLI, startChildFairway } from './helpers/child-fairway.js';
-import { waitFor } from './helpers/fixtures.js';
+import { freePorts, waitFor } from './helpers/fixtures.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,7 +41,8 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   const shots = mkdtempSync(join(tmpdir(), 'fairway-dashboard-'));
   t.diagnostic(`screenshots in ${shots}`);
 
-  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', '0,0,0', '--log-format', 'json'], {
+  const backendPorts = await freePorts(3);
+  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
     env: { PATH: process.env['PATH'] },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,6 +7,9 @@ import { registerBackendCommand } from './backend-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { readVersion } from './version.js';
+import { stopWhenOutputCloses } from './closed-output.js';
+
+stopWhenOutputCloses();
 
 const program = new Command('fairway')
   .description('HTTP load balancer and reverse proxy')
