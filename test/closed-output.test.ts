@@ -73,3 +73,20 @@ test('bench with stdout closed: the run finishes with its usual exit code, no st
   assert.doesNotMatch(run.stderr, NO_STACK);
   assert.ok(backend.requestCount >= 20, `the bench ran (${backend.requestCount} requests)`);
 });
+
+test('validate with stderr closed: a warning written there does not crash it; exit 0 and OK on stdout', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fairway-closed-err-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fairway.yaml');
+  // accessLog.sample 0 with the access log on is valid but warned about, on stderr.
+  writeFileSync(file, 'accessLog:\n  enabled: true\n  sample: 0\npools:\n  - name: web\n    backends:\n      - url: http://127.0.0.1:9001\n');
+  const child = spawn(process.execPath, [CLI, 'validate', file], { env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.destroy();
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  assert.deepEqual({ code, signal }, { code: 0, signal: null });
+  assert.match(stdout, /: OK\n/);
+});
