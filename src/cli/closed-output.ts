@@ -8,7 +8,8 @@ import { onLogOutputFailure } from '../observability/logger.js';
 import { requestStop } from './signals.js';
 
 export function stopWhenOutputCloses(): void {
-  const closed = () => requestStop('closed output');
+  // Not from inside the failed write (a log call, possibly deep in the proxy).
+  const closed = () => void setImmediate(() => requestStop('closed output'));
   process.stdout.on('error', closed);
   onLogOutputFailure(closed);
   process.stderr.on('error', () => undefined);
