@@ -27,6 +27,65 @@ function timeRange(seconds: number): uPlot.Range.Function {
   };
 }
 
+/** The font of the time axis labels: set here so their width can be measured. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** Free space between two time labels, in CSS px. */
+const LABEL_GAP_PX = 20;
+/** Tick steps in seconds; uPlot takes the smallest that leaves room for the labels. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+let measuring: CanvasRenderingContext2D | null = null;
+function textWidth(text: string): number {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (measuring === null) return text.length * 8;
+  measuring.font = AXIS_FONT;
+  return measuring.measureText(text).width;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** 24-hour local time; seconds only when some tick needs them. */
+function timeLabels(splits: number[]): string[] {
+  const withSeconds = splits.some((t) => Math.round(t) % 60 !== 0);
+  return splits.map((t) => {
+    const d = new Date(t * 1000);
+    return `${two(d.getHours())}:${two(d.getMinutes())}${withSeconds ? `:${two(d.getSeconds())}` : ''}`;
+  });
+}
+
+/**
+ * The time axis. uPlot's default keeps ticks 50 px apart, less than a label
+ * like "12:34:56pm" needs, so labels ran into each other (the more so at
+ * 390 px). Here ticks are at least the widest label plus a gap apart. The
+ * drawn labels' boxes go to the container's data-time-labels attribute,
+ * which is what the browser test reads to check they do not overlap.
+ */
+function timeAxis(container: HTMLElement): { axis: uPlot.Axis; draw: (u: uPlot) => void } {
+  let ticks: { at: number; label: string }[] = [];
+  const axis: uPlot.Axis = {
+    font: AXIS_FONT,
+    stroke: '#444',
+    grid: { stroke: '#eee' },
+    space: () => Math.ceil(textWidth('00:00:00')) + LABEL_GAP_PX,
+    incrs: TIME_STEPS,
+    values: (_u, splits) => {
+      const labels = timeLabels(splits);
+      ticks = splits.map((at, i) => ({ at, label: labels[i]! }));
+      return labels;
+    },
+  };
+  const draw = (u: uPlot) => {
+    const plotLeft = u.bbox.left / devicePixelRatio;
+    const boxes = ticks.map(({ at, label }) => {
+      const center = plotLeft + u.valToPos(at, 'x');
+      const half = textWidth(label) / 2;
+      return { label, left: Math.round((center - half) * 10) / 10, right: Math.round((center + half) * 10) / 10 };
+    });
+    container.dataset['timeLabels'] = JSON.stringify(boxes);
+  };
+  return { axis, draw };
+}
+
 export interface Series {
   times: number[];
   columns: (number | null)[][];
@@ -36,6 +95,7 @@ export class PerformanceChart {
   private readonly chart: uPlot;
 
   constructor(container: HTMLElement, height = 190) {
+    const time = timeAxis(container);
     const opts: uPlot.Options = {
       width: Math.max(120, container.clientWidth),
       height,
@@ -43,7 +103,7 @@ export class PerformanceChart {
       legend: { live: false },
       scales: { x: { time: true, range: timeRange(60) }, rps: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ms: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
-        { stroke: '#444', grid: { stroke: '#eee' } },
+        time.axis,
         { scale: 'rps', label: 'requests/s', stroke: '#0072B2', grid: { stroke: '#eee' }, size: 56 },
         { scale: 'ms', label: 'latency ms', side: 1, stroke: '#8a4b00', grid: { show: false }, size: 56 },
       ],
@@ -53,6 +113,7 @@ export class PerformanceChart {
         { label: 'p50 ms', scale: 'ms', stroke: '#E69F00', width: 2, value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
         { label: 'p99 ms', scale: 'ms', stroke: '#D55E00', width: 2, dash: [6, 4], value: (_u, v) => (v === null ? '—' : v.toFixed(2)) },
       ],
+      hooks: { draw: [time.draw] },
     };
     this.chart = new uPlot(opts, [[], [], [], []], container);
     fit(this.chart, container, height);

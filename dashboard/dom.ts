@@ -48,6 +48,17 @@ export const fmt = {
   pct(fraction: number, digits = 1): string {
     return `${(fraction * 100).toFixed(digits)}%`;
   },
+  /**
+   * The error and success shares of `requests`, each with `digits` decimals.
+   * Rounding each on its own can show 93.55% next to 6.46%; here the success
+   * share is 100% minus the rounded error share, so the two add up.
+   */
+  shares(errors: number, requests: number, digits = 2): { errors: string; success: string } {
+    const units = 100 * 10 ** digits;
+    const errorUnits = requests === 0 ? 0 : Math.round((errors / requests) * units);
+    const show = (u: number) => `${(u / 10 ** digits).toFixed(digits)}%`;
+    return { errors: show(errorUnits), success: show(units - errorUnits) };
+  },
   duration(seconds: number): string {
     const s = Math.floor(seconds);
     const d = Math.floor(s / 86400);

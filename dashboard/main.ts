@@ -79,7 +79,7 @@ append(
     h('button', { type: 'button', id: 'token-dismiss' }, 'Stay read-only'),
     h('p', { id: 'token-error', class: 'error', hidden: true }),
   ),
-  h('p', { id: 'readonly-note', class: 'notice', hidden: true }, 'Read-only: controls need the admin token. Live details (latency percentiles, recent requests) need it too; this view polls /lb/stats.'),
+  h('p', { id: 'readonly-note', class: 'notice', hidden: true }, 'Read-only: controls need the admin token, and so does the sample of recent requests; this view polls /lb/stats.'),
   h('div', { id: 'messages', role: 'status', 'aria-live': 'polite' }),
   h(
     'main',
@@ -323,7 +323,7 @@ function fromLbStats(stats: LbStats): Snapshot {
         totalRequests: b.totalRequests,
         requestsPerSecond: before ? Math.round((delta / seconds) * 10) / 10 : 0,
         errorRate: before && delta > 0 ? (b.errors - before.errors) / delta : 0,
-        latencyMs: { p50: null, p99: null, average: b.averageLatencyMs },
+        latencyMs: { p50: b.p50LatencyMs, p99: b.p99LatencyMs },
       };
     }),
   }));
@@ -335,7 +335,7 @@ function fromLbStats(stats: LbStats): Snapshot {
     requestsPerSecond: prev ? Math.round(((stats.totals.requests - prev.requests) / seconds) * 10) / 10 : 0,
     errorRate: 0,
     successRate: stats.totals.requests === 0 ? 1 : 1 - stats.totals.errors / stats.totals.requests,
-    latencyMs: { p50: null, p99: null },
+    latencyMs: { p50: stats.p50LatencyMs, p99: stats.p99LatencyMs },
     pools,
   };
 }
@@ -463,7 +463,7 @@ function renderSystem(): void {
   const stale = state.connection === 'reconnecting';
   setText(byId('sys-status'), stale ? '? Not reachable — reconnecting' : '✓ Running');
   setText(byId('sys-uptime'), fmt.duration(s.uptimeSeconds));
-  setText(byId('sys-errors'), `${fmt.int(s.totals.errors)} (${fmt.pct(s.totals.requests === 0 ? 0 : s.totals.errors / s.totals.requests, 2)})`);
+  setText(byId('sys-errors'), `${fmt.int(s.totals.errors)} (${fmt.shares(s.totals.errors, s.totals.requests).errors})`);
   setText(byId('sys-retries'), fmt.int(s.totals.retries));
   const body = byId('sys-pools');
   const rows = s.pools.map((p) => {
@@ -485,7 +485,8 @@ function renderPerformance(): void {
   setText(byId('kpi-total'), fmt.int(s.totals.requests));
   setText(byId('kpi-rps'), fmt.rate(s.requestsPerSecond));
   setText(byId('kpi-inflight'), fmt.int(s.totals.active));
-  setText(byId('kpi-success'), fmt.pct(s.successRate, 2));
+  // From the same counts and rounding as the error share, so the two add up to 100 %.
+  setText(byId('kpi-success'), fmt.shares(s.totals.errors, s.totals.requests).success);
   setText(byId('kpi-p50'), fmt.ms(s.latencyMs.p50));
   setText(byId('kpi-p99'), fmt.ms(s.latencyMs.p99));
   const hist = state.history;
@@ -699,7 +700,7 @@ function renderBackends(): void {
       setText(v['inflight']!, fmt.int(b.inFlight));
       setText(v['rps']!, fmt.rate(b.requestsPerSecond));
       setText(v['errors']!, fmt.pct(b.errorRate));
-      setText(v['p50']!, b.latencyMs.p50 === null ? `avg ${fmt.ms(b.latencyMs.average)}` : fmt.ms(b.latencyMs.p50));
+      setText(v['p50']!, fmt.ms(b.latencyMs.p50));
       setText(v['p99']!, fmt.ms(b.latencyMs.p99));
       setText(v['weight']!, b.effectiveWeight !== b.weight ? `${b.weight} (now ${b.effectiveWeight})` : String(b.weight));
       for (const [st, button] of Object.entries(card.stateButtons)) {

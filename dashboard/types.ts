@@ -24,8 +24,8 @@ export interface BackendView {
   totalRequests: number;
   requestsPerSecond: number;
   errorRate: number;
-  /** null when only an average is known (read-only view from /lb/stats). */
-  latencyMs: { p50: number | null; p99: number | null; average?: number };
+  /** Over the last 10 s; null from a server that does not send them. */
+  latencyMs: { p50: number | null; p99: number | null };
 }
 
 export interface PoolView {
@@ -44,6 +44,7 @@ export interface Snapshot {
   totals: { requests: number; errors: number; active: number; retries: number };
   requestsPerSecond: number;
   errorRate: number;
+  /** Unrounded; the page shows shares rounded from totals instead (fmt.shares). */
   successRate: number;
   latencyMs: { p50: number | null; p99: number | null };
   pools: PoolView[];
@@ -106,6 +107,8 @@ export interface DemoBackend {
 export interface LbStats {
   uptimeSeconds: number;
   totals: { requests: number; errors: number; active: number; retries: number };
+  p50LatencyMs: number;
+  p99LatencyMs: number;
   pools: {
     name: string;
     algorithm: string;
@@ -126,6 +129,8 @@ export interface LbStats {
       totalRequests: number;
       errors: number;
       averageLatencyMs: number;
+      p50LatencyMs: number;
+      p99LatencyMs: number;
     }[];
   }[];
 }

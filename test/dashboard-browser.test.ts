@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CLI, startChildFairway } from './helpers/child-fairway.js';
-import { waitFor } from './helpers/fixtures.js';
+import { freePorts, waitFor } from './helpers/fixtures.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,6 +32,27 @@ async function cards(page: Page, n: number): Promise<void> {
   await waitFor(`${n} backend cards`, async () => (await page.locator('[data-backend]').count()) === n, 10_000, 100);
 }
 
+/**
+ * The performance chart's time labels (uPlot draws them on a canvas; the page
+ * publishes each drawn label's box in data-time-labels) are at least 4 px
+ * apart: none runs into the next.
+ */
+async function timeLabelsApart(page: Page, where: string): Promise<void> {
+  let last = '';
+  await waitFor(
+    `time labels apart ${where}`,
+    async () => {
+      last = (await page.getAttribute('#perf-chart', 'data-time-labels')) ?? '[]';
+      const boxes = JSON.parse(last) as { label: string; left: number; right: number }[];
+      return boxes.length >= 2 && boxes.every((box, i) => i === 0 || box.left - boxes[i - 1]!.right >= 4);
+    },
+    5_000,
+    100,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${last}`);
+  });
+}
+
 async function count(page: Page, backend: string): Promise<number> {
   const text = await page.textContent(`[data-backend="${backend}"] [data-field="requests"]`, { timeout: 5_000 });
   return Number((text ?? '').replace(/[^0-9]/g, ''));
@@ -41,7 +62,8 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   const shots = mkdtempSync(join(tmpdir(), 'fairway-dashboard-'));
   t.diagnostic(`screenshots in ${shots}`);
 
-  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', '0,0,0', '--log-format', 'json'], {
+  const backendPorts = await freePorts(3);
+  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
     env: { PATH: process.env['PATH'] },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -112,6 +134,7 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
     await waitFor(`${name} shows requests`, async () => (await count(page, name)) > 0, 10_000, 200);
   }
   await page.waitForSelector('[data-backend="backend-1"] [data-field="process"]:has-text("process running")');
+  await timeLabelsApart(page, 'at 1280 px');
   await page.screenshot({ path: join(shots, '1-overview.png') });
 
   // Disable backend-2: the card says so, and its count stops while the others rise.
@@ -160,6 +183,7 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   await page.waitForTimeout(300);
   const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
   assert.ok(scrollWidth <= 390, `the page fits 390 px (scrollWidth ${scrollWidth})`);
+  await timeLabelsApart(page, 'at 390 px');
   await page.screenshot({ path: join(shots, '5-narrow.png'), fullPage: true });
 
   assert.deepEqual(consoleErrors, [], 'no console errors');
@@ -232,6 +256,16 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
     return pool.backends.find((b) => b.id === id)!.state;
   };
 
+  // 2 errors in 31 requests: the page must show 6.45 % and 93.55 %, which add up.
+  for (const path of [...Array.from({ length: 29 }, () => '/'), '/?status=500', '/?status=500']) {
+    const res = await request(`${lb.url}${path}`, { dispatcher: client, headersTimeout: 5_000, bodyTimeout: 5_000 });
+    await res.body.dump();
+  }
+  const sharesAddUp = async (view: string) => {
+    await page.waitForSelector('#sys-errors:has-text("2 (6.45%)")');
+    assert.equal(await page.textContent('#kpi-success'), '93.55%', `success rate in the ${view} view`);
+  };
+
   browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'fairway-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
@@ -267,6 +301,12 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
   assert.deepEqual(mutating(), [], 'no mutating call while read-only');
   assert.equal(await stateOf('beta'), 'enabled');
   assert.ok(seen.requests.some((r) => r.url === `${adminUrl}/lb/stats`), 'the read-only view polls /lb/stats');
+  await sharesAddUp('read-only');
+  // /lb/stats has percentiles: the read-only view shows real ones, not an average.
+  assert.match((await page.textContent('#kpi-p50')) ?? '', /^\d[\d.,]* ms$/);
+  for (const name of ['alpha', 'beta', 'gamma']) {
+    assert.match((await page.textContent(`[data-backend="${name}"] [data-field="p50"]`)) ?? '', /^\d[\d.,]* ms$/, `${name}'s p50 cell`);
+  }
   // A reload in the same tab remembers the choice.
   await page.reload();
   await cards(page, 3);
@@ -294,6 +334,7 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
   await page.waitForSelector('#token-panel', { state: 'hidden' });
   await page.waitForSelector('#connection:has-text("● Live")');
   await page.waitForSelector('#readonly-note', { state: 'hidden' });
+  await sharesAddUp('live');
   await page.waitForSelector('#token-button:has-text("Forget token")');
   await page.waitForSelector('[data-backend="beta"] button[data-state="draining"]:not([disabled])');
   assert.ok(!(await allDisabled('#test-form button#test-run')), 'the test form is enabled');
@@ -348,6 +389,7 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
   await narrow.waitForTimeout(300);
   size = await overflow(narrow);
   assert.ok(size.scrollWidth <= 390, `the page fits 390 px with the controls on: ${JSON.stringify(size)}`);
+  await timeLabelsApart(narrow, 'at 390 px');
   await narrow.screenshot({ path: join(shots, '5-narrow-live.png'), fullPage: true });
 
   assert.deepEqual(seen.errors, [], 'no console errors');

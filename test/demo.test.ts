@@ -3,24 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { Agent } from 'undici';
 import { CLI } from './helpers/child-fairway.js';
-import { get, waitFor } from './helpers/fixtures.js';
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
-}
+import { connectRefused, freePorts, get, waitFor } from './helpers/fixtures.js';
 
 test('demo: three different backends answer through the balancer; SIGINT stops all', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', '0,0,0', '--log-format', 'json'], {
+  const ports = await freePorts(3);
+  const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', ports.join(','), '--log-format', 'json'], {
     env: { PATH: process.env.PATH },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,7 +27,7 @@ test('demo: three different backends answer through the balancer; SIGINT stops a
   const proxyUrl = /load balancer\s+(http:\/\/\S+)/.exec(out)![1]!;
   const adminUrl = /admin\s+(http:\/\/\S+)\/lb\/stats/.exec(out)![1]!;
   const backendPorts = [...out.matchAll(/backend\s+http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
-  assert.equal(backendPorts.length, 3);
+  assert.deepEqual(backendPorts, ports);
   assert.match(out, /control\?healthy=false/, 'the tip shows how to make a backend fail');
 
   const servers = new Set<string>();
@@ -49,5 +38,5 @@ test('demo: three different backends answer through the balancer; SIGINT stops a
   child.kill('SIGINT');
   const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
   assert.equal(code, 0);
-  for (const port of backendPorts) assert.ok(await refused(port), `backend on ${port} stopped`);
+  for (const port of backendPorts) assert.ok(await connectRefused(port), `backend on ${port} stopped`);
 });

@@ -118,8 +118,10 @@ export class EventStream {
       uptimeSeconds: Math.round((Date.now() - traffic.startedAt) / 100) / 10,
       totals: { requests: traffic.requests, errors: traffic.errors, active: traffic.active, retries: traffic.retries },
       requestsPerSecond: rate(traffic.requests, prev?.requests),
-      errorRate: windowRequests > 0 ? Math.round(((traffic.errors - prev!.errors) / windowRequests) * 1000) / 1000 : 0,
-      successRate: traffic.requests === 0 ? 1 : Math.round((1 - traffic.errors / traffic.requests) * 1000) / 1000,
+      // Fractions unrounded: the page rounds for display, and the success rate
+      // and the error share it shows next to it must add up to 100 %.
+      errorRate: windowRequests > 0 ? (traffic.errors - prev!.errors) / windowRequests : 0,
+      successRate: traffic.requests === 0 ? 1 : 1 - traffic.errors / traffic.requests,
       latencyMs: { p50, p99 },
       sampledRequests: { sent: this.sample.length, seen: this.seenThisTick },
       pools: this.balancer.pools.map((pool) => ({
@@ -149,7 +151,7 @@ export class EventStream {
             inFlight: b.inFlight,
             totalRequests: b.totalRequests,
             requestsPerSecond: rate(b.totalRequests, before?.requests),
-            errorRate: delta > 0 ? Math.round(((b.errors - before!.errors) / delta) * 1000) / 1000 : 0,
+            errorRate: delta > 0 ? (b.errors - before!.errors) / delta : 0,
             latencyMs: { p50: bp50, p99: bp99 },
           };
         }),

@@ -21,6 +21,9 @@ export interface BackendStats {
   totalRequests: number;
   errors: number;
   averageLatencyMs: number;
+  /** Over the last 10 s (0 when nothing was proxied), as in /api/pools. */
+  p50LatencyMs: number;
+  p99LatencyMs: number;
 }
 
 export interface PoolStats {
@@ -39,16 +42,22 @@ export interface StatsSnapshot {
   uptimeSeconds: number;
   startedAt: string;
   totals: { requests: number; errors: number; active: number; retries: number };
+  /** End-to-end latency percentiles over the last 10 s (0 when idle). */
+  p50LatencyMs: number;
+  p99LatencyMs: number;
   pools: PoolStats[];
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
 export function statsSnapshot(stats: TrafficStats, pools: readonly BackendPool[]): StatsSnapshot {
+  const [p50, p99] = stats.latency.percentiles([50, 99]);
   return {
     uptimeSeconds: round((Date.now() - stats.startedAt) / 1000),
     startedAt: new Date(stats.startedAt).toISOString(),
     totals: { requests: stats.requests, errors: stats.errors, active: stats.active, retries: stats.retries },
+    p50LatencyMs: round(p50!),
+    p99LatencyMs: round(p99!),
     pools: pools.map((pool) => ({
       name: pool.name,
       algorithm: pool.balancer.name,
@@ -56,22 +65,27 @@ export function statsSnapshot(stats: TrafficStats, pools: readonly BackendPool[]
       panicking: pool.panicking,
       healthyBackends: pool.healthyCount,
       totalBackends: pool.backends.length,
-      backends: pool.backends.map((b) => ({
-        id: b.id,
-        url: b.url,
-        healthy: b.healthy,
-        state: b.state,
-        eligible: b.eligible,
-        ejectedUntil: b.ejected ? new Date(b.ejectedUntil).toISOString() : null,
-        backup: b.backup,
-        weight: b.configWeight,
-        effectiveWeight: round(b.weight),
-        lastHealthReason: b.lastHealthReason,
-        activeRequests: b.inFlight,
-        totalRequests: b.totalRequests,
-        errors: b.errors,
-        averageLatencyMs: round(b.averageLatencyMs),
-      })),
+      backends: pool.backends.map((b) => {
+        const [bp50, bp99] = b.recentLatency.percentiles([50, 99]);
+        return {
+          id: b.id,
+          url: b.url,
+          healthy: b.healthy,
+          state: b.state,
+          eligible: b.eligible,
+          ejectedUntil: b.ejected ? new Date(b.ejectedUntil).toISOString() : null,
+          backup: b.backup,
+          weight: b.configWeight,
+          effectiveWeight: round(b.weight),
+          lastHealthReason: b.lastHealthReason,
+          activeRequests: b.inFlight,
+          totalRequests: b.totalRequests,
+          errors: b.errors,
+          averageLatencyMs: round(b.averageLatencyMs),
+          p50LatencyMs: round(bp50!),
+          p99LatencyMs: round(bp99!),
+        };
+      }),
     })),
   };
 }

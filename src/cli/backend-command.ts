@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startTestBackend } from '../tools/test-backend.js';
 import { parseDelayMs, parseFailureRate, parsePort } from '../tools/test-backend-values.js';
+import { onParentGone } from './parent-channel.js';
 
 interface BackendFlags {
   port: number;
@@ -27,11 +28,20 @@ function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-function untilStopSignal(): Promise<() => void> {
+/** Bound on closing once the parent is gone: nobody is left to send SIGKILL. */
+const PARENT_GONE_GRACE_MS = 2_000;
+
+/**
+ * Resolves on the first SIGINT or SIGTERM, or when the parent that started
+ * this backend with an IPC channel exits; a second signal exits at once.
+ */
+function untilStopSignal(parentGone: Promise<void>): Promise<() => void> {
   return new Promise((resolve) => {
     const force = (): never => process.exit(1);
+    let stopped = false;
     const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       process.once('SIGINT', force);
@@ -43,6 +53,10 @@ function untilStopSignal(): Promise<() => void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    void parentGone.then(() => {
+      setTimeout(() => process.exit(0), PARENT_GONE_GRACE_MS).unref();
+      stop();
+    });
   });
 }
 
@@ -80,6 +94,8 @@ export function registerBackendCommand(program: Command): void {
         .argParser(argParser(parseDelayMs, 'max latency')),
     )
     .action(async (flags: BackendFlags, command: Command) => {
+      // Watched from the start: the parent may die while the backend starts.
+      const parentGone = new Promise<void>((resolve) => onParentGone(resolve));
       let backend;
       try {
         backend = await startTestBackend({
@@ -98,7 +114,7 @@ export function registerBackendCommand(program: Command): void {
         command.error(`error: backend cannot start: ${message}`, { exitCode: 1 });
       }
       console.log(`backend ${backend.name} listening on http://${displayHost(flags.host)}:${backend.port}`);
-      const release = await untilStopSignal();
+      const release = await untilStopSignal(parentGone);
       await backend.close();
       release();
     });

@@ -12,19 +12,39 @@ function parsePort(value: string, flag: string): number {
   return port;
 }
 
+const BACKEND_PORTS_ACCEPTED = 'expected distinct ports 1-65535, comma-separated, one per backend, e.g. 9001,9002,9003';
+
+/** One backend per port given; 0 is refused because each backend needs a port of its own known up front. */
+export function parseBackendPorts(value: string): number[] {
+  const items = value.split(',').map((p) => p.trim());
+  if (items.some((p) => p === '')) {
+    throw new Error(`--backend-ports: "${value}" has an empty entry (${BACKEND_PORTS_ACCEPTED})`);
+  }
+  const ports: number[] = [];
+  for (const item of items) {
+    const port = Number(item);
+    if (!/^\d+$/.test(item) || port < 1 || port > 65535) {
+      throw new Error(`--backend-ports: "${item}" is not a port (${BACKEND_PORTS_ACCEPTED})`);
+    }
+    if (ports.includes(port)) throw new Error(`--backend-ports: ${port} is given twice (${BACKEND_PORTS_ACCEPTED})`);
+    ports.push(port);
+  }
+  return ports;
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('start 3 test backends, the load balancer and the admin listener; Ctrl+C stops all')
+    .description('start test backends (three by default), the load balancer and the admin listener; Ctrl+C stops all')
     .option('--host <host>', 'load balancer address', '127.0.0.1')
     .option('-p, --port <port>', 'load balancer port', '8080')
     .option('--admin-port <port>', 'admin listener port', '8090')
-    .option('--backend-ports <ports>', 'comma-separated ports of the 3 backends', '9001,9002,9003')
+    .option('--backend-ports <ports>', 'comma-separated ports, one test backend per port', '9001,9002,9003')
     .option('--log-format <format>', 'json or pretty', 'pretty')
     .action(async (opts: { host: string; port: string; adminPort: string; backendPorts: string; logFormat: string }) => {
       let options;
       try {
-        const backendPorts = opts.backendPorts.split(',').map((p) => parsePort(p.trim(), '--backend-ports'));
+        const backendPorts = parseBackendPorts(opts.backendPorts);
         if (opts.logFormat !== 'json' && opts.logFormat !== 'pretty') {
           throw new Error(`--log-format: "${opts.logFormat}" is not accepted (expected json or pretty)`);
         }

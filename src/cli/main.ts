@@ -9,6 +9,9 @@ import { registerBenchCommand } from './bench-command.js';
 import { addStartOptionsToHelp, helpConfiguration } from './help.js';
 import { rejectUnknownCommands } from './unknown-command.js';
 import { readVersion } from './version.js';
+import { stopWhenOutputCloses } from './closed-output.js';
+
+stopWhenOutputCloses();
 
 const program = new Command('fairway')
   .description('HTTP load balancer and reverse proxy')

@@ -36,8 +36,12 @@ export class BackendProcess {
     const { name, host, args = [] } = this.options;
     // A restarted backend comes back on the port it had.
     const child = spawn(process.execPath, [CLI, 'backend', '--host', host, '--port', String(this.port), '--name', name, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel closes when this process exits, however it exits
+      // (SIGKILL included); the backend watches it and exits too.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    // Only a lifeline: it must not keep this process alive.
+    child.channel?.unref();
     this.child = child;
     return new Promise((resolve, reject) => {
       let stderr = '';

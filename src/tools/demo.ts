@@ -1,4 +1,4 @@
-// `fairway demo`: three test backends as child processes, the load balancer
+// `fairway demo`: test backends (three by default) as child processes, the load balancer
 // in front of them, and the admin listener — everything a newcomer needs to
 // watch balancing and health checks work.
 import { loadConfig, formatProblems } from '../config/load.js';
@@ -81,6 +81,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
 export function demoBanner(demo: RunningDemo): string {
   const first = demo.backends[0]!;
+  const n = demo.backends.length;
   return [
     '',
     'fairway demo is running',
@@ -89,7 +90,7 @@ export function demoBanner(demo: RunningDemo): string {
     `  admin           ${demo.adminUrl}/lb/stats`,
     ...demo.backends.map((b) => `  backend         ${b.url}  (${b.options.name})`),
     '',
-    `Try:  curl ${demo.proxyUrl}        (three times: three different backends)`,
+    n === 1 ? `Try:  curl ${demo.proxyUrl}        (answered by ${first.options.name})` : `Try:  curl ${demo.proxyUrl}        (${n} times: ${n} different backends)`,
     `Tip:  curl '${first.url}/control?healthy=false'   makes ${first.options.name} fail its health checks; traffic moves to the others`,
     `      curl '${first.url}/control?healthy=true'    brings it back`,
     'Ctrl+C stops everything.',
