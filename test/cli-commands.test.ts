@@ -74,6 +74,6 @@ test('every help text shows defaults one way: "(default: VALUE)", unquoted', asy
   assert.ok(defaults.length >= 10, `found ${defaults.length} defaults`);
   for (const shown of defaults) assert.match(shown, /^\(default: [^"\s]/, shown);
   assert.match(all, /--admin-port <port> +admin listener port \(default: 8090\)/);
-  assert.match(all, /--backend-ports <ports> +comma-separated ports of the 3 backends \(default: 9001,9002,9003\)/);
+  assert.match(all, /--backend-ports <ports> +comma-separated ports, one test backend per port \(default: 9001,9002,9003\)/);
   assert.match(all, /--name <name> +server name in answers and x-backend \(default: backend-<port>, env: SERVER_ID\)/);
 });

@@ -36,7 +36,7 @@ test('demo help: says one backend per port and three by default', async () => {
   // Commander wraps lines to the terminal's width.
   const help = run.stdout.replace(/\s+/g, ' ');
   assert.match(help, /test backends \(three by default\)/);
-  assert.match(help, /--backend-ports <ports> comma-separated ports, one test backend per port \(default: "9001,9002,9003"\)/);
+  assert.match(help, /--backend-ports <ports> comma-separated ports, one test backend per port \(default: 9001,9002,9003\)/);
 });
 
 test('demo --backend-ports with two ports: two backends in the pool and the banner', async (t) => {
