@@ -77,3 +77,38 @@ test('a client that leaves while queued frees its place', async (t) => {
   assert.equal((await get(client, `${lb.url}/3`)).status, 200);
   assert.equal(backend.requests(), 2, 'the abandoned request never reached the backend');
 });
+
+test('a backend becoming healthy forwards queued requests from a later turn, not from inside the health report', async (t) => {
+  const busy = await slow(500);
+  const spare = await slow(10);
+  const pool = poolConfig([busy.url, spare.url]);
+  pool.healthCheck.enabled = false;
+  pool.backends[0]!.maxConnections = 1;
+  pool.queue = { size: 10, timeoutMs: 5_000 };
+  const lb = await startFairway(testConfig([pool]));
+  const client = testClient();
+  t.after(async () => {
+    await client.close();
+    await lb.close();
+    await busy.close();
+    await spare.close();
+  });
+  const running = lb.balancer.pools[0]!;
+  const [first, second] = running.backends;
+  running.setHealth(second!, false, 'held down by the test');
+  const answers = [get(client, `${lb.url}/1`)];
+  await waitFor('the first request in flight', () => first!.inFlight === 1, 5_000, 5);
+  answers.push(get(client, `${lb.url}/2`));
+  await waitFor('the second request queued', () => lb.balancer.stats().pools[0]!.queued === 1, 5_000, 5);
+
+  running.setHealth(second!, true, 'back');
+  // Nothing was forwarded from inside setHealth's call stack…
+  assert.equal(second!.inFlight, 0);
+  assert.equal(lb.balancer.stats().pools[0]!.queued, 1);
+  // …but on the next turn of the event loop the queued request goes to it.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(second!.inFlight, 1);
+  assert.equal(lb.balancer.stats().pools[0]!.queued, 0);
+  const results = await Promise.all(answers);
+  assert.deepEqual(results.map((r) => r.status), [200, 200]);
+});

@@ -63,6 +63,7 @@ export class BackendPool {
   /** True while the eligible set is every enabled backend because too few are healthy. */
   panicking = false;
   private eligibleComputed = false;
+  private drainScheduled = false;
   readonly queue: AdmissionQueue;
   readonly retryBudget: RetryBudget;
   retryPolicy: RetryPolicy;
@@ -284,7 +285,22 @@ export class BackendPool {
     } else if (!hadEligible && eligible.length > 0 && this.backends.length > 0) {
       this.logger.info({ pool: this.name, eligible: eligible.length }, 'pool has an eligible backend again');
     }
-    if (eligible.length > 0 && this.queue.length > 0) this.queue.drain();
+    if (eligible.length > 0 && this.queue.length > 0) this.scheduleDrain();
+  }
+
+  /**
+   * Offers newly eligible capacity to queued requests from a fresh turn of
+   * the event loop: a health check, slow-start step, ejection timer or admin
+   * call that made a backend eligible must not forward client requests from
+   * inside its own call stack (a throw there would be blamed on the checker).
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      if (this.eligible.length > 0 && this.queue.length > 0) this.queue.drain();
+    });
   }
 
   /**
