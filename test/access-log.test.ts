@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { echoLength, rawBackend } from './helpers/raw-backend.js';
+import { rawClient } from './helpers/raw-client.js';
 import { runCli, startChildFairway } from './helpers/child-fairway.js';
 import { freePort, get, poolConfig, silentLogger, startFairway, testClient, testConfig, waitFor } from './helpers/fixtures.js';
 import type { AccessLogConfig, PoolConfig } from '../src/config/types.js';
@@ -326,4 +327,41 @@ test('a reload applies a changed accessLog section; an unopenable new file rejec
   await waitFor('two combined lines in the new file', () => readLines(combinedPath).length === 2, 5_000);
   assert.match(readLines(combinedPath)[0]!, /"GET \/two HTTP\/1\.1" 200 /);
   assert.match(readLines(combinedPath)[1]!, /"GET \/three HTTP\/1\.1" 200 /);
+});
+
+test('requests answered before a backend is chosen (404, 400, 501) are logged and counted like any other', async (t) => {
+  const backend = await rawBackend((_req, res) => res.end('ok'));
+  t.after(() => backend.close());
+  const path = join(tempDir(t), 'access.log');
+  const pool = quietPool([backend.url]);
+  const lb = await startFairway(
+    testConfig([pool], {
+      routes: [{ host: 'app.test', pathPrefix: '/', pool: pool.name }],
+      accessLog: { enabled: true, format: 'json', sample: 1, path },
+    }),
+  );
+  t.after(() => lb.close());
+  const raw = await rawClient(lb.port);
+  t.after(() => raw.destroy());
+  raw.send('GET /nowhere HTTP/1.1\r\nHost: other.test\r\nUser-Agent: probe/1\r\n\r\n');
+  assert.equal((await raw.nextResponse()).status, 404);
+  raw.send('GET ftp://app.test/x HTTP/1.1\r\nHost: app.test\r\n\r\n');
+  assert.equal((await raw.nextResponse()).status, 400);
+  raw.send('GET /chat HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  assert.equal((await raw.nextResponse()).status, 501);
+
+  const metrics = await (await fetch(`${lb.adminUrl}/metrics`)).text();
+  await lb.close();
+  const lines = readLines(path).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((l) => [l['status'], l['errorKind'], l['pool'], l['host']]),
+    [
+      [404, 'no_route', '', 'other.test'],
+      [400, 'bad_target', '', 'app.test'],
+      [501, 'upgrade_unsupported', pool.name, 'app.test'],
+    ],
+  );
+  assert.equal(lines[0]!['userAgent'], 'probe/1');
+  assert.match(metrics, /fairway_requests_total\{pool="",backend="",method="GET",code="404"\} 1/);
+  assert.match(metrics, new RegExp(`fairway_requests_total\\{pool="${pool.name}",backend="",method="GET",code="501"\\} 1`));
 });

@@ -10,7 +10,7 @@ import type { Backend } from '../upstream/backend.js';
 import type { BackendPool } from './pool.js';
 import type { TrafficStats } from './traffic-stats.js';
 import type { RequestHead } from './request-head.js';
-import type { IncomingFacts } from './request-head.js';
+import { rawHeader, type IncomingFacts } from './request-head.js';
 import type { Waiter } from './admission-queue.js';
 import { Attempt, type AttemptOwner } from './attempt.js';
 import { clientResponseHeaders } from './headers.js';
@@ -36,15 +36,6 @@ class DiscardedAnswerError extends Error {
 }
 const CLIENT_GONE = new ClientGoneError('client closed the connection');
 const DISCARDED = new DiscardedAnswerError('answer dropped for a retry');
-
-/** A request header's first value from the raw list ('' when absent); `name` is lower case. */
-function rawHeader(raw: readonly string[], name: string): string {
-  for (let i = 0; i < raw.length; i += 2) {
-    const key = raw[i]!;
-    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1]!;
-  }
-  return '';
-}
 
 export class ProxyRequest implements AttemptOwner, Waiter {
   abandoned = false;

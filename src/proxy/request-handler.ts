@@ -5,11 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from './router.js';
 import type { BackendPool } from './pool.js';
 import { upstreamRequestHeaders } from './headers.js';
-import { IncomingFacts, readRequestHead, type RequestHead } from './request-head.js';
+import { IncomingFacts, rawHeader, readRequestHead, type RequestHead } from './request-head.js';
 import { readRequestTarget } from './request-target.js';
 import { refusedUpgrade, UpgradeWarnings } from './upgrade.js';
 import { settleUnreadBody } from './client-connection.js';
-import { sendError, type ProxyErrorKind } from './errors.js';
+import { sendError, statusFor, type ProxyErrorKind } from './errors.js';
 import { ProxyRequest, type ProxyContext } from './proxy-request.js';
 
 /** What the data path reads per request; replaced whole on reload. */
@@ -23,11 +23,44 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const upgradeWarnings = new UpgradeWarnings(ctx.logger);
 
-  /** Answers a request ourselves before any backend is involved. */
-  function answerLocally(req: IncomingMessage, res: ServerResponse, head: RequestHead, requestId: string, kind: ProxyErrorKind, detail: string): void {
+  /** Answers a request ourselves before any backend is involved; it is logged and counted like any other. */
+  function answerLocally(
+    req: IncomingMessage,
+    res: ServerResponse,
+    head: RequestHead,
+    requestId: string,
+    startedAt: number,
+    pool: string,
+    kind: ProxyErrorKind,
+    detail: string,
+  ): void {
     ctx.stats.errors++;
     settleUnreadBody(req, res, head);
     sendError(res, kind, requestId, head.accept, detail);
+    const durationMs = performance.now() - startedAt;
+    ctx.stats.latency.record(durationMs);
+    if (ctx.events.listenerCount('request') > 0) {
+      ctx.events.emit('request', {
+        time: Date.now(),
+        requestId,
+        clientAddress: req.socket.remoteAddress ?? '',
+        method: req.method ?? '',
+        host: head.host ?? '',
+        path: req.url ?? '',
+        status: statusFor(kind),
+        bytesIn: 0,
+        bytesOut: 0,
+        durationMs,
+        upstreamDurationMs: 0,
+        pool,
+        backend: '',
+        attempts: 0,
+        errorKind: kind,
+        referer: rawHeader(req.rawHeaders, 'referer'),
+        userAgent: rawHeader(req.rawHeaders, 'user-agent'),
+        httpVersion: req.httpVersion,
+      });
+    }
   }
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -41,7 +74,7 @@ export function createRequestHandler(
     // An absolute-form target (RFC 9112 3.2.2) names the host itself: its
     // authority replaces Host, and its path is what is routed and forwarded.
     const target = readRequestTarget(req.url ?? '/');
-    if (!target.ok) return answerLocally(req, res, head, requestId, 'bad_target', target.problem);
+    if (!target.ok) return answerLocally(req, res, head, requestId, startedAt, '', 'bad_target', target.problem);
     if (target.authority !== undefined) {
       req.url = target.path;
       head.host = target.authority;
@@ -51,7 +84,7 @@ export function createRequestHandler(
 
     // route
     const route = snapshot().router.matchRoute(head.host, url);
-    if (route === undefined) return answerLocally(req, res, head, requestId, 'no_route', `${head.host ?? '(no host)'}${url}`);
+    if (route === undefined) return answerLocally(req, res, head, requestId, startedAt, '', 'no_route', `${head.host ?? '(no host)'}${url}`);
 
     const upgrade = refusedUpgrade(head);
     if (upgrade !== undefined) {
@@ -59,7 +92,7 @@ export function createRequestHandler(
       // node:http stops reading a connection at a request asking to switch
       // protocols (bytes pipelined after it are dropped): close after answering.
       res.shouldKeepAlive = false;
-      return answerLocally(req, res, head, requestId, 'upgrade_unsupported', `Upgrade: ${upgrade}`);
+      return answerLocally(req, res, head, requestId, startedAt, route.pool.name, 'upgrade_unsupported', `Upgrade: ${upgrade}`);
     }
 
     stats.active++;

@@ -63,6 +63,15 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
   return { host, accept, requestId, hasBody, contentLength, connection, upgrade };
 }
 
+/** A request header's first value from the raw list ('' when absent); `name` is lower case. */
+export function rawHeader(raw: readonly string[], name: string): string {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1]!;
+  }
+  return '';
+}
+
 /** Request facts for balancers; header and path parsing happen only if one asks. */
 export class IncomingFacts implements RequestFacts {
   constructor(
