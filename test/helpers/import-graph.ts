@@ -8,7 +8,8 @@ import ts from 'typescript';
 /** The repository root, from dist/test/helpers/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-function tsFiles(dir: string, out: string[] = []): string[] {
+/** Every .ts source (not .d.ts) under `dir`, recursively. */
+export function tsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) tsFiles(full, out);
