@@ -28,6 +28,12 @@ test('no module under src/admin imports the composition root src/fairway.ts', ()
   assert.deepEqual(arrows((m) => m.startsWith('src/admin/'), (t) => t === 'src/fairway.ts'), []);
 });
 
+test('outside src/upstream/http1, only the Upstream seam (upstream.ts, create-upstream.ts) imports the HTTP/1.1 transport', () => {
+  const seam = new Set(['src/upstream/upstream.ts', 'src/upstream/create-upstream.ts']);
+  const transport = (m: string) => m.startsWith('src/upstream/http1/');
+  assert.deepEqual(arrows((m) => !transport(m) && !seam.has(m), transport), []);
+});
+
 test('the modules under src import each other without cycles', () => {
   assert.equal(findCycle(graph)?.join(' -> '), undefined);
 });
