@@ -57,7 +57,7 @@ test('a backend URL with a scheme no transport speaks is refused, naming the sch
       () => createUpstream(url, OPTIONS),
       (err: Error) => {
         assert.ok(err instanceof TypeError);
-        assert.equal(err.message, `backend URL "${new URL(url).href}" has the scheme "${scheme}", which no upstream transport speaks (accepted: http:)`);
+        assert.equal(err.message, `backend URL "${new URL(url).href}" has the scheme "${scheme}", which no upstream transport speaks; only http: origins are supported`);
         return true;
       },
     );
@@ -79,6 +79,6 @@ test('a Backend builds its upstream through createUpstream, so an unsupported sc
   const config = { id: 'tls', url: 'https://127.0.0.1:8443', weight: 1, maxConnections: 4, backup: false, state: 'enabled' as const };
   assert.throws(() => new Backend(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000 }, true), {
     name: 'TypeError',
-    message: 'backend URL "https://127.0.0.1:8443/" has the scheme "https:", which no upstream transport speaks (accepted: http:)',
+    message: 'backend URL "https://127.0.0.1:8443/" has the scheme "https:", which no upstream transport speaks; only http: origins are supported',
   });
 });

@@ -36,7 +36,7 @@ export function createUpstream(url: string | URL, options: UpstreamOptions): Ups
       });
     default:
       throw new TypeError(
-        `backend URL ${JSON.stringify(parsed.href)} has the scheme "${parsed.protocol}", which no upstream transport speaks (accepted: ${UPSTREAM_SCHEMES.join(', ')})`,
+        `backend URL ${JSON.stringify(parsed.href)} has the scheme "${parsed.protocol}", which no upstream transport speaks; only ${UPSTREAM_SCHEMES.join(', ')} origins are supported`,
       );
   }
 }
