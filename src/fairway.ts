@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FairwayConfig, PoolConfig } from './config/types.js';
 import type { LoadResult } from './config/load.js';
 import type { ConfigProblem } from './config/problems.js';
+import type { ReloadResult } from './reload-result.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { FairwayEvents } from './observability/events.js';
 import { BackendPool, type PreparedPoolChange } from './proxy/pool.js';
@@ -15,8 +16,9 @@ import { ProxyListener } from './proxy/listener.js';
 import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
 import { TrafficStats } from './proxy/traffic-stats.js';
 import { AdminServer, type AdminRoute } from './admin/server.js';
-import { sendJson } from './admin/http.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
+import { statsRoute } from './admin/stats-route.js';
+import type { AdminControl } from './admin/control.js';
 import { apiRoutes } from './admin/api.js';
 import { AdminAuth } from './admin/auth.js';
 import { attachObservers } from './observers.js';
@@ -36,9 +38,7 @@ export interface ListeningAddresses {
   admin: AddressInfo | undefined;
 }
 
-export type ReloadResult =
-  | { ok: true; changes: string[]; warnings: string[] }
-  | { ok: false; errors: ConfigProblem[] };
+export type { ReloadResult } from './reload-result.js';
 
 export interface FairwayBalancer {
   /** The config in force (replaced by reloads). */
@@ -312,12 +312,13 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     },
   };
 
-  admin?.add({ method: 'GET', path: '/lb/stats', handle: ({ res }) => sendJson(res, 200, getStats()) });
   if (admin) {
-    const stream = new EventStream(balancer);
+    // The admin listener sees the balancer only through its AdminControl face.
+    const control: AdminControl = balancer;
+    const stream = new EventStream(control);
     const extraRoutes = options.adminRoutes ?? [];
     dashboard = createDashboard({ auth, stream, proxyAddress: () => listener.server.address(), extraRoutes });
-    admin.add(...apiRoutes(balancer, stream), ...extraRoutes, ...dashboard.routes);
+    admin.add(statsRoute(control), ...apiRoutes(control, stream), ...extraRoutes, ...dashboard.routes);
   }
   return balancer;
 }

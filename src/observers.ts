@@ -7,14 +7,14 @@ import { metricsRoute } from './admin/metrics-route.js';
 import { AccessLog } from './observability/access-log.js';
 import type { FairwayEvents } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
-import { FairwayMetrics, type PoolView } from './observability/metrics.js';
+import { FairwayMetrics, type MetricsPoolSource } from './observability/metrics.js';
 
 export interface ObservedParts {
   config: FairwayConfig;
   logger: Logger;
   events: FairwayEvents;
   /** Read at every scrape; may change at run time. */
-  pools: () => readonly PoolView[];
+  pools: () => readonly MetricsPoolSource[];
   admin: AdminServer | undefined;
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startTestBackend, type TestBackend } from '../src/tools/test-backend.js';
+import type { PoolDescription } from '../src/admin/describe.js';
 import { startChildFairway } from './helpers/child-fairway.js';
 
 function yaml(backends: TestBackend[]): string {
@@ -22,12 +23,6 @@ function yaml(backends: TestBackend[]): string {
     '    backends:',
     ...backends.map((b) => `      - { id: ${b.name}, url: ${b.url} }`),
   ].join('\n');
-}
-
-interface PoolView {
-  algorithm: string;
-  hashKey: string | null;
-  backends: { id: string; weight: number; state: string }[];
 }
 
 test('a reload reverts the algorithm, hash key, weight and state set through the API and lists each change', async (t) => {
@@ -50,7 +45,7 @@ test('a reload reverts the algorithm, hash key, weight and state set through the
     });
     return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
   };
-  const pool = async () => (await call('GET', '/api/pools/web')).body as unknown as PoolView;
+  const pool = async () => (await call('GET', '/api/pools/web')).body as unknown as PoolDescription;
 
   const switched = await call('PUT', '/api/pools/web/algorithm', { algorithm: 'consistent-hash', hashKey: 'header:x-user' });
   assert.equal(switched.status, 200);

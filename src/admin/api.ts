@@ -1,11 +1,11 @@
 // The runtime control API under /api: pools, backends (add, remove, enable,
 // drain, disable, weight), algorithm, reload, live events. Changes apply at
 // once and are not written to the config file: a reload goes back to it.
-import type { FairwayBalancer } from '../fairway.js';
 import { ALGORITHMS, BACKEND_STATES, type AlgorithmName, type BackendConfig, type BackendState } from '../config/types.js';
 import { backendUrl, hashKey as hashKeyField, hostPort, name as nameField, type Check } from '../config/fields.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { BackendPool } from '../proxy/pool.js';
+import type { AdminControl } from './control.js';
 import type { AdminRequest, AdminRoute } from './server.js';
 import { sendJson, sendProblem } from './http.js';
 import { FieldCheck, InputError, RequestProblem, withJsonBody } from './input.js';
@@ -43,18 +43,18 @@ function validated<T>(field: string, result: Check<T>): T {
   return result.value;
 }
 
-export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(balancer)): AdminRoute[] {
+export function apiRoutes(control: AdminControl, stream = new EventStream(control)): AdminRoute[] {
 
   const findPool = (request: AdminRequest): BackendPool | undefined => {
-    const pool = balancer.pools.find((p) => p.name === request.params['pool']);
+    const pool = control.pools.find((p) => p.name === request.params['pool']);
     if (pool === undefined) {
-      sendProblem(request.res, 404, 'unknown_pool', `no pool named "${request.params['pool']}"`, { pools: balancer.pools.map((p) => p.name) });
+      sendProblem(request.res, 404, 'unknown_pool', `no pool named "${request.params['pool']}"`, { pools: control.pools.map((p) => p.name) });
     }
     return pool;
   };
 
   return [
-    { method: 'GET', path: '/api/pools', handle: ({ res }) => sendJson(res, 200, { pools: balancer.pools.map(describePool) }) },
+    { method: 'GET', path: '/api/pools', handle: ({ res }) => sendJson(res, 200, { pools: control.pools.map(describePool) }) },
     {
       method: 'GET',
       path: '/api/pools/:pool',
@@ -157,7 +157,7 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
           return;
         }
         const inFlight = backend.inFlight;
-        await pool.removeBackend(backend, balancer.config.shutdownTimeoutMs);
+        await pool.removeBackend(backend, control.config.shutdownTimeoutMs);
         sendJson(request.res, 200, { removed: backend.id, url: backend.url, drainedRequests: inFlight });
       },
     },
@@ -165,7 +165,7 @@ export function apiRoutes(balancer: FairwayBalancer, stream = new EventStream(ba
       method: 'POST',
       path: '/api/reload',
       handle: async ({ res }) => {
-        const result = await balancer.reload();
+        const result = await control.reload();
         if (result.ok) sendJson(res, 200, result);
         else sendProblem(res, 400, 'invalid_config', `the new configuration has ${result.errors.length} problem(s); the running one is kept`, { problems: result.errors });
       },

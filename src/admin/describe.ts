@@ -1,8 +1,8 @@
-// JSON views of pools and backends for the admin API and live events.
+// The JSON descriptions of pools and backends the admin API answers with.
 import type { BackendPool } from '../proxy/pool.js';
 import type { Backend } from '../upstream/backend.js';
 
-export interface BackendView {
+export interface BackendDescription {
   id: string;
   url: string;
   weight: number;
@@ -23,7 +23,7 @@ export interface BackendView {
   lastHealthTransition: string;
 }
 
-export interface PoolView {
+export interface PoolDescription {
   name: string;
   algorithm: string;
   hashKey: string | null;
@@ -32,12 +32,12 @@ export interface PoolView {
   panicking: boolean;
   healthyBackends: number;
   totalBackends: number;
-  backends: BackendView[];
+  backends: BackendDescription[];
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function describeBackend(b: Backend): BackendView {
+export function describeBackend(b: Backend): BackendDescription {
   const [p50, p99] = b.recentLatency.percentiles([50, 99]);
   return {
     id: b.id,
@@ -61,7 +61,7 @@ export function describeBackend(b: Backend): BackendView {
   };
 }
 
-export function describePool(pool: BackendPool): PoolView {
+export function describePool(pool: BackendPool): PoolDescription {
   return {
     name: pool.name,
     algorithm: pool.balancer.name,

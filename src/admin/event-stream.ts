@@ -4,7 +4,7 @@
 // skipped while its socket buffer is full and dropped if it stays full, so a
 // slow dashboard never slows the proxy or grows memory.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FairwayBalancer } from '../fairway.js';
+import type { AdminControl } from './control.js';
 import type { EjectionEvent, HealthEvent, RequestRecord } from '../observability/events.js';
 
 const TICK_MS = 1_000;
@@ -34,7 +34,7 @@ export class EventStream {
   private seenThisTick = 0;
   private previous: Previous | undefined;
 
-  constructor(private readonly balancer: FairwayBalancer) {}
+  constructor(private readonly control: Pick<AdminControl, 'events' | 'traffic' | 'pools'>) {}
 
   private readonly onRequest = (record: RequestRecord): void => {
     this.seenThisTick++;
@@ -61,7 +61,7 @@ export class EventStream {
   }
 
   private start(): void {
-    const events = this.balancer.events;
+    const events = this.control.events;
     events.on('request', this.onRequest);
     events.on('health', this.onHealth);
     events.on('ejection', this.onEjection);
@@ -76,7 +76,7 @@ export class EventStream {
     if (this.clients.size > 0) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    const events = this.balancer.events;
+    const events = this.control.events;
     // With nobody watching, the data path stops building request records.
     events.off('request', this.onRequest);
     events.off('health', this.onHealth);
@@ -106,7 +106,7 @@ export class EventStream {
   /** Totals, rates over the last tick, and per-backend state. */
   private snapshot(advance: boolean) {
     const now = performance.now();
-    const traffic = this.balancer.traffic;
+    const traffic = this.control.traffic;
     const prev = this.previous;
     const seconds = prev ? Math.max(0.001, (now - prev.at) / 1000) : 1;
     const rate = (current: number, before: number | undefined) => (before === undefined ? 0 : Math.round(((current - before) / seconds) * 10) / 10);
@@ -124,7 +124,7 @@ export class EventStream {
       successRate: traffic.requests === 0 ? 1 : 1 - traffic.errors / traffic.requests,
       latencyMs: { p50, p99 },
       sampledRequests: { sent: this.sample.length, seen: this.seenThisTick },
-      pools: this.balancer.pools.map((pool) => ({
+      pools: this.control.pools.map((pool) => ({
         name: pool.name,
         algorithm: pool.balancer.name,
         queued: pool.queue.length,

@@ -8,7 +8,7 @@ import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
 import type { EjectionEvent, FairwayEvents, HealthCheckEvent, RequestRecord, RetryEvent } from './events.js';
 
 /** What metrics read from a backend at scrape time (BackendPool's backends fit). */
-export interface BackendView {
+export interface MetricsBackendSource {
   readonly id: string;
   readonly healthy: boolean;
   readonly ejected: boolean;
@@ -20,9 +20,9 @@ export interface BackendView {
 }
 
 /** What metrics read from a pool at scrape time (BackendPool fits). */
-export interface PoolView {
+export interface MetricsPoolSource {
   readonly name: string;
-  readonly backends: readonly BackendView[];
+  readonly backends: readonly MetricsBackendSource[];
   readonly queue: { readonly length: number };
   readonly balancer: { readonly name: string };
 }
@@ -98,7 +98,7 @@ export class FairwayMetrics {
   constructor(
     private readonly events: FairwayEvents,
     /** Read at every scrape, so pools or backends added at run time show up. */
-    pools: () => readonly PoolView[],
+    pools: () => readonly MetricsPoolSource[],
   ) {
     const registers = [this.registry];
     const requestSeries = this.requestSeries;

@@ -3,7 +3,7 @@
 // so late callbacks from an abandoned try can be told apart and ignored. The
 // transport hands over raw header names and values as latin1 strings,
 // without building objects.
-import type { DispatchHandler } from '../upstream/http1/index.js';
+import type { DispatchHandler } from '../upstream/upstream.js';
 import type { Backend } from '../upstream/backend.js';
 
 export interface AttemptOwner {

@@ -4,7 +4,7 @@
 import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
 import { Backend } from '../upstream/backend.js';
-import type { ConnectionPool } from '../upstream/http1/index.js';
+import type { Upstream } from '../upstream/upstream.js';
 import { OutlierDetector } from '../health/outlier-detector.js';
 import { SlowStart } from '../health/slow-start.js';
 import { ActiveHealthChecker } from '../health/active-checker.js';
@@ -32,8 +32,8 @@ interface BuiltPoolChange {
   /** Running backends that stay, with their new settings. */
   kept: Map<Backend, BackendConfig>;
   added: Backend[];
-  /** New connection pools for kept backends whose limits or timeouts changed. */
-  dispatchers: Map<Backend, ConnectionPool>;
+  /** New upstreams for kept backends whose limits or timeouts changed. */
+  upstreams: Map<Backend, Upstream>;
 }
 
 /** createAlgorithm, refusing names it does not know (an unvalidated config may hold any). */
@@ -43,9 +43,9 @@ function buildAlgorithm(name: AlgorithmName, hashKey: string | undefined): Balan
   return balancer;
 }
 
-function discardBuilt(backends: readonly Backend[], dispatchers: ReadonlyMap<Backend, ConnectionPool>): void {
+function discardBuilt(backends: readonly Backend[], upstreams: ReadonlyMap<Backend, Upstream>): void {
   for (const b of backends) void b.close().catch(() => undefined);
-  for (const d of dispatchers.values()) void d.destroy().catch(() => undefined);
+  for (const u of upstreams.values()) void u.destroy().catch(() => undefined);
 }
 
 export class BackendPool {
@@ -187,7 +187,7 @@ export class BackendPool {
   /**
    * Prepares a reloaded pool config without touching the running pool:
    * everything that can fail (the algorithm, new backends and their
-   * connection pools) is built here, so a throw leaves the pool as it was.
+   * upstreams) is built here, so a throw leaves the pool as it was.
    * commit() then applies it in place and cannot fail. Backends are matched
    * by URL: kept ones keep health, counters and latency averages; new ones
    * are added; missing ones drain and leave. Requests in flight keep what
@@ -196,7 +196,7 @@ export class BackendPool {
    */
   prepareReconfigure(next: PoolConfig): PreparedPoolChange {
     const built: Backend[] = [];
-    const dispatchers = new Map<Backend, ConnectionPool>();
+    const upstreams = new Map<Backend, Upstream>();
     try {
       const algorithmChanged = next.algorithm !== this.algorithm || next.hashKey !== this.hashKey;
       const balancer = algorithmChanged ? buildAlgorithm(next.algorithm, next.hashKey) : undefined;
@@ -210,15 +210,15 @@ export class BackendPool {
           continue;
         }
         kept.set(existing, config);
-        const dispatcher = existing.dispatcherFor(config, next.timeouts);
-        if (dispatcher !== undefined) dispatchers.set(existing, dispatcher);
+        const upstream = existing.upstreamFor(config, next.timeouts);
+        if (upstream !== undefined) upstreams.set(existing, upstream);
       }
       return {
-        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, retryPolicy, kept, added: built, dispatchers }, drainTimeoutMs),
-        discard: () => discardBuilt(built, dispatchers),
+        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, retryPolicy, kept, added: built, upstreams }, drainTimeoutMs),
+        discard: () => discardBuilt(built, upstreams),
       };
     } catch (err) {
-      discardBuilt(built, dispatchers);
+      discardBuilt(built, upstreams);
       throw err;
     }
   }
@@ -234,7 +234,7 @@ export class BackendPool {
     this.slowStart.windowMs = next.slowStartMs;
 
     for (const [existing, config] of built.kept) {
-      existing.reconfigure(config, next.timeouts, built.dispatchers.get(existing));
+      existing.reconfigure(config, next.timeouts, built.upstreams.get(existing));
       if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
       if (existing.state !== config.state) this.setState(existing, config.state);
     }

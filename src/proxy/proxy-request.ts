@@ -19,7 +19,7 @@ import { prepareRequestBody } from './request-body.js';
 import { setCookieHeader } from './sticky.js';
 import { noteRelayedBytes } from './body-gc-pacer.js';
 import { closeAfterIfBodyUnread, closeAfterIfClientFinished } from './client-connection.js';
-import { isIdleConnectionRace } from '../upstream/http1/index.js';
+import { isIdleConnectionRace } from '../upstream/upstream.js';
 
 /** Shared by every request of one balancer. */
 export interface ProxyContext {
@@ -132,7 +132,7 @@ export class ProxyRequest implements AttemptOwner, Waiter {
     const attempt = new Attempt(this, backend);
     this.attempt = attempt;
     const perTry = this.pool.retryPolicy.perTryTimeoutMs;
-    backend.dispatcher.dispatch(
+    backend.upstream.dispatch(
       {
         path: this.req.url ?? '/',
         method: this.req.method ?? 'GET',

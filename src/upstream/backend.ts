@@ -1,19 +1,20 @@
-// One backend at run time: its connection pool, states and counters.
-// Balancers read it through the BackendView fields (id, weight, inFlight,
-// ewmaLatencyMs, latencySamples).
-import { ConnectionPool } from './http1/index.js';
+// One backend at run time: its upstream (the way requests reach it), states
+// and counters. Balancers read it through the BackendView fields (id, weight,
+// inFlight, ewmaLatencyMs, latencySamples).
 import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
 import { LatencyWindow } from '../observability/latency-window.js';
+import { createUpstream } from './create-upstream.js';
+import type { Upstream } from './upstream.js';
 
 /** Weight of the newest sample in the decaying latency average. */
 const EWMA_ALPHA = 0.2;
 
-function createDispatcher(url: string, maxConnections: number, timeouts: UpstreamTimeouts): ConnectionPool {
-  return new ConnectionPool(url, {
-    connections: maxConnections,
+function upstreamTo(url: string, maxConnections: number, timeouts: UpstreamTimeouts): Upstream {
+  return createUpstream(url, {
+    maxConnections,
     connectTimeoutMs: timeouts.connectMs,
-    headersTimeoutMs: timeouts.responseMs,
-    bodyTimeoutMs: timeouts.idleMs,
+    responseTimeoutMs: timeouts.responseMs,
+    idleTimeoutMs: timeouts.idleMs,
     keepAliveTimeoutMs: 4_000,
   });
 }
@@ -24,7 +25,7 @@ export class Backend {
   readonly url: string;
   backup: boolean;
   maxConnections: number;
-  dispatcher: ConnectionPool;
+  upstream: Upstream;
   private timeouts: UpstreamTimeouts;
   /** Being removed: no new requests, not even sticky ones. */
   removing = false;
@@ -77,31 +78,31 @@ export class Backend {
     this.maxConnections = config.maxConnections;
     this.healthy = initiallyHealthy;
     this.timeouts = timeouts;
-    this.dispatcher = createDispatcher(config.url, config.maxConnections, timeouts);
+    this.upstream = upstreamTo(config.url, config.maxConnections, timeouts);
   }
 
   /**
-   * The connection pool reloaded settings need, built before anything changes
+   * The upstream reloaded settings need, built before anything changes
    * (building can throw): connection limits and timeouts live in it, so a
    * change needs a new one. Undefined when the current one fits.
    */
-  dispatcherFor(config: BackendConfig, timeouts: UpstreamTimeouts): ConnectionPool | undefined {
+  upstreamFor(config: BackendConfig, timeouts: UpstreamTimeouts): Upstream | undefined {
     const t = this.timeouts;
     const sameTimeouts = t.connectMs === timeouts.connectMs && t.responseMs === timeouts.responseMs && t.idleMs === timeouts.idleMs;
     if (sameTimeouts && config.maxConnections === this.maxConnections) return undefined;
-    return createDispatcher(this.url, config.maxConnections, timeouts);
+    return upstreamTo(this.url, config.maxConnections, timeouts);
   }
 
   /**
-   * Applies reloaded settings with the connection pool from dispatcherFor();
-   * the old pool finishes its in-flight requests and closes.
+   * Applies reloaded settings with the upstream from upstreamFor(); the old
+   * one finishes its in-flight requests and closes.
    */
-  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts, dispatcher: ConnectionPool | undefined): void {
+  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts, upstream: Upstream | undefined): void {
     this.id = config.id;
     this.backup = config.backup;
-    if (dispatcher !== undefined) {
-      const old = this.dispatcher;
-      this.dispatcher = dispatcher;
+    if (upstream !== undefined) {
+      const old = this.upstream;
+      this.upstream = upstream;
       void old.close().catch(() => undefined);
     }
     this.maxConnections = config.maxConnections;
@@ -131,6 +132,6 @@ export class Backend {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    await this.upstream.destroy();
   }
 }

@@ -1,9 +1,11 @@
 // Helpers for the transport's tests: a raw `net` server that answers with
-// scripted bytes, and a promise-based client over ConnectionPool.dispatch
-// that checks the callback contract (exactly one of onComplete/onError).
+// scripted bytes, and a promise-based client over Upstream.dispatch (so over
+// ConnectionPool, which implements it) that checks the callback contract
+// (exactly one of onComplete/onError).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ConnectionPool, type ConnectionPoolOptions, type DispatchOptions } from '../../src/upstream/http1/index.js';
+import type { Upstream } from '../../src/upstream/upstream.js';
 
 export interface ScriptedRequest {
   /** Request head text, up to and including the blank line. */
@@ -78,7 +80,7 @@ export interface Reply {
 export type ReplyError = Error & { code?: string; reusedConnection?: boolean };
 
 /** Dispatches and collects the whole answer; asserts the handler contract. */
-export function send(pool: ConnectionPool, opts: Partial<DispatchOptions> = {}): Promise<Reply> {
+export function send(pool: Upstream, opts: Partial<DispatchOptions> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     let ended = false;
     let status = 0;
@@ -117,7 +119,7 @@ export function send(pool: ConnectionPool, opts: Partial<DispatchOptions> = {}):
 }
 
 /** Like send(), resolving with the error (rejecting if it succeeded). */
-export async function sendExpectingError(pool: ConnectionPool, opts: Partial<DispatchOptions> = {}): Promise<ReplyError> {
+export async function sendExpectingError(pool: Upstream, opts: Partial<DispatchOptions> = {}): Promise<ReplyError> {
   try {
     const reply = await send(pool, opts);
     throw new Error(`expected an error, got ${reply.status}`);

@@ -19,7 +19,7 @@ export interface BodyListener {
 }
 
 /** The head and how to send the body. */
-export interface RequestHead {
+export interface UpstreamRequestHead {
   head: string;
   /** For a stream body: declared length, or -1 to send it chunked. */
   streamLength: number;
@@ -42,7 +42,7 @@ function invalid(message: string): TransportError {
  * for a stream without a length. Throws on values that would break the
  * framing (an LF anywhere but at line ends) or a mismatched Content-Length.
  */
-export function buildRequestHead(method: string, path: string, headers: readonly string[], body: RequestBody, defaultHost: string): RequestHead {
+export function buildRequestHead(method: string, path: string, headers: readonly string[], body: RequestBody, defaultHost: string): UpstreamRequestHead {
   let head = `${method} ${path} HTTP/1.1\r\n`;
   let lines = 1;
   let hasHost = false;

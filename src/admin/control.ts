@@ -1,0 +1,24 @@
+// What the admin listener needs from the balancer it controls. createBalancer
+// passes itself in; admin/ depends on this interface, never on fairway.ts, so
+// the composition root can import admin/ without a cycle.
+import type { FairwayConfig } from '../config/types.js';
+import type { FairwayEvents } from '../observability/events.js';
+import type { BackendPool } from '../proxy/pool.js';
+import type { TrafficStats } from '../proxy/traffic-stats.js';
+import type { ReloadResult } from '../reload-result.js';
+import type { StatsSnapshot } from './stats.js';
+
+export interface AdminControl {
+  /** The pools in force; a reload replaces the array, so read it at every use. */
+  readonly pools: readonly BackendPool[];
+  /** The part of the config in force the admin API reads: how long a removed backend may drain. */
+  readonly config: Pick<FairwayConfig, 'shutdownTimeoutMs'>;
+  /** Health, ejection and request events, for the live event stream. */
+  readonly events: FairwayEvents;
+  /** Process-wide counters, for the live event stream. */
+  readonly traffic: TrafficStats;
+  /** The /lb/stats snapshot. */
+  stats(): StatsSnapshot;
+  /** Re-reads the config from its source and applies it; an invalid one changes nothing. */
+  reload(): Promise<ReloadResult>;
+}

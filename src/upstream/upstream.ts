@@ -1,0 +1,23 @@
+// The seam between the data path and the transports that carry its requests:
+// an Upstream is one way to send requests to one backend. Backends and the
+// proxy depend on this module, not on a transport (today the only one is
+// http1's ConnectionPool; createUpstream picks it by URL scheme).
+import type { DispatchHandler, DispatchOptions } from './http1/types.js';
+
+// The dispatch contract is http1's (kept where it is); the data path names it through here.
+export type { DispatchHandler, DispatchOptions } from './http1/types.js';
+// An Upstream's error may say it came from a reused idle connection closing under it.
+export { isIdleConnectionRace } from './http1/errors.js';
+
+export interface Upstream {
+  /**
+   * Sends one request. `handler.onConnect(abort)` is called synchronously;
+   * then exactly one of onComplete and onError follows, later. False when
+   * the upstream is closed (the handler still gets onError).
+   */
+  dispatch(options: DispatchOptions, handler: DispatchHandler): boolean;
+  /** Stops taking requests, lets running ones finish, then closes its connections. */
+  close(): Promise<void>;
+  /** Closes its connections now; running and waiting requests fail. */
+  destroy(): Promise<void>;
+}
