@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startTestBackend, type TestBackend } from '../src/tools/test-backend.js';
 import { runCli } from './helpers/child-fairway.js';
 import { freePort } from './helpers/fixtures.js';
-import type { LoadResult } from '../src/tools/load/index.js';
+import type { LoadRunResult } from '../src/tools/load/index.js';
 
 async function setup(t: { after(fn: () => unknown): void }): Promise<{ backend: TestBackend; dir: string }> {
   const backend = await startTestBackend({ name: 'cli' });
@@ -25,7 +25,7 @@ test('--json writes every level, round and summary', async (t) => {
   const file = join(dir, 'out.json');
   const run = await runCli(['bench', '-c', '2', '3', backend.url + '/', '-n', '30', '--rounds', '2', '-H', 'x-run: cli', '--json', file]);
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(file, 'utf8')) as LoadResult;
+  const result = JSON.parse(readFileSync(file, 'utf8')) as LoadRunResult;
   assert.equal(result.url, backend.url + '/');
   assert.equal(result.method, 'GET');
   assert.deepEqual(result.headers.find(([n]) => n === 'x-run'), ['x-run', 'cli']);
@@ -73,7 +73,7 @@ test('--report writes one self-contained HTML file with the charts and their dat
   // The charts' data is embedded and parses back.
   const json = /<script type="application\/json" id="fairway-bench-data">([^<]*)<\/script>/.exec(html);
   assert.ok(json, 'embedded data');
-  const data = JSON.parse(json[1]!) as LoadResult;
+  const data = JSON.parse(json[1]!) as LoadRunResult;
   assert.deepEqual(data.levels.map((l) => l.concurrency), [1, 2]);
   assert.deepEqual(data.levels[0]!.summary.errors, { http_503: 10 });
   // A non-terminal gets no escape codes.

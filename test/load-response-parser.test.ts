@@ -2,12 +2,12 @@
 // split at every byte, interim answers, HEAD, and garbage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResponseParser } from '../src/tools/load/response-parser.js';
+import { LoadResponseParser } from '../src/tools/load/response-parser.js';
 
 function collector(header = 'x-backend') {
   const seen: { status: number; backend: string | undefined; close: boolean }[] = [];
   const errors: string[] = [];
-  const parser = new ResponseParser(header, {
+  const parser = new LoadResponseParser(header, {
     onResponse: (status, backend, close) => seen.push({ status, backend, close }),
     onProtocolError: (m) => errors.push(m),
   });

@@ -4,10 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exportedDeclarations } from './helpers/exported-names.js';
 
-// Known duplicates not yet renamed (config loading vs load tests; the proxy's
-// and the load generator's HTTP response parsers). New ones are not allowed.
-const KNOWN_DUPLICATES = new Set(['LoadResult', 'ResponseParser', 'ResponseSink']);
-
 const declarations = exportedDeclarations('src');
 
 test('the exported-name scan finds the declarations it should', () => {
@@ -16,9 +12,9 @@ test('the exported-name scan finds the declarations it should', () => {
   assert.deepEqual(declarations.get('createBalancer'), ['src/fairway.ts']);
 });
 
-test('no exported name under src is declared by two modules (apart from the known leftovers)', () => {
+test('no exported name under src is declared by two modules', () => {
   const duplicated = [...declarations]
-    .filter(([name, modules]) => modules.length > 1 && !KNOWN_DUPLICATES.has(name))
+    .filter(([, modules]) => modules.length > 1)
     .map(([name, modules]) => `${name}: ${modules.join(', ')}`);
   assert.deepEqual(duplicated, []);
 });

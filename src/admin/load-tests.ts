@@ -3,7 +3,7 @@
 // One test at a time; its progress and summary are published as `test`
 // events on /api/events and kept for GET /api/tests/current.
 import type { AddressInfo } from 'node:net';
-import { runLoad, type LoadProgress, type LoadResult } from '../tools/load/index.js';
+import { runLoad, type LoadProgress, type LoadRunResult } from '../tools/load/index.js';
 import type { AdminRoute } from './server.js';
 import { sendJson, sendProblem } from './http.js';
 import { choiceField, FieldCheck, integerField, InputError, numberField, RequestProblem, withJsonBody, type Fields } from './input.js';
@@ -144,7 +144,7 @@ export function proxyTarget(address: AddressInfo | string | null): string | unde
 
 const round = (n: number, places = 3) => Math.round(n * 10 ** places) / 10 ** places;
 
-function summarize(result: LoadResult): TestSummary | null {
+function summarize(result: LoadRunResult): TestSummary | null {
   const level = result.levels[0];
   if (level === undefined) return null;
   const s = level.summary;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { planLoad, runLoad, type LoadOptions, type LoadProgress, type LoadResult } from '../tools/load/engine.js';
+import { planLoad, runLoad, type LoadOptions, type LoadProgress, type LoadRunResult } from '../tools/load/engine.js';
 import { formatInteger, formatMs, formatRound, formatSummary } from '../tools/load/format-table.js';
 import { renderReport } from '../tools/load/report-html.js';
 
@@ -217,7 +217,7 @@ export function registerBenchCommand(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      let result: LoadResult;
+      let result: LoadRunResult;
       try {
         result = await runLoad(
           { ...options, signal: controller.signal },

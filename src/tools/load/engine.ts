@@ -68,7 +68,7 @@ export interface LevelResult {
   summary: LevelSummary;
 }
 
-export interface LoadResult {
+export interface LoadRunResult {
   url: string;
   method: string;
   headers: [string, string][];
@@ -256,7 +256,7 @@ async function runRound(
  * any request is sent. Aborting the signal ends the current round early and
  * skips the rest; what was measured is still returned.
  */
-export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
+export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Promise<LoadRunResult> {
   const plan = planLoad(options);
   const startedAt = new Date().toISOString();
   const inner = new AbortController();

@@ -1,6 +1,6 @@
 // Plain-text rendering of load results: one block per round, one summary
 // table over the concurrency levels.
-import type { LoadResult } from './engine.js';
+import type { LoadRunResult } from './engine.js';
 import type { BackendShare, LevelSummary, RoundResult } from './stats.js';
 
 /** Renders rows as aligned columns; numeric-looking cells align right. */
@@ -75,7 +75,7 @@ function levelRow(s: LevelSummary): string[] {
 }
 
 /** The closing summary: a table over the levels, then errors and spread per level. */
-export function formatSummary(result: LoadResult): string {
+export function formatSummary(result: LoadRunResult): string {
   const header = ['concurrency', 'rounds', 'requests', 'req/s', 'mean ms', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors'];
   const out = [renderTable(header, result.levels.map((l) => levelRow(l.summary)))];
   const details: string[] = [];

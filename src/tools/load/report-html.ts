@@ -1,7 +1,7 @@
 // `fairway bench --report FILE.html`: one self-contained page (inline SVG and
 // CSS, no scripts to run, nothing fetched) with throughput and latency charts
 // per concurrency level, the tables, and the raw results as embedded JSON.
-import type { LoadResult } from './engine.js';
+import type { LoadRunResult } from './engine.js';
 import { formatErrors, formatInteger, formatMs, formatPercent } from './format-table.js';
 
 const WIDTH = 720;
@@ -126,7 +126,7 @@ function nines(percentile: number): number {
   return -Math.log10(Math.max(1e-6, 1 - percentile / 100));
 }
 
-export function renderReport(result: LoadResult): string {
+export function renderReport(result: LoadRunResult): string {
   const levels = result.levels;
   const categories = levels.map((l) => `c=${l.concurrency}`);
   const throughput = chart({

@@ -18,7 +18,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const CR = 13;
 const LF = 10;
 
-export interface ResponseSink {
+export interface LoadResponseSink {
   /** A full response was read. `close`: the server will close the connection. */
   onResponse(status: number, backend: string | undefined, close: boolean): void;
   /** The bytes are not a valid response; the connection must be dropped. */
@@ -32,7 +32,7 @@ function hexValue(c: number): number {
   return -1;
 }
 
-export class ResponseParser {
+export class LoadResponseParser {
   private state = IDLE;
   private pending: Buffer | undefined;
   private remaining = 0;
@@ -48,7 +48,7 @@ export class ResponseParser {
 
   constructor(
     backendHeader: string,
-    private readonly sink: ResponseSink,
+    private readonly sink: LoadResponseSink,
   ) {
     this.backendHeader = backendHeader.toLowerCase();
   }

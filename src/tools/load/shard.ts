@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Histogram, type HistogramData } from './histogram.js';
-import { ResponseParser, type ResponseSink } from './response-parser.js';
+import { LoadResponseParser, type LoadResponseSink } from './response-parser.js';
 import type { PreparedRequest } from './request.js';
 
 export interface ShardOptions {
@@ -63,9 +63,9 @@ function errorKind(error: NodeJS.ErrnoException | undefined): string {
   }
 }
 
-class Connection implements ResponseSink {
+class Connection implements LoadResponseSink {
   socket: Socket | undefined;
-  readonly parser: ResponseParser;
+  readonly parser: LoadResponseParser;
   inFlight = false;
   sentAt = 0;
   intendedAt = 0;
@@ -75,7 +75,7 @@ class Connection implements ResponseSink {
     private readonly shard: Shard,
     backendHeader: string,
   ) {
-    this.parser = new ResponseParser(backendHeader, this);
+    this.parser = new LoadResponseParser(backendHeader, this);
   }
 
   onResponse(status: number, backend: string | undefined, close: boolean): void {
