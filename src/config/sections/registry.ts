@@ -2,18 +2,20 @@
 // environment and flag layers (overrides.ts) and the resolver (resolve.ts) walk.
 //
 // Adding a section, e.g. `redis:`:
-//   1. write sections/redis.ts: its resolved type, its default, its zod schema
-//      under `fileShape`, `fromFile` (its part of the file layer), any env/flag
-//      `overrides`, and `resolve` (and `check` for checks against other sections);
-//   2. list it in SECTIONS below, and add its resolved value to FairwayConfig and
-//      its file part to FileLayer (and any override field to OverrideLayer).
-//   3. if it has env/flag overrides, list it in OVERRIDE_ORDER too.
+//   1. write sections/redis.ts (listen.ts is a small example): its resolved
+//      type, its default, its zod schema under `fileShape`, `fromFile` (its part
+//      of the file layer), any env/flag `overrides`, and `resolve` (plus `check`
+//      for checks against other sections), all through defineSection;
+//   2. list it in SECTIONS below, add its resolved value to FairwayConfig and
+//      its file part to FileLayer; with overrides, also list it in
+//      OVERRIDE_ORDER and add its part to OverrideLayer and emptyOverrideLayer.
+// The compiler then points at every full FairwayConfig built by hand (test
+// fixtures), and at a FairwayConfig key no section resolves.
 // The order of SECTIONS is the order of the file's keys in "unknown key"
 // messages and of field problems, and the order of resolution: a section's
 // `resolve` sees the sections listed before it (routes see pools), and every
 // `check` runs after all of them have resolved.
-import type { AccessLogConfig } from './access-log.js';
-import { accessLogSection } from './access-log.js';
+import { accessLogSection, type AccessLogConfig } from './access-log.js';
 import { adminSection, type AdminConfig } from './admin.js';
 import { listenSection, type ListenConfig } from './listen.js';
 import { logSection, type LogConfig } from './log.js';
