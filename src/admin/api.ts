@@ -2,7 +2,9 @@
 // drain, disable, weight), algorithm, reload, live events. Changes apply at
 // once and are not written to the config file: a reload goes back to it.
 import { ALGORITHMS, BACKEND_STATES, type AlgorithmName, type BackendConfig, type BackendState } from '../config/types.js';
-import { backendUrl, hashKey as hashKeyField, hostPort, name as nameField, type Check } from '../config/fields.js';
+import { name as nameField, type Check } from '../config/fields.js';
+import { backendUrl, hostPort } from '../config/sections/pool/backend.js';
+import { hashKey as hashKeyField } from '../config/sections/pool/balancing.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { BackendPool } from '../proxy/pool.js';
 import type { AdminControl } from './control.js';

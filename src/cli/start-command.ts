@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULTS } from '../config/defaults.js';
 import { formatDuration } from '../config/duration.js';
-import { LOG_FORMATS, LOG_LEVELS } from '../config/fields.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../config/sections/log.js';
 import { loadConfig, formatProblems, type CliFlags, type EnvironmentReport } from '../config/load.js';
 import { createBalancer } from '../fairway.js';
 import type { Logger } from '../observability/logger.js';

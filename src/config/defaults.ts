@@ -1,67 +1,38 @@
-// Built-in defaults: the bottom layer of defaults < file < environment < flags.
-// docs/configuration.md lists each of them.
-import type {
-  AccessLogConfig,
-  AdminConfig,
-  AlgorithmName,
-  BackendState,
-  HealthCheckConfig,
-  OutlierDetectionConfig,
-  QueueConfig,
-  RetryCondition,
-  RetryConfig,
-  StickyConfig,
-  ListenConfig,
-  LogConfig,
-  UpstreamTimeouts,
-} from './types.js';
+// The built-in defaults (the bottom layer of defaults < file < environment <
+// flags), gathered for the callers that show or reuse them: the CLI help, the
+// admin API and test fixtures. Each is defined, and documented, in its section.
+import { ACCESS_LOG_DEFAULTS } from './sections/access-log.js';
+import { ADMIN_DEFAULTS } from './sections/admin.js';
+import { LISTEN_DEFAULTS } from './sections/listen.js';
+import { LOG_DEFAULTS } from './sections/log.js';
+import { BACKEND_DEFAULTS } from './sections/pool/backend.js';
+import { DEFAULT_ALGORITHM } from './sections/pool/balancing.js';
+import { HEALTH_CHECK_DEFAULTS } from './sections/pool/health-check.js';
+import { OUTLIER_DETECTION_DEFAULTS } from './sections/pool/outlier-detection.js';
+import { PANIC_THRESHOLD_DEFAULT } from './sections/pool/panic-threshold.js';
+import { QUEUE_DEFAULTS } from './sections/pool/queue.js';
+import { RETRIES_DEFAULTS } from './sections/pool/retries.js';
+import { SLOW_START_DEFAULT_MS } from './sections/pool/slow-start.js';
+import { STICKY_DEFAULTS } from './sections/pool/sticky.js';
+import { TIMEOUTS_DEFAULTS } from './sections/pool/timeouts.js';
+import { SHUTDOWN_TIMEOUT_DEFAULT_MS } from './sections/shutdown-timeout.js';
 
-export const DEFAULT_POOL_NAME = 'default';
+export { DEFAULT_POOL_NAME } from './sections/pools.js';
 
 export const DEFAULTS = {
-  listen: {
-    host: '0.0.0.0',
-    port: 8080,
-    requestHeaderTimeoutMs: 10_000,
-    keepAliveTimeoutMs: 5_000,
-  } satisfies ListenConfig,
-  admin: { enabled: true, host: '127.0.0.1', port: 8090 } satisfies AdminConfig,
-  algorithm: 'round-robin' as AlgorithmName,
-  healthCheck: {
-    enabled: true,
-    method: 'GET',
-    path: '/health',
-    headers: {},
-    intervalMs: 10_000,
-    timeoutMs: 2_000,
-    healthyThreshold: 2,
-    unhealthyThreshold: 3,
-    expectedStatus: { min: 200, max: 399 },
-    initialState: 'healthy',
-  } satisfies HealthCheckConfig,
-  timeouts: { connectMs: 2_000, responseMs: 30_000, idleMs: 60_000 } satisfies UpstreamTimeouts,
-  backend: { weight: 1, maxConnections: 256, backup: false, state: 'enabled' as BackendState },
-  queue: { size: 1024, timeoutMs: 10_000 } satisfies QueueConfig,
-  outlierDetection: {
-    enabled: true,
-    consecutiveGatewayFailures: 5,
-    consecutive5xx: 5,
-    baseEjectionTimeMs: 30_000,
-    maxEjectionTimeMs: 300_000,
-    maxEjectionPercent: 50,
-  } satisfies OutlierDetectionConfig,
-  retries: {
-    attempts: 3,
-    on: ['reset'] as RetryCondition[],
-    perTryTimeoutMs: 0,
-    budgetPercent: 20,
-    bufferBytes: 64 * 1024,
-    retryNonIdempotent: false,
-  } satisfies RetryConfig,
-  slowStartMs: 0,
-  panicThreshold: 0,
-  sticky: { cookie: 'fairway_sticky', ttlMs: 0, secure: false, httpOnly: true, sameSite: 'Lax' } satisfies StickyConfig,
-  shutdownTimeoutMs: 30_000,
-  log: { level: 'info', format: 'json' } satisfies LogConfig,
-  accessLog: { enabled: false, format: 'json', sample: 1 } satisfies AccessLogConfig,
+  listen: LISTEN_DEFAULTS,
+  admin: ADMIN_DEFAULTS,
+  algorithm: DEFAULT_ALGORITHM,
+  healthCheck: HEALTH_CHECK_DEFAULTS,
+  timeouts: TIMEOUTS_DEFAULTS,
+  backend: BACKEND_DEFAULTS,
+  queue: QUEUE_DEFAULTS,
+  outlierDetection: OUTLIER_DETECTION_DEFAULTS,
+  retries: RETRIES_DEFAULTS,
+  slowStartMs: SLOW_START_DEFAULT_MS,
+  panicThreshold: PANIC_THRESHOLD_DEFAULT,
+  sticky: STICKY_DEFAULTS,
+  shutdownTimeoutMs: SHUTDOWN_TIMEOUT_DEFAULT_MS,
+  log: LOG_DEFAULTS,
+  accessLog: ACCESS_LOG_DEFAULTS,
 } as const;

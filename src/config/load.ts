@@ -10,7 +10,7 @@ import { envLayer, flagLayer, type CliFlags, type EnvIgnored, type EnvSource } f
 import { formatPath, type ConfigProblem } from './problems.js';
 import { resolveConfig } from './resolve.js';
 import { salvageLayer, type KeyPath } from './salvage.js';
-import { parseConfigData, type FileLayer } from './schema.js';
+import { emptyFileLayer, parseConfigData, type FileLayer } from './schema.js';
 import { lineCol, substituteEnv, type UnsetReference } from './substitute.js';
 import type { FairwayConfig } from './types.js';
 
@@ -41,7 +41,7 @@ export function loadConfig(input: LoadInput): LoadResult {
   const errors: ConfigProblem[] = [];
   const warnings: string[] = [];
 
-  let layer: FileLayer | undefined = emptyLayer();
+  let layer: FileLayer | undefined = emptyFileLayer();
   let invalid: string[] = [];
   if (input.file !== undefined) {
     const file = readConfigFile(input.file, env, warnings);
@@ -65,10 +65,6 @@ export function loadConfig(input: LoadInput): LoadResult {
     else if (errors.length === 0) return { ok: true, config: resolved.config, warnings, environment };
   }
   return { ok: false, errors, warnings, environment };
-}
-
-function emptyLayer(): FileLayer {
-  return { listen: {}, admin: {}, log: {}, poolDefaults: { healthCheck: {}, timeouts: {} }, backends: [] };
 }
 
 interface FileRead {

@@ -1,77 +1,20 @@
-// Environment variables and command-line flags as override layers. Both speak
-// the same small vocabulary, validated by the same field checks as the file;
-// problems name the variable (`env PORT`) or the flag (`--port`).
-import * as f from './fields.js';
+// Environment variables and command-line flags as override layers, built from
+// the overrides each section declares (in registry.ts's OVERRIDE_ORDER). Values are checked
+// by the same validators as the file; problems name the variable (`env PORT`)
+// or the flag (`--port`).
 import type { ConfigProblem } from './problems.js';
-import type { FileBackend } from './schema.js';
-import type { AdminConfig, AlgorithmName, ListenConfig, LogConfig } from './types.js';
+import { OVERRIDE_ORDER, SECTIONS, emptyOverrideLayer, type OverrideLayer } from './sections/registry.js';
+import type { CliFlags, Override } from './sections/section.js';
 
-/** Flag values as commander hands them over (strings; --backend repeatable). */
-export interface CliFlags {
-  host?: string;
-  port?: string;
-  interval?: string;
-  algorithm?: string;
-  backend?: string[];
-  adminHost?: string;
-  adminPort?: string;
-  logLevel?: string;
-  logFormat?: string;
+export type { CliFlags } from './sections/section.js';
+export type { OverrideLayer } from './sections/registry.js';
+
+const OVERRIDES: readonly Override[] = OVERRIDE_ORDER.flatMap((s) => s.overrides);
+
+// A section left out of OVERRIDE_ORDER would have its variables silently ignored.
+if (SECTIONS.some((s) => s.overrides.length > 0 && !(OVERRIDE_ORDER as readonly unknown[]).includes(s))) {
+  throw new Error('config/sections/registry.ts: a section with overrides is missing from OVERRIDE_ORDER');
 }
-
-export interface OverrideLayer {
-  listen: Partial<ListenConfig>;
-  admin: Partial<AdminConfig>;
-  log: Partial<LogConfig>;
-  /** Applies to every pool. */
-  algorithm?: AlgorithmName;
-  /** Health-check interval for every pool. */
-  intervalMs?: number;
-  /** Replaces the backends of the single pool; `source` names where they came from. */
-  backends?: { source: string; list: FileBackend[] };
-}
-
-type Key =
-  | 'host'
-  | 'port'
-  | 'interval'
-  | 'algorithm'
-  | 'backends'
-  | 'adminHost'
-  | 'adminPort'
-  | 'adminToken'
-  | 'logLevel'
-  | 'logFormat';
-
-/** A raw value and the name to blame for it. */
-type Raw = Partial<Record<Key, { value: unknown; source: string }>>;
-
-export const ENV_NAMES: Record<Key, string> = {
-  host: 'HOST',
-  port: 'PORT',
-  interval: 'HEALTH_CHECK_INTERVAL',
-  algorithm: 'ALGORITHM',
-  backends: 'BACKEND_SERVERS',
-  adminHost: 'ADMIN_HOST',
-  adminPort: 'ADMIN_PORT',
-  adminToken: 'ADMIN_TOKEN',
-  logLevel: 'LOG_LEVEL',
-  logFormat: 'LOG_FORMAT',
-};
-
-/** The config setting each key stands for: named in the start-up log and in skipped checks. */
-const SETTINGS: Record<Key, string> = {
-  host: 'listen.host',
-  port: 'listen.port',
-  interval: 'healthCheck.interval',
-  algorithm: 'algorithm',
-  backends: 'backends',
-  adminHost: 'admin.host',
-  adminPort: 'admin.port',
-  adminToken: 'admin.token',
-  logLevel: 'log.level',
-  logFormat: 'log.format',
-};
 
 export interface OverrideResult {
   layer: OverrideLayer;
@@ -97,6 +40,13 @@ export interface EnvResult extends OverrideResult {
   ignored: EnvIgnored[];
 }
 
+/** A raw value, the override it is for, and the name to blame for it. */
+interface Given {
+  override: Override;
+  value: unknown;
+  source: string;
+}
+
 // Kubernetes gives every pod <SERVICE>_PORT=tcp://10.96.0.12:8080 for each Service in
 // its namespace, so a Service named fairway (fairway-admin) sets FAIRWAY_PORT
 // (FAIRWAY_ADMIN_PORT), and one named admin sets ADMIN_PORT. Such a value is an
@@ -110,26 +60,26 @@ const isServiceLink = (variable: string, value: string): boolean =>
  * unset, and so do Kubernetes service links in the port variables.
  */
 export function envLayer(env: NodeJS.ProcessEnv): EnvResult {
-  const raw: Raw = {};
+  const given: Given[] = [];
   const sources: EnvSource[] = [];
   const ignored: EnvIgnored[] = [];
-  for (const [key, name] of Object.entries(ENV_NAMES) as [Key, string][]) {
-    for (const candidate of [`FAIRWAY_${name}`, name]) {
+  for (const override of OVERRIDES) {
+    for (const candidate of [`FAIRWAY_${override.env}`, override.env]) {
       const value = env[candidate];
       if (value === undefined || value.trim() === '') continue;
       if (isServiceLink(candidate, value)) {
         ignored.push({
           variable: candidate,
-          reason: `${candidate}=${value.trim()} looks like a Kubernetes service link (set for a Service named ${serviceName(candidate)}), not a port; ignored for ${SETTINGS[key]}`,
+          reason: `${candidate}=${value.trim()} looks like a Kubernetes service link (set for a Service named ${serviceName(candidate)}), not a port; ignored for ${override.setting}`,
         });
         continue;
       }
-      raw[key] = { value, source: `env ${candidate}` };
-      sources.push({ setting: SETTINGS[key], variable: candidate });
+      given.push({ override, value, source: `env ${candidate}` });
+      sources.push({ setting: override.setting, variable: candidate });
       break;
     }
   }
-  return { ...buildLayer(raw), sources, ignored };
+  return { ...buildLayer(given), sources, ignored };
 }
 
 /** FAIRWAY_ADMIN_PORT comes from a Service named fairway-admin. */
@@ -137,91 +87,29 @@ function serviceName(variable: string): string {
   return variable.replace(/_PORT$/, '').toLowerCase().replace(/_/g, '-');
 }
 
-const FLAG_NAMES: Partial<Record<Key, string>> = {
-  host: '--host',
-  port: '--port',
-  interval: '--interval',
-  algorithm: '--algorithm',
-  backends: '--backend',
-  adminHost: '--admin-host',
-  adminPort: '--admin-port',
-  logLevel: '--log-level',
-  logFormat: '--log-format',
-};
-
 export function flagLayer(flags: CliFlags): OverrideResult {
-  const values: Partial<Record<Key, unknown>> = {
-    host: flags.host,
-    port: flags.port,
-    interval: flags.interval,
-    algorithm: flags.algorithm,
-    backends: flags.backend !== undefined && flags.backend.length > 0 ? flags.backend : undefined,
-    adminHost: flags.adminHost,
-    adminPort: flags.adminPort,
-    logLevel: flags.logLevel,
-    logFormat: flags.logFormat,
-  };
-  const raw: Raw = {};
-  for (const [key, value] of Object.entries(values) as [Key, unknown][]) {
-    if (value !== undefined) raw[key] = { value, source: FLAG_NAMES[key] ?? key };
+  const given: Given[] = [];
+  for (const override of OVERRIDES) {
+    if (override.flag === undefined) continue;
+    const value = flags[override.flag.key];
+    // A repeatable flag given no times arrives as an empty list.
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    given.push({ override, value, source: override.flag.name });
   }
-  return buildLayer(raw);
+  return buildLayer(given);
 }
 
-function buildLayer(raw: Raw): OverrideResult {
+function buildLayer(given: readonly Given[]): OverrideResult {
   const problems: ConfigProblem[] = [];
   const invalid: string[] = [];
-  const layer: OverrideLayer = { listen: {}, admin: {}, log: {} };
-  const take = <T>(key: Key, validate: f.Validator<T>, store: (value: T) => void): void => {
-    const entry = raw[key];
-    if (entry === undefined) return;
-    const result = validate(entry.value);
-    if (result.ok) store(result.value);
-    else {
-      problems.push({ path: entry.source, message: result.message });
-      invalid.push(SETTINGS[key]);
+  const layer = emptyOverrideLayer();
+  for (const { override, value, source } of given) {
+    const parsed = override.parse(value, source);
+    if (parsed.value !== undefined) override.store(layer, parsed.value, source);
+    if (parsed.problems.length > 0) {
+      problems.push(...parsed.problems);
+      invalid.push(override.setting);
     }
-  };
-  take('host', f.host, (v) => (layer.listen.host = v));
-  take('port', f.port, (v) => (layer.listen.port = v));
-  take('interval', f.duration(), (v) => (layer.intervalMs = v));
-  take('algorithm', f.algorithm, (v) => (layer.algorithm = v));
-  take('adminHost', f.host, (v) => (layer.admin.host = v));
-  take('adminPort', f.port, (v) => (layer.admin.port = v));
-  take('adminToken', f.secret, (v) => {
-    if (v !== undefined) layer.admin.token = v;
-  });
-  take('logLevel', f.logLevel, (v) => (layer.log.level = v));
-  take('logFormat', f.logFormat, (v) => (layer.log.format = v));
-  const backends = raw.backends;
-  if (backends !== undefined) {
-    const before = problems.length;
-    const list = backendList(backends.value, backends.source, problems);
-    if (list.length > 0) layer.backends = { source: backends.source, list };
-    if (problems.length > before) invalid.push(SETTINGS.backends);
   }
   return { layer, problems, invalid };
-}
-
-/** URLs separated by commas (env) or repeated flags (each may hold a comma list too). */
-function backendList(value: unknown, source: string, problems: ConfigProblem[]): FileBackend[] {
-  const items = (Array.isArray(value) ? value : [value])
-    .flatMap((item) => String(item).split(','))
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  const list: FileBackend[] = [];
-  for (const item of items) {
-    const result = f.backendUrl(item);
-    if (!result.ok) {
-      problems.push({ path: source, message: result.message });
-      continue;
-    }
-    const id = f.hostPort(result.value);
-    if (list.some((b) => b.id === id)) {
-      problems.push({ path: source, message: `backend ${id} is listed twice` });
-      continue;
-    }
-    list.push({ id, url: result.value });
-  }
-  return list;
 }

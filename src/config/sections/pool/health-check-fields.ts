@@ -1,7 +1,10 @@
 // Validators for what a health-check request sends and expects back: its
-// method, extra headers and an expected body text.
-import { show, type Check, type Validator } from './fields.js';
-import { HEALTH_CHECK_METHODS, type HealthCheckMethod } from './types.js';
+// method, extra headers, an expected body text and status range.
+import { oneOf, show, type Check, type Validator } from '../../fields.js';
+
+/** Methods a health check may use: all safe, and none expects a request body. */
+export const HEALTH_CHECK_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
+export type HealthCheckMethod = (typeof HEALTH_CHECK_METHODS)[number];
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
 const fail = (message: string): Check<never> => ({ ok: false, message });
@@ -76,4 +79,32 @@ export const expectBody: Validator<string> = (input) => {
     );
   }
   return ok(input);
+};
+
+export const initialState = oneOf(['healthy', 'unhealthy'] as const, 'initial state');
+
+const STATUS_HINT = 'expected a status like 200, a range like "200-399", or { min: 200, max: 399 }';
+
+/** Expected health-check status: 200, "200", "200-399" or { min, max }. */
+export const statusRange: Validator<{ min: number; max: number }> = (input) => {
+  let min: unknown;
+  let max: unknown;
+  if (typeof input === 'number' || (typeof input === 'string' && /^\s*\d+\s*$/.test(input))) {
+    min = max = Number(input);
+  } else if (typeof input === 'string' && /^\s*\d+\s*-\s*\d+\s*$/.test(input)) {
+    [min, max] = input.split('-').map(Number);
+  } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    if (keys.length !== 2 || !keys.includes('min') || !keys.includes('max')) {
+      return fail(`an object with keys ${keys.join(', ') || '(none)'} is not a status range (${STATUS_HINT})`);
+    }
+    ({ min, max } = input as { min: unknown; max: unknown });
+  } else {
+    return fail(`${show(input)} is not a status range (${STATUS_HINT})`);
+  }
+  const valid = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 100 && (n as number) <= 599;
+  if (!valid(min) || !valid(max) || min > max) {
+    return fail(`${show(input)} is not a status range (${STATUS_HINT}; codes 100-599, min <= max)`);
+  }
+  return ok({ min, max });
 };

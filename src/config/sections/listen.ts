@@ -1,0 +1,61 @@
+// `listen:` — where the proxy accepts clients, and how long it waits on them.
+import * as f from '../fields.js';
+import { defined, field, strict } from '../schema-fields.js';
+import { defineSection, layered, overrideOf } from './section.js';
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+  /** Longest a client may take to send the complete request header. */
+  requestHeaderTimeoutMs: number;
+  /** How long an idle client keep-alive connection is kept open. */
+  keepAliveTimeoutMs: number;
+}
+
+export const LISTEN_DEFAULTS: ListenConfig = {
+  host: '0.0.0.0',
+  port: 8080,
+  requestHeaderTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+const listenSchema = strict(
+  {
+    host: field(f.host).optional(),
+    port: field(f.port).optional(),
+    requestHeaderTimeout: field(f.duration()).optional(),
+    keepAliveTimeout: field(f.duration()).optional(),
+  },
+  'listen',
+).transform(
+  (l): Partial<ListenConfig> =>
+    defined({
+      host: l.host,
+      port: l.port,
+      requestHeaderTimeoutMs: l.requestHeaderTimeout,
+      keepAliveTimeoutMs: l.keepAliveTimeout,
+    }),
+);
+
+export const listenSection = defineSection({
+  fileShape: { listen: listenSchema.optional() },
+  fromFile: (parsed) => ({ listen: parsed.listen ?? {} }),
+  overrides: [
+    overrideOf({
+      setting: 'listen.host',
+      env: 'HOST',
+      flag: { key: 'host', name: '--host' },
+      validate: f.host,
+      store: (layer, v) => (layer.listen.host = v),
+    }),
+    overrideOf({
+      setting: 'listen.port',
+      env: 'PORT',
+      flag: { key: 'port', name: '--port' },
+      validate: f.port,
+      store: (layer, v) => (layer.listen.port = v),
+    }),
+  ],
+  key: 'listen',
+  resolve: (ctx) => layered(LISTEN_DEFAULTS, ctx.file.listen, ctx.overrides.map((o) => o.listen)),
+});

@@ -1,0 +1,31 @@
+// The top level's `backends` and pool settings (algorithm, healthCheck,
+// retries, ...): the shorthand pool `default`, or with named pools the defaults
+// each pool may override. BACKEND_SERVERS and --backend replace these backends.
+// pools.ts resolves all of it; this section only reads it.
+import { z } from 'zod';
+import { backendSchema, backendUrlList, stripIds, type FileBackend } from './pool/backend.js';
+import { balancingShape, readPoolSettings, upstreamSettingsShape } from './pool/settings.js';
+import { defineSection } from './section.js';
+
+export const poolDefaultsSection = defineSection({
+  fileShape: {
+    backends: z.array(backendSchema).optional(),
+    ...balancingShape,
+    ...upstreamSettingsShape,
+  },
+  fromFile: (parsed) => ({
+    poolDefaults: readPoolSettings(parsed),
+    backends: stripIds(parsed.backends),
+  }),
+  overrides: [
+    {
+      setting: 'backends',
+      env: 'BACKEND_SERVERS',
+      flag: { key: 'backend', name: '--backend' },
+      parse: backendUrlList,
+      store: (layer, list, source) => {
+        layer.backends = { source, list: list as FileBackend[] };
+      },
+    },
+  ],
+});

@@ -1,0 +1,115 @@
+// The settings a pool accepts besides its name and backends, listed in one
+// place. Each is also accepted at the top level of the file, as the shorthand
+// pool's setting or a default for every named pool, and merges key by key:
+// built-in default < top level < the pool's own. A new pool setting is a file
+// in this folder plus one line in each of the three lists below.
+import type { z } from 'zod';
+import { defined } from '../../schema-fields.js';
+import type { PoolConfig } from '../pools.js';
+import type { Report } from '../section.js';
+import { DEFAULT_ALGORITHM, balancingShape, type AlgorithmName } from './balancing.js';
+import { healthCheckShape, resolveHealthCheck, type HealthCheckConfig } from './health-check.js';
+import { outlierDetectionShape, resolveOutlierDetection, type OutlierDetectionConfig } from './outlier-detection.js';
+import { PANIC_THRESHOLD_DEFAULT, panicThresholdShape } from './panic-threshold.js';
+import { queueShape, resolveQueue, type QueueConfig } from './queue.js';
+import { resolveRetries, retriesShape, type RetryConfig } from './retries.js';
+import { SLOW_START_DEFAULT_MS, slowStartShape } from './slow-start.js';
+import { resolveSticky, stickyShape, type StickySetting } from './sticky.js';
+import { resolveTimeouts, timeoutsShape, type UpstreamTimeouts } from './timeouts.js';
+
+/** What one layer (the top level, or a pool) says; unset keys are absent so they fall through. */
+export interface PoolSettings {
+  algorithm?: AlgorithmName;
+  hashKey?: string;
+  healthCheck: Partial<HealthCheckConfig>;
+  timeouts: Partial<UpstreamTimeouts>;
+  queue?: Partial<QueueConfig>;
+  outlierDetection?: Partial<OutlierDetectionConfig>;
+  retries?: Partial<RetryConfig>;
+  slowStartMs?: number;
+  panicThreshold?: number;
+  sticky?: StickySetting;
+}
+
+/** Nothing set: every setting falls through to the layer below. */
+export const NO_POOL_SETTINGS: PoolSettings = { healthCheck: {}, timeouts: {} };
+
+/** File keys, in the order "unknown key" messages list them (after a pool's name and backends). */
+export const upstreamSettingsShape = {
+  ...healthCheckShape,
+  ...timeoutsShape,
+  ...queueShape,
+  ...outlierDetectionShape,
+  ...retriesShape,
+  ...slowStartShape,
+  ...panicThresholdShape,
+  ...stickyShape,
+};
+export { balancingShape };
+
+type Shape = typeof balancingShape & typeof upstreamSettingsShape;
+type Parsed = { [K in keyof Shape]?: z.output<Shape[K]> };
+
+/** The parsed keys of one layer as its settings. */
+export function readPoolSettings(parsed: Parsed): PoolSettings {
+  return {
+    ...defined({ algorithm: parsed.algorithm, hashKey: parsed.hashKey }),
+    healthCheck: parsed.healthCheck ?? {},
+    timeouts: parsed.timeouts ?? {},
+    ...defined({
+      queue: parsed.queue,
+      outlierDetection: parsed.outlierDetection,
+      retries: parsed.retries,
+      slowStartMs: parsed.slowStart,
+      panicThreshold: parsed.panicThreshold,
+      sticky: parsed.sticky,
+    }),
+  };
+}
+
+/** Where a setting's problem is reported, and which settings its check reads. */
+export interface PoolSettingContext {
+  report: Report;
+  /** `pools[i].key` when the pool set one of the keys involved, else the top level's `key`. */
+  at(ownSet: boolean, key: string): string;
+  /** The keys a check compares, at the top level and in this pool. */
+  reads(...keys: string[]): string[];
+}
+
+export type ResolvedPoolSettings = Omit<PoolConfig, 'name' | 'backends'>;
+
+/** Settings that env or flags set for every pool. */
+export interface PoolOverrides {
+  algorithm?: AlgorithmName;
+  intervalMs?: number;
+}
+
+/** `poolPath` is `pools[i]` for a named pool, undefined for the shorthand pool (whose settings are the top level's). */
+export function resolvePoolSettings(
+  top: PoolSettings,
+  own: PoolSettings,
+  overrides: PoolOverrides,
+  poolPath: string | undefined,
+  report: Report,
+): ResolvedPoolSettings {
+  const ctx: PoolSettingContext = {
+    report,
+    at: (ownSet, key) => (ownSet && poolPath !== undefined ? `${poolPath}.${key}` : key),
+    reads: (...keys) => keys.flatMap((k) => (poolPath === undefined ? [k] : [k, `${poolPath}.${k}`])),
+  };
+  const hashKey = own.hashKey ?? top.hashKey;
+  const resolved: ResolvedPoolSettings = {
+    algorithm: overrides.algorithm ?? own.algorithm ?? top.algorithm ?? DEFAULT_ALGORITHM,
+    ...(hashKey !== undefined ? { hashKey } : {}),
+    healthCheck: resolveHealthCheck(top.healthCheck, own.healthCheck, overrides.intervalMs, poolPath, report),
+    timeouts: resolveTimeouts(top.timeouts, own.timeouts),
+    queue: resolveQueue(top.queue, own.queue),
+    outlierDetection: resolveOutlierDetection(top.outlierDetection, own.outlierDetection, ctx),
+    retries: resolveRetries(top.retries, own.retries),
+    slowStartMs: own.slowStartMs ?? top.slowStartMs ?? SLOW_START_DEFAULT_MS,
+    panicThreshold: own.panicThreshold ?? top.panicThreshold ?? PANIC_THRESHOLD_DEFAULT,
+  };
+  const sticky = resolveSticky(top.sticky, own.sticky, ctx);
+  if (sticky !== undefined) resolved.sticky = sticky;
+  return resolved;
+}

@@ -1,0 +1,83 @@
+// `routes:` — which host and path prefix go to which pool; resolved after the
+// pools, which it names.
+import { z } from 'zod';
+import * as f from '../fields.js';
+import { defined, field, strict } from '../schema-fields.js';
+import { DEFAULT_POOL_NAME, type PoolConfig } from './pools.js';
+import { defineSection, type ResolveContext } from './section.js';
+
+export interface RouteConfig {
+  /** Exact host to match (port ignored, case-insensitive); undefined matches any. */
+  host?: string;
+  /** Path prefix; '/' matches everything. */
+  pathPrefix: string;
+  pool: string;
+}
+
+export const routeHost: f.Validator<string> = (input) => {
+  const text = typeof input === 'string' ? input.trim().toLowerCase() : '';
+  if (!/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/.test(text)) {
+    return { ok: false, message: `${f.show(input)} is not a host name (expected e.g. api.example.com, without scheme, port or path)` };
+  }
+  return { ok: true, value: text.replace(/\.$/, '') };
+};
+
+const routeSchema = strict(
+  {
+    host: field(routeHost).optional(),
+    pathPrefix: field(f.urlPath).optional(),
+    pool: field(f.name('pool name')),
+  },
+  'route',
+).transform((r): RouteConfig => ({ ...defined({ host: r.host }), pathPrefix: r.pathPrefix ?? '/', pool: r.pool }));
+
+/** Every route names a defined pool. */
+function checkRoutePools(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const pools = Array.isArray(raw['pools']) ? (raw['pools'] as Record<string, unknown>[]) : undefined;
+  // A pool whose name is invalid may be the one a route means: no guessing then.
+  const allNamed = pools === undefined || pools.every((p) => typeof p?.name === 'string');
+  if (!Array.isArray(raw['routes']) || !allNamed) return;
+  const known = pools === undefined ? [DEFAULT_POOL_NAME] : pools.map((p) => p.name as string);
+  (raw['routes'] as Record<string, unknown>[]).forEach((r, i) => {
+    if (typeof r?.pool === 'string' && !known.includes(r.pool)) {
+      const list = known.length > 0 ? known.join(', ') : 'none';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', i, 'pool'],
+        message: `pool "${r.pool}" is not defined (defined pools: ${list})`,
+      });
+    }
+  });
+}
+
+function resolveRoutes(ctx: ResolveContext): RouteConfig[] {
+  const pools: PoolConfig[] = ctx.resolved.pools ?? [];
+  const given = ctx.file.routes;
+  const reads = ['routes', 'pools'];
+  if (given === undefined || given.length === 0) {
+    // One pool needs no routes: it serves everything.
+    if (pools.length === 1) return [{ pathPrefix: '/', pool: pools[0]!.name }];
+    ctx.report(
+      {
+        path: 'routes',
+        message: `missing: with ${pools.length} pools (${pools.map((p) => p.name).join(', ')}) routes must say which host/pathPrefix goes to which pool`,
+      },
+      reads,
+    );
+    return [];
+  }
+  pools.forEach((p, i) => {
+    if (!given.some((r) => r.pool === p.name)) {
+      ctx.warn(`pools[${i}]: pool "${p.name}" is not named by any route, so it gets no traffic`, reads);
+    }
+  });
+  return given.map((r) => ({ ...r }));
+}
+
+export const routesSection = defineSection({
+  fileShape: { routes: z.array(routeSchema).optional() },
+  fromFile: (parsed) => defined({ routes: parsed.routes }),
+  checkFile: checkRoutePools,
+  key: 'routes',
+  resolve: resolveRoutes,
+});
