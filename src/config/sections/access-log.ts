@@ -3,6 +3,16 @@ import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
 import { defineSection } from './section.js';
 
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FairwayConfig {
+    accessLog: AccessLogConfig;
+  }
+  interface FileLayer {
+    accessLog?: Partial<AccessLogConfig>;
+  }
+}
+
 export type AccessLogFormat = 'json' | 'combined';
 
 /** One line per finished client request. */

@@ -3,6 +3,19 @@ import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
 import { defineSection, layered, overrideOf } from './section.js';
 
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FairwayConfig {
+    admin: AdminConfig;
+  }
+  interface FileLayer {
+    admin: Partial<AdminConfig>;
+  }
+  interface OverrideLayer {
+    admin: Partial<AdminConfig>;
+  }
+}
+
 export interface AdminConfig {
   enabled: boolean;
   host: string;

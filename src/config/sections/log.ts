@@ -3,6 +3,19 @@ import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
 import { defineSection, layered, overrideOf } from './section.js';
 
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FairwayConfig {
+    log: LogConfig;
+  }
+  interface FileLayer {
+    log: Partial<LogConfig>;
+  }
+  interface OverrideLayer {
+    log: Partial<LogConfig>;
+  }
+}
+
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

@@ -4,8 +4,22 @@
 // pools.ts resolves all of it; this section only reads it.
 import { z } from 'zod';
 import { backendSchema, backendUrlList, stripIds, type FileBackend } from './pool/backend.js';
-import { balancingShape, readPoolSettings, upstreamSettingsShape } from './pool/settings.js';
+import { balancingShape, readPoolSettings, upstreamSettingsShape, type PoolSettings } from './pool/settings.js';
 import { defineSection } from './section.js';
+
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FileLayer {
+    /** Top-level pool settings (algorithm, healthCheck, retries, ...): the shorthand pool's, or every named pool's defaults. */
+    poolDefaults: PoolSettings;
+    /** Shorthand backends (top-level `backends` or a bare JSON array). */
+    backends: FileBackend[];
+  }
+  interface OverrideLayer {
+    /** Replaces the backends of the single pool; `source` names where they came from. */
+    backends?: { source: string; list: FileBackend[] };
+  }
+}
 
 export const poolDefaultsSection = defineSection({
   fileShape: {

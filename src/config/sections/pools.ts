@@ -7,12 +7,6 @@ import { formatDuration } from '../duration.js';
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
 import { algorithm, warnUnusedHashKeys, type AlgorithmName } from './pool/balancing.js';
-import type { HealthCheckConfig } from './pool/health-check.js';
-import type { OutlierDetectionConfig } from './pool/outlier-detection.js';
-import type { QueueConfig } from './pool/queue.js';
-import type { RetryConfig } from './pool/retries.js';
-import type { StickyConfig } from './pool/sticky.js';
-import type { UpstreamTimeouts } from './pool/timeouts.js';
 import {
   backendSchema,
   checkBackendIds,
@@ -21,25 +15,37 @@ import {
   type BackendConfig,
   type FileBackend,
 } from './pool/backend.js';
-import { balancingShape, readPoolSettings, resolvePoolSettings, upstreamSettingsShape, type PoolSettings } from './pool/settings.js';
+import {
+  balancingShape,
+  readPoolSettings,
+  resolvePoolSettings,
+  upstreamSettingsShape,
+  type PoolSettings,
+  type ResolvedPoolSettings,
+} from './pool/settings.js';
 import { defineSection, lastOverride, overrideOf, type Override, type ResolveContext } from './section.js';
 
-export interface PoolConfig {
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FairwayConfig {
+    pools: PoolConfig[];
+  }
+  interface FileLayer {
+    /** Named pools; undefined means the shorthand pool `default` built from `backends`. */
+    pools?: FilePool[];
+  }
+  interface OverrideLayer {
+    /** Applies to every pool. */
+    algorithm?: AlgorithmName;
+    /** Health-check interval for every pool. */
+    intervalMs?: number;
+  }
+}
+
+/** A pool as it runs: its name and members, and every setting resolved (pool/settings.ts). */
+export interface PoolConfig extends ResolvedPoolSettings {
   name: string;
-  algorithm: AlgorithmName;
-  /** consistent-hash key: `header:NAME | cookie:NAME | query:NAME | path | ip`. */
-  hashKey?: string;
   backends: BackendConfig[];
-  healthCheck: HealthCheckConfig;
-  timeouts: UpstreamTimeouts;
-  queue: QueueConfig;
-  outlierDetection: OutlierDetectionConfig;
-  retries: RetryConfig;
-  /** Recovered or added backends ramp from ~10 % to full weight over this; 0 = off. */
-  slowStartMs: number;
-  /** Below this percent of healthy backends, balance over all of them; 0 = off. */
-  panicThreshold: number;
-  sticky?: StickyConfig;
 }
 
 export const DEFAULT_POOL_NAME = 'default';

@@ -6,27 +6,27 @@
 //      type, its default, its zod schema under `fileShape`, `fromFile` (its part
 //      of the file layer), any env/flag `overrides`, and `resolve` (plus `check`
 //      for checks against other sections), all through defineSection;
-//   2. list it in SECTIONS below, add its resolved value to FairwayConfig and
-//      its file part to FileLayer; with overrides, also list it in
-//      OVERRIDE_ORDER and add its part to OverrideLayer and emptyOverrideLayer.
+//      and, in a `declare module './section.js'` block, its keys of
+//      FairwayConfig, FileLayer and (with overrides) OverrideLayer;
+//   2. list it in SECTIONS below; with overrides, also in OVERRIDE_ORDER, and
+//      give its override part a starting value in emptyOverrideLayer.
 // The compiler then points at every full FairwayConfig built by hand (test
 // fixtures), and at a FairwayConfig key no section resolves.
 // The order of SECTIONS is the order of the file's keys in "unknown key"
 // messages and of field problems, and the order of resolution: a section's
 // `resolve` sees the sections listed before it (routes see pools), and every
 // `check` runs after all of them have resolved.
-import { accessLogSection, type AccessLogConfig } from './access-log.js';
-import { adminSection, type AdminConfig } from './admin.js';
-import { listenSection, type ListenConfig } from './listen.js';
-import { logSection, type LogConfig } from './log.js';
-import type { AlgorithmName } from './pool/balancing.js';
-import type { FileBackend } from './pool/backend.js';
-import type { PoolSettings } from './pool/settings.js';
+import { accessLogSection } from './access-log.js';
+import { adminSection } from './admin.js';
+import { listenSection } from './listen.js';
+import { logSection } from './log.js';
 import { poolDefaultsSection } from './pool-defaults.js';
-import { poolsSection, type FilePool, type PoolConfig } from './pools.js';
-import { routesSection, type RouteConfig } from './routes.js';
-import type { ConfigSection } from './section.js';
+import { poolsSection } from './pools.js';
+import { routesSection } from './routes.js';
+import type { ConfigSection, FairwayConfig, OverrideLayer } from './section.js';
 import { shutdownTimeoutSection } from './shutdown-timeout.js';
+
+export type { FairwayConfig, FileLayer, OverrideLayer } from './section.js';
 
 export const SECTIONS = [
   listenSection,
@@ -47,51 +47,10 @@ export const SECTIONS = [
  */
 export const OVERRIDE_ORDER = [listenSection, poolsSection, adminSection, logSection, poolDefaultsSection] as const satisfies readonly ConfigSection[];
 
-/** The resolved configuration: every default filled in, every duration in milliseconds. */
-export interface FairwayConfig {
-  listen: ListenConfig;
-  admin: AdminConfig;
-  pools: PoolConfig[];
-  routes: RouteConfig[];
-  /** How long in-flight requests may run after SIGTERM/SIGINT. */
-  shutdownTimeoutMs: number;
-  log: LogConfig;
-  accessLog: AccessLogConfig;
-}
-
 // Fails to compile when a FairwayConfig key has no section that resolves it.
 type Unresolved = Exclude<keyof FairwayConfig, NonNullable<(typeof SECTIONS)[number]['key']>>;
 const everyKeyResolved: [Unresolved] extends [never] ? true : Unresolved = true;
 void everyKeyResolved;
-
-/** What the config file says: only what it sets, durations already in ms, names normalised. */
-export interface FileLayer {
-  listen: Partial<ListenConfig>;
-  admin: Partial<AdminConfig>;
-  log: Partial<LogConfig>;
-  accessLog?: Partial<AccessLogConfig>;
-  shutdownTimeoutMs?: number;
-  /** Top-level pool settings (algorithm, healthCheck, retries, ...): the shorthand pool's, or every named pool's defaults. */
-  poolDefaults: PoolSettings;
-  /** Named pools; undefined means the shorthand pool `default` built from `backends`. */
-  pools?: FilePool[];
-  /** Shorthand backends (top-level `backends` or a bare JSON array). */
-  backends: FileBackend[];
-  routes?: RouteConfig[];
-}
-
-/** What the environment or the flags say. */
-export interface OverrideLayer {
-  listen: Partial<ListenConfig>;
-  admin: Partial<AdminConfig>;
-  log: Partial<LogConfig>;
-  /** Applies to every pool. */
-  algorithm?: AlgorithmName;
-  /** Health-check interval for every pool. */
-  intervalMs?: number;
-  /** Replaces the backends of the single pool; `source` names where they came from. */
-  backends?: { source: string; list: FileBackend[] };
-}
 
 /** An override layer that sets nothing. */
 export function emptyOverrideLayer(): OverrideLayer {

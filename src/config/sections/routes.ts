@@ -6,6 +6,16 @@ import { defined, field, strict } from '../schema-fields.js';
 import { DEFAULT_POOL_NAME, type PoolConfig } from './pools.js';
 import { defineSection, type ResolveContext } from './section.js';
 
+// This section's parts of the composed config types (section.ts).
+declare module './section.js' {
+  interface FairwayConfig {
+    routes: RouteConfig[];
+  }
+  interface FileLayer {
+    routes?: RouteConfig[];
+  }
+}
+
 export interface RouteConfig {
   /** Exact host to match (port ignored, case-insensitive); undefined matches any. */
   host?: string;

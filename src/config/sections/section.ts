@@ -3,7 +3,18 @@
 import type { z } from 'zod';
 import type { Validator } from '../fields.js';
 import type { ConfigProblem } from '../problems.js';
-import type { FairwayConfig, FileLayer, OverrideLayer } from './registry.js';
+
+// The composed config types start empty here; each section file adds its own
+// keys (`declare module './section.js'`), so this file imports no section and
+// a new section is one new file.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+/** The resolved configuration: every default filled in, every duration in milliseconds. */
+export interface FairwayConfig {}
+/** What the config file says: only what it sets, durations already in ms, names normalised. */
+export interface FileLayer {}
+/** What the environment or the flags say. */
+export interface OverrideLayer {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
 
 /** Records a problem found by a check that reads the settings at `reads` (paths like `pools[0].sticky`). */
 export type Report = (problem: ConfigProblem, reads: readonly string[]) => void;

@@ -3,7 +3,7 @@
 import { formatDuration } from '../../duration.js';
 import * as f from '../../fields.js';
 import { defined, field, strict } from '../../schema-fields.js';
-import type { PoolSettingContext } from './settings.js';
+import type { PoolSettingContext } from './setting-context.js';
 
 /** Passive health: eject backends that keep failing real requests. */
 export interface OutlierDetectionConfig {

@@ -5,7 +5,7 @@
 // in this folder plus one line in each of the three lists below.
 import type { z } from 'zod';
 import { defined } from '../../schema-fields.js';
-import type { PoolConfig } from '../pools.js';
+import type { PoolSettingContext } from './setting-context.js';
 import type { Report } from '../section.js';
 import { DEFAULT_ALGORITHM, balancingShape, type AlgorithmName } from './balancing.js';
 import { healthCheckShape, resolveHealthCheck, type HealthCheckConfig } from './health-check.js';
@@ -14,7 +14,7 @@ import { PANIC_THRESHOLD_DEFAULT, panicThresholdShape } from './panic-threshold.
 import { queueShape, resolveQueue, type QueueConfig } from './queue.js';
 import { resolveRetries, retriesShape, type RetryConfig } from './retries.js';
 import { SLOW_START_DEFAULT_MS, slowStartShape } from './slow-start.js';
-import { resolveSticky, stickyShape, type StickySetting } from './sticky.js';
+import { resolveSticky, stickyShape, type StickyConfig, type StickySetting } from './sticky.js';
 import { resolveTimeouts, timeoutsShape, type UpstreamTimeouts } from './timeouts.js';
 
 /** What one layer (the top level, or a pool) says; unset keys are absent so they fall through. */
@@ -67,16 +67,21 @@ export function readPoolSettings(parsed: Parsed): PoolSettings {
   };
 }
 
-/** Where a setting's problem is reported, and which settings its check reads. */
-export interface PoolSettingContext {
-  report: Report;
-  /** `pools[i].key` when the pool set one of the keys involved, else the top level's `key`. */
-  at(ownSet: boolean, key: string): string;
-  /** The keys a check compares, at the top level and in this pool. */
-  reads(...keys: string[]): string[];
+export interface ResolvedPoolSettings {
+  algorithm: AlgorithmName;
+  /** consistent-hash key: `header:NAME | cookie:NAME | query:NAME | path | ip`. */
+  hashKey?: string;
+  healthCheck: HealthCheckConfig;
+  timeouts: UpstreamTimeouts;
+  queue: QueueConfig;
+  outlierDetection: OutlierDetectionConfig;
+  retries: RetryConfig;
+  /** Recovered or added backends ramp from ~10 % to full weight over this; 0 = off. */
+  slowStartMs: number;
+  /** Below this percent of healthy backends, balance over all of them; 0 = off. */
+  panicThreshold: number;
+  sticky?: StickyConfig;
 }
-
-export type ResolvedPoolSettings = Omit<PoolConfig, 'name' | 'backends'>;
 
 /** Settings that env or flags set for every pool. */
 export interface PoolOverrides {

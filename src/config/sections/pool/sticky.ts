@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import * as f from '../../fields.js';
 import { defined, field, strict } from '../../schema-fields.js';
-import type { PoolSettingContext } from './settings.js';
+import type { PoolSettingContext } from './setting-context.js';
 
 export type SameSite = 'Strict' | 'Lax' | 'None';
 
