@@ -68,17 +68,18 @@ test('build-if-stale: runs npm run build when stale, and not again once dist is 
 const stale = check(ROOT);
 const skip = stale.status === 0 ? false : `dist/ is not current (${stale.stdout.trim()}); run npm run build`;
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  test(`npm start: ${signal} to the npm process stops the demo and all its backends, without rebuilding`, { skip, timeout: 60_000 }, async (t) => {
+/** npm start on free ports, once its banner is out; tries new ports when another process took one first. */
+async function startNpmDemo(t: { after: (fn: () => Promise<void>) => void }) {
+  for (let attempt = 1; ; attempt++) {
     const [port, adminPort, ...backendPorts] = (await freePorts(5)) as [number, number, ...number[]];
     const npm = spawn('npm', ['start', '--', '--port', String(port), '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    npm.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const run = { npm, port, backendPorts, out: '' };
+    npm.stdout.on('data', (c: Buffer) => (run.out += c.toString()));
+    npm.stderr.on('data', (c: Buffer) => (run.out += c.toString()));
     const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
     t.after(async () => {
       if (npm.exitCode !== null || npm.signalCode !== null) return;
@@ -88,9 +89,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       await exited;
       clearTimeout(timer);
     });
-    await waitFor('demo banner', () => out.includes('Ctrl+C'), 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}; npm start printed:\n${out}`);
+    const gone = () => npm.exitCode !== null || npm.signalCode !== null;
+    await waitFor('demo banner or exit', () => run.out.includes('Ctrl+C') || gone(), 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; npm start printed:\n${run.out}`);
     });
+    if (run.out.includes('Ctrl+C')) return { ...run, exited };
+    // Ports from freePorts() are free when asked, not reserved: a parallel test may take one.
+    if (attempt < 3 && run.out.includes('EADDRINUSE')) continue;
+    throw new Error(`npm start exited before its banner:\n${run.out}`);
+  }
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`npm start: ${signal} to the npm process stops the demo and all its backends, without rebuilding`, { skip, timeout: 90_000 }, async (t) => {
+    const { npm, port, backendPorts, out, exited } = await startNpmDemo(t);
     assert.doesNotMatch(out, /build-if-stale: .*running npm run build/, 'dist was current: no rebuild');
 
     npm.kill(signal);
