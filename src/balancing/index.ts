@@ -1,5 +1,5 @@
 // Builds a balancer from its configured name.
-import type { AlgorithmName } from '../config/types.js';
+import type { AlgorithmName } from './algorithm-names.js';
 import type { Balancer, BackendView } from './balancer.js';
 import { ConsistentHashBalancer } from './consistent-hash.js';
 import type { HashKey } from './hash-key.js';

@@ -1,19 +1,11 @@
 // A pool's `algorithm` and consistent-hash `hashKey`: how it picks a backend.
+import { ALGORITHMS, type AlgorithmName } from '../../../balancing/algorithm-names.js';
 import { HASH_KEY_FORMS, parseHashKey } from '../../../balancing/hash-key.js';
+
+export { ALGORITHMS, type AlgorithmName };
 import * as f from '../../fields.js';
 import { field } from '../../schema-fields.js';
 
-export const ALGORITHMS = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-connections',
-  'least-response-time',
-  'power-of-two',
-  'random',
-  'ip-hash',
-  'consistent-hash',
-] as const;
-export type AlgorithmName = (typeof ALGORITHMS)[number];
 
 export const DEFAULT_ALGORITHM: AlgorithmName = 'round-robin';
 
