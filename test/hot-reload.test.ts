@@ -119,5 +119,6 @@ test('an unchanged backend keeps its counters across a reload; an invalid config
   assert.equal(s.pools[0]!.algorithm, 'round-robin', 'the running config is kept');
   assert.equal(s.pools[0]!.backends.length, 2);
   assert.equal((await request(`${lb.url}/`)).statusCode, 200);
-  assert.ok(lb.lines.some((l) => l.includes('reload rejected')), 'the rejection is logged');
+  // The child's log line may reach the pipe after its HTTP answer does.
+  await waitFor('the rejection is logged', () => lb.lines.some((l) => l.includes('reload rejected')), 5_000);
 });

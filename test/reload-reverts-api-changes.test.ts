@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { startTestBackend, type TestBackend } from '../src/tools/test-backend.js';
 import type { PoolDescription } from '../src/admin/describe.js';
 import { startChildFairway } from './helpers/child-fairway.js';
+import { waitFor } from './helpers/fixtures.js';
 
 function yaml(backends: TestBackend[]): string {
   return [
@@ -93,5 +94,6 @@ test('a reload reverts the algorithm, hash key, weight and state set through the
   writeFileSync(file, yaml([backends[0]!, backends[1]!]));
   const added = await call('POST', '/api/reload');
   assert.deepEqual(added.body['changes'], [`pool web: backend b (${backends[1]!.url}) added`]);
-  assert.ok(lb.lines.some((l) => l.includes('configuration reloaded') && l.includes('algorithm reverted')), 'the changes are logged');
+  // The child's log line may reach the pipe after its HTTP answer does.
+  await waitFor('the changes are logged', () => lb.lines.some((l) => l.includes('configuration reloaded') && l.includes('algorithm reverted')), 5_000);
 });
