@@ -207,6 +207,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     // Commit: nothing below can fail on a config that prepared.
     prepared.accessLog.commit();
     listener.server.keepAliveTimeout = next.listen.keepAliveTimeoutMs;
+    listener.abortOnClientClose = next.listen.abortOnClientClose;
     listener.server.headersTimeout = next.listen.requestHeaderTimeoutMs;
     listener.server.timeout = socketIdleFor(next);
     auth.configure(next.admin);

@@ -20,6 +20,7 @@ export function configChanges(previous: FairwayConfig, next: FairwayConfig): str
   if (!same(previous.routes, next.routes)) changes.push('routes changed');
   if (previous.listen.requestHeaderTimeoutMs !== next.listen.requestHeaderTimeoutMs) changes.push('listen.requestHeaderTimeout changed');
   if (previous.listen.keepAliveTimeoutMs !== next.listen.keepAliveTimeoutMs) changes.push('listen.keepAliveTimeout changed');
+  if (previous.listen.abortOnClientClose !== next.listen.abortOnClientClose) changes.push(`listen.abortOnClientClose ${previous.listen.abortOnClientClose} → ${next.listen.abortOnClientClose}`);
   // The token itself is never shown.
   if (previous.admin.token !== next.admin.token) changes.push('admin.token changed');
   if (previous.admin.protectReads !== next.admin.protectReads) changes.push('admin.protectReads changed');

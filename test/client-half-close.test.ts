@@ -14,11 +14,13 @@ const slowEcho: RawHandler = (req, res) => {
   req.on('end', () => setTimeout(() => res.end(`${req.method} ${req.url} body=${bytes}`), 100));
 };
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
-  const backend = await rawBackend(slowEcho);
+async function setup(t: { after: (fn: () => Promise<void>) => void }, handler: RawHandler = slowEcho, abortOnClientClose = false) {
+  const backend = await rawBackend(handler);
   const pool = poolConfig([backend.url]);
   pool.healthCheck = { ...pool.healthCheck, enabled: false };
-  const lb = await startFairway(testConfig([pool]));
+  const config = testConfig([pool]);
+  config.listen.abortOnClientClose = abortOnClientClose;
+  const lb = await startFairway(config);
   const events: RequestRecord[] = [];
   lb.balancer.events.on('request', (e) => events.push(e));
   t.after(async () => {
@@ -68,4 +70,27 @@ test('a client that half-closes before its request body is complete is treated a
   assert.equal(events[0]!.status, 499);
   assert.equal(events[0]!.errorKind, 'client_aborted');
   assert.equal(backend.requests(), 0, 'an incomplete request is not forwarded');
+});
+
+test('listen.abortOnClientClose: a FIN while the answer is awaited cancels the upstream request, as a client gone', async (t) => {
+  let upstreamClosedEarly = false;
+  let answered = false;
+  const neverInTime: RawHandler = (req, res) => {
+    req.resume();
+    res.on('close', () => (upstreamClosedEarly = !answered));
+    setTimeout(() => {
+      answered = true;
+      if (!res.destroyed) res.end('too late');
+    }, 1_500);
+  };
+  const { lb, events } = await setup(t, neverInTime, true);
+  const client = await rawClient(lb.port);
+  t.after(() => client.destroy());
+  client.send('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  client.halfClose();
+  await waitFor('the request event', () => events.length === 1, 5_000);
+  assert.equal(events[0]!.status, 499);
+  assert.equal(events[0]!.errorKind, 'client_aborted');
+  await waitFor('the backend to see its request cut', () => upstreamClosedEarly, 1_000);
 });

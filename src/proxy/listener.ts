@@ -34,19 +34,25 @@ export class ProxyListener {
       },
     );
     this.server.timeout = options.socketIdleMs;
-    // A client's FIN after its request means "no more requests", not "gone":
-    // answer what was asked, then close. node:http's default
-    // (httpAllowHalfOpen false, a public but untyped property) ends our side
-    // at once on the FIN, cutting the answer off; with it on, the response in
-    // flight is marked last and the socket ends after it. A client that
-    // really goes away still shows up as a reset or failed write ('close').
-    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    this.abortOnClientClose = options.abortOnClientClose;
     // Node answers slow-header clients with 408; other client errors close the socket.
     this.server.on('clientError', (err: Error & { code?: string }, socket) => {
       if (!socket.writable) return socket.destroy();
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
+  }
+
+  /**
+   * By default a client's FIN after its request means "no more requests", not
+   * "gone": answer what was asked, then close. node:http's own default
+   * (httpAllowHalfOpen false, a public but untyped property, read when the
+   * FIN arrives) ends our side at once and cuts the answer off, which is what
+   * `abortOnClientClose` asks for: the request is cancelled as a client gone.
+   * A client that really goes away shows up as a reset or failed write either way.
+   */
+  set abortOnClientClose(abort: boolean) {
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = !abort;
   }
 
   listen(): Promise<AddressInfo> {

@@ -37,7 +37,7 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
 
 export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig> = {}): FairwayConfig {
   return {
-    listen: { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000 },
+    listen: { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, abortOnClientClose: false },
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     pools,
     routes: pools.map((p) => ({ pathPrefix: '/', pool: p.name })).slice(0, 1),

@@ -23,6 +23,11 @@ export interface ListenConfig {
   requestHeaderTimeoutMs: number;
   /** How long an idle client keep-alive connection is kept open. */
   keepAliveTimeoutMs: number;
+  /**
+   * A client's FIN before its answer cancels the request (NGINX's default)
+   * instead of being a half-close that still gets the answer (HAProxy's).
+   */
+  abortOnClientClose: boolean;
 }
 
 export const LISTEN_DEFAULTS: ListenConfig = {
@@ -30,6 +35,7 @@ export const LISTEN_DEFAULTS: ListenConfig = {
   port: 8080,
   requestHeaderTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
+  abortOnClientClose: false,
 };
 
 const listenSchema = strict(
@@ -38,6 +44,7 @@ const listenSchema = strict(
     port: field(f.port).optional(),
     requestHeaderTimeout: field(f.duration()).optional(),
     keepAliveTimeout: field(f.duration()).optional(),
+    abortOnClientClose: field(f.boolean).optional(),
   },
   'listen',
 ).transform(
@@ -47,6 +54,7 @@ const listenSchema = strict(
       port: l.port,
       requestHeaderTimeoutMs: l.requestHeaderTimeout,
       keepAliveTimeoutMs: l.keepAliveTimeout,
+      abortOnClientClose: l.abortOnClientClose,
     }),
 );
 
