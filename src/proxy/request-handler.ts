@@ -71,16 +71,22 @@ export function createRequestHandler(
     const head = readRequestHead(raw);
     const requestId = head.requestId ?? randomUUID();
 
-    // An absolute-form target (RFC 9112 3.2.2) names the host itself: its
+    let url = req.url ?? '/';
+    let authority: string | undefined;
+    // Origin-form ("/path") is the everyday case and needs no parsing. An
+    // absolute-form target (RFC 9112 3.2.2) names the host itself: its
     // authority replaces Host, and its path is what is routed and forwarded.
-    const target = readRequestTarget(req.url ?? '/');
-    if (!target.ok) return answerLocally(req, res, head, requestId, startedAt, '', 'bad_target', target.problem);
-    if (target.authority !== undefined) {
-      req.url = target.path;
-      head.host = target.authority;
-      req.headers.host = target.authority;
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const target = readRequestTarget(url);
+      if (!target.ok) return answerLocally(req, res, head, requestId, startedAt, '', 'bad_target', target.problem);
+      authority = target.authority;
+      if (authority !== undefined) {
+        req.url = target.path;
+        head.host = authority;
+        req.headers.host = authority;
+      }
+      url = target.path;
     }
-    const url = target.path;
 
     // route
     const route = snapshot().router.matchRoute(head.host, url);
@@ -100,7 +106,7 @@ export function createRequestHandler(
       clientAddress: req.socket.remoteAddress ?? '',
       proto: 'http',
       requestId,
-      host: target.authority,
+      host: authority,
     });
     const facts = new IncomingFacts(req, head.host ?? '');
     new ProxyRequest(ctx, route.pool, req, res, head, facts, headers, requestId, startedAt).start();
