@@ -166,7 +166,8 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
   assert.equal(lb.balancer.pools[0]!.backends.length, 2);
 });
 
-test('apply() of a kept pool with a backend that cannot be built leaves that pool untouched', async (t) => {
+/** A balancer with one pool `web` of one test backend, stopped after the test. */
+async function servingOneBackend(t: { after: (fn: () => Promise<void>) => void }) {
   const backend = await startTestBackend({ port: 0, name: 'a' });
   const lb = await startFairway(testConfig([poolConfig([backend.url], { name: 'web' })]));
   const client = testClient();
@@ -175,6 +176,11 @@ test('apply() of a kept pool with a backend that cannot be built leaves that poo
     await lb.close();
     await backend.close();
   });
+  return { lb, client };
+}
+
+test('apply() of a kept pool with a backend that cannot be built leaves that pool untouched', async (t) => {
+  const { lb, client } = await servingOneBackend(t);
   const before = lb.balancer.config;
   const next: FairwayConfig = structuredClone(before);
   next.pools[0]!.backends[0]!.weight = 5;
@@ -189,14 +195,7 @@ test('apply() of a kept pool with a backend that cannot be built leaves that poo
 });
 
 test('apply() of a malformed config resolves to a rejected reload instead of throwing, and keeps serving', async (t) => {
-  const backend = await startTestBackend({ port: 0, name: 'a' });
-  const lb = await startFairway(testConfig([poolConfig([backend.url], { name: 'web' })]));
-  const client = testClient();
-  t.after(async () => {
-    await client.close();
-    await lb.close();
-    await backend.close();
-  });
+  const { lb, client } = await servingOneBackend(t);
   const before = lb.balancer.config;
   // No listen section: every pool builds, then describing the change throws.
   const broken = { ...before, listen: undefined } as unknown as FairwayConfig;
