@@ -9,12 +9,14 @@ import type { ConfigProblem } from './config/problems.js';
 import type { ReloadResult } from './reload-result.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { FairwayEvents } from './observability/events.js';
-import { BackendPool, type PreparedPoolChange } from './proxy/pool.js';
+import { Cluster, type PreparedPoolChange } from './cluster/cluster.js';
 import { configChanges, poolChanges } from './reload-changes.js';
-import { Router } from './proxy/router.js';
-import { ProxyListener } from './proxy/listener.js';
-import { createRequestHandler, type RoutingSnapshot } from './proxy/request-handler.js';
-import { TrafficStats } from './proxy/traffic-stats.js';
+import { Http1Listener } from './frontend/http1-listener.js';
+import { createExchangeHandler } from './exchange/serve.js';
+import type { RoutingSnapshot } from './exchange/route.js';
+import { RouteChains } from './filters/route-chains.js';
+import { buildRoutingSnapshot } from './routing-snapshot.js';
+import { TrafficStats } from './observability/traffic-stats.js';
 import { AdminServer, type AdminRoute } from './admin/server.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
 import { statsRoute } from './admin/stats-route.js';
@@ -49,7 +51,7 @@ export interface FairwayBalancer {
   /** Raw process-wide counters. */
   readonly traffic: TrafficStats;
   /** The pools in force (replaced by reloads). */
-  readonly pools: readonly BackendPool[];
+  readonly pools: readonly Cluster[];
   listen(): Promise<ListeningAddresses>;
   /** Graceful: in-flight requests get up to `timeoutMs` (default config.shutdownTimeoutMs). */
   close(timeoutMs?: number): Promise<void>;
@@ -79,22 +81,13 @@ class ReloadProblem extends Error {
 
 interface PreparedReload {
   accessLog: { commit(): void; discard(): void };
-  kept: { pool: BackendPool; next: PoolConfig; change: PreparedPoolChange }[];
-  added: BackendPool[];
-  removed: BackendPool[];
-  nextPools: BackendPool[];
-  router: Router<BackendPool>;
+  kept: { pool: Cluster; next: PoolConfig; change: PreparedPoolChange }[];
+  added: Cluster[];
+  removed: Cluster[];
+  nextPools: Cluster[];
+  snapshot: RoutingSnapshot;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
-}
-
-function buildRouter(config: FairwayConfig, pools: readonly BackendPool[]): Router<BackendPool> {
-  const byName = new Map(pools.map((p) => [p.name, p]));
-  return new Router(config.routes, (name) => {
-    const pool = byName.get(name);
-    if (pool === undefined) throw new Error(`route names unknown pool "${name}"`);
-    return pool;
-  });
 }
 
 export function createBalancer(initial: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
@@ -102,17 +95,18 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   const events = new FairwayEvents();
   const stats = new TrafficStats();
   let config = initial;
-  let pools = config.pools.map((p) => new BackendPool(p, logger, events));
-  let snapshot: RoutingSnapshot = { router: buildRouter(config, pools) };
+  let pools = config.pools.map((p) => new Cluster(p, logger, events));
+  const chains = new RouteChains(stats, events);
+  let snapshot: RoutingSnapshot = buildRoutingSnapshot(config, pools, chains);
   let listening = false;
 
   // A client socket may sit silent while its request waits for the response
   // header, in the queue, or between body chunks; none may be cut short here.
   const socketIdleFor = (c: FairwayConfig) =>
     Math.max(...c.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs + p.queue.timeoutMs)));
-  const listener = new ProxyListener(
+  const listener = new Http1Listener(
     { ...config.listen, socketIdleMs: socketIdleFor(config) },
-    createRequestHandler(() => snapshot, { stats, logger, events }),
+    createExchangeHandler(() => snapshot, { stats, logger, events }),
   );
   const getStats = () => statsSnapshot(stats, pools);
   const auth = new AdminAuth(config.admin);
@@ -150,9 +144,9 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
         if (next.log.level !== 'silent' && !(next.log.level in logger.levels.values)) throw new Error(`"${next.log.level}" is not a log level`);
       });
       const byName = new Map(pools.map((p) => [p.name, p]));
-      const nextPools: BackendPool[] = [];
+      const nextPools: Cluster[] = [];
       const kept: PreparedReload['kept'] = [];
-      const added: BackendPool[] = [];
+      const added: Cluster[] = [];
       next.pools.forEach((poolConfig, i) => {
         const existing = byName.get(poolConfig.name);
         if (existing !== undefined) {
@@ -162,14 +156,14 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
           kept.push({ pool: existing, next: poolConfig, change });
           nextPools.push(existing);
         } else {
-          const pool = step(`pools[${i}]`, () => new BackendPool(poolConfig, logger, events));
+          const pool = step(`pools[${i}]`, () => new Cluster(poolConfig, logger, events));
           discards.push(() => void pool.close());
           added.push(pool);
           nextPools.push(pool);
         }
       });
-      const router = step('routes', () => buildRouter(next, nextPools));
-      return { accessLog, kept, added, removed: [...byName.values()], nextPools, router, discard: () => discards.forEach((d) => d()) };
+      const snapshot = step('routes', () => buildRoutingSnapshot(next, nextPools, chains));
+      return { accessLog, kept, added, removed: [...byName.values()], nextPools, snapshot, discard: () => discards.forEach((d) => d()) };
     } catch (err) {
       for (const discard of discards) discard();
       throw err;
@@ -217,7 +211,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     pools = prepared.nextPools;
     config = next;
     // One reference swap: new requests route with the new table.
-    snapshot = { router: prepared.router };
+    snapshot = prepared.snapshot;
     for (const gone of prepared.removed) drains.push(drainPool(gone, next.shutdownTimeoutMs));
     for (const w of warnings) logger.warn(w);
     logger.info({ changes }, 'configuration reloaded');
@@ -227,7 +221,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   }
 
   /** A pool no longer in the config: no new requests, in-flight ones finish, then it closes. */
-  async function drainPool(gone: BackendPool, timeoutMs: number): Promise<void> {
+  async function drainPool(gone: Cluster, timeoutMs: number): Promise<void> {
     for (const b of gone.backends) b.state = 'draining';
     gone.refreshEligible();
     const deadline = Date.now() + timeoutMs;

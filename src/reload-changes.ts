@@ -4,7 +4,7 @@
 // so the list is true even when the file itself did not change. A value the
 // API had changed and the file puts back is named "reverted".
 import type { BackendConfig, FairwayConfig, PoolConfig } from './config/types.js';
-import type { BackendPool } from './proxy/pool.js';
+import type { Cluster } from './cluster/cluster.js';
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -42,7 +42,7 @@ const POOL_SETTINGS: readonly [keyof PoolConfig, string][] = [
 ];
 
 /** What differs between a running pool and its new config; matched by URL, as the reload does. */
-export function poolChanges(pool: BackendPool, next: PoolConfig): string[] {
+export function poolChanges(pool: Cluster, next: PoolConfig): string[] {
   const changes: string[] = [];
   const file = pool.config;
   const say = (what: string) => changes.push(`pool ${pool.name}: ${what}`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { poolConfig, startFairway, testConfig } from './helpers/fixtures.js';
 import { rawBackend } from './helpers/raw-backend.js';
 import { rawClient } from './helpers/raw-client.js';
-import { readRequestTarget } from '../src/proxy/request-target.js';
+import { readRequestTarget } from '../src/exchange/request-target.js';
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const seen: { backend: string; url: string; host: string | undefined; forwardedHost: string | undefined }[] = [];

@@ -2,8 +2,8 @@
 // X-Request-Id set, Host passed through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers.js';
-import { readRequestHead } from '../src/proxy/request-head.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../src/filters/forwarded-headers.js';
+import { readRequestHead } from '../src/exchange/request-head.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 import { get, poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 

@@ -3,7 +3,7 @@
 // weights give way to the exact sequence once the ramp is over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BackendPool } from '../src/proxy/pool.js';
+import { Cluster } from '../src/cluster/cluster.js';
 import type { Backend } from '../src/upstream/backend.js';
 import { FairwayEvents } from '../src/observability/events.js';
 import { facts } from './balancing-helpers.js';
@@ -11,15 +11,15 @@ import { poolConfig, silentLogger } from './helpers/fixtures.js';
 
 const SEQUENCE = ['s1', 's1', 's2', 's1', 's3', 's1', 's1'];
 
-function weightedPool(): BackendPool {
+function weightedPool(): Cluster {
   const config = poolConfig(['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3'], { algorithm: 'weighted-round-robin' });
   config.healthCheck.enabled = false;
   config.backends.forEach((b, i) => (b.weight = [5, 1, 1][i]!));
-  return new BackendPool(config, silentLogger, new FairwayEvents());
+  return new Cluster(config, silentLogger, new FairwayEvents());
 }
 
 /** Acquires and releases at once, so no cap is reached unless a test holds one. */
-function take(pool: BackendPool): string {
+function take(pool: Cluster): string {
   const got = pool.acquire(facts());
   assert.ok(typeof got !== 'string', `no backend: ${String(got)}`);
   pool.release(got);

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { echoLength, rawBackend, type RawBackend } from './helpers/raw-backend.js';
 import { freePort, get, poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 import type { PoolConfig } from '../src/config/types.js';
-import { RetryPolicy } from '../src/proxy/retry-policy.js';
+import { RetryPolicy } from '../src/filters/retry-policy.js';
 import { scriptedServer } from './helpers/http1.js';
 
 /** Reads the request, then resets the connection without answering. */

@@ -2,7 +2,7 @@
 // match answers 404.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Router, hostName } from '../src/proxy/router.js';
+import { Router, hostName } from '../src/exchange/router.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 import { get, poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 
@@ -15,7 +15,7 @@ test('router: longest prefix wins, host-specific beats any-host on a tie', () =>
       { host: 'admin.example.com', pathPrefix: '/api', pool: 'admin-api' },
       { host: 'static.example.com', pathPrefix: '/', pool: 'static' },
     ],
-    (name) => name,
+    (r) => r.pool,
   );
   assert.equal(router.match('example.com', '/'), 'web');
   assert.equal(router.match('example.com', '/api/users'), 'api');
@@ -27,7 +27,7 @@ test('router: longest prefix wins, host-specific beats any-host on a tie', () =>
 });
 
 test('router: no match gives undefined', () => {
-  const router = new Router([{ host: 'a.example', pathPrefix: '/', pool: 'a' }, { pathPrefix: '/v1', pool: 'v1' }], (n) => n);
+  const router = new Router([{ host: 'a.example', pathPrefix: '/', pool: 'a' }, { pathPrefix: '/v1', pool: 'v1' }], (r) => r.pool);
   assert.equal(router.match('b.example', '/'), undefined);
   assert.equal(router.match('b.example', '/v1/x'), 'v1');
 });

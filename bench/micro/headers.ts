@@ -1,6 +1,6 @@
 // Micro-benchmark: header rewriting on the hot path, ns per request. Inputs
 // are what a browser sends and what nginx answers; run with `npm run bench:micro`.
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/filters/forwarded-headers.js';
 import { nsPerOp, printTable } from './measure.js';
 
 const facts = { clientAddress: '127.0.0.1', proto: 'http' as const, requestId: '6f1c2a9e-0b7d-4c1e-9a53-3d2f8e4b1c70' };

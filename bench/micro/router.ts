@@ -1,10 +1,10 @@
 // Micro-benchmark: route lookups in a config snapshot, ns per lookup, for a
 // catch-all, a small table with hosts, and 100 host-specific routes.
-import { Router, hostName } from '../../src/proxy/router.js';
+import { Router, hostName } from '../../src/exchange/router.js';
 import type { RouteConfig } from '../../src/config/types.js';
 import { nsPerOp, printTable } from './measure.js';
 
-const resolve = (name: string) => ({ name });
+const resolve = (route: { pool: string }) => ({ name: route.pool });
 
 const catchAll = new Router([{ pathPrefix: '/', pool: 'web' }], resolve);
 

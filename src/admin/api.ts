@@ -6,7 +6,7 @@ import { name as nameField, type Check } from '../config/fields.js';
 import { backendUrl, hostPort } from '../config/sections/pool/backend.js';
 import { hashKey as hashKeyField } from '../config/sections/pool/balancing.js';
 import { DEFAULTS } from '../config/defaults.js';
-import type { BackendPool } from '../proxy/pool.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { AdminControl } from './control.js';
 import type { AdminRequest, AdminRoute } from './server.js';
 import { sendJson, sendProblem } from './http.js';
@@ -47,7 +47,7 @@ function validated<T>(field: string, result: Check<T>): T {
 
 export function apiRoutes(control: AdminControl, stream = new EventStream(control)): AdminRoute[] {
 
-  const findPool = (request: AdminRequest): BackendPool | undefined => {
+  const findPool = (request: AdminRequest): Cluster | undefined => {
     const pool = control.pools.find((p) => p.name === request.params['pool']);
     if (pool === undefined) {
       sendProblem(request.res, 404, 'unknown_pool', `no pool named "${request.params['pool']}"`, { pools: control.pools.map((p) => p.name) });

@@ -3,14 +3,14 @@
 // the composition root can import admin/ without a cycle.
 import type { FairwayConfig } from '../config/types.js';
 import type { FairwayEvents } from '../observability/events.js';
-import type { BackendPool } from '../proxy/pool.js';
-import type { TrafficStats } from '../proxy/traffic-stats.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { TrafficStats } from '../observability/traffic-stats.js';
 import type { ReloadResult } from '../reload-result.js';
 import type { StatsSnapshot } from './stats.js';
 
 export interface AdminControl {
   /** The pools in force; a reload replaces the array, so read it at every use. */
-  readonly pools: readonly BackendPool[];
+  readonly pools: readonly Cluster[];
   /** The part of the config in force the admin API reads: how long a removed backend may drain. */
   readonly config: Pick<FairwayConfig, 'shutdownTimeoutMs'>;
   /** Health, ejection and request events, for the live event stream. */

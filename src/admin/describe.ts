@@ -1,5 +1,5 @@
 // The JSON descriptions of pools and backends the admin API answers with.
-import type { BackendPool } from '../proxy/pool.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Backend } from '../upstream/backend.js';
 
 export interface BackendDescription {
@@ -61,7 +61,7 @@ export function describeBackend(b: Backend): BackendDescription {
   };
 }
 
-export function describePool(pool: BackendPool): PoolDescription {
+export function describePool(pool: Cluster): PoolDescription {
   return {
     name: pool.name,
     algorithm: pool.balancer.name,

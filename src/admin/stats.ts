@@ -1,6 +1,6 @@
 // The JSON snapshot served at /lb/stats.
-import type { BackendPool } from '../proxy/pool.js';
-import type { TrafficStats } from '../proxy/traffic-stats.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { TrafficStats } from '../observability/traffic-stats.js';
 
 export interface BackendStats {
   id: string;
@@ -50,7 +50,7 @@ export interface StatsSnapshot {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function statsSnapshot(stats: TrafficStats, pools: readonly BackendPool[]): StatsSnapshot {
+export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[]): StatsSnapshot {
   const [p50, p99] = stats.latency.percentiles([50, 99]);
   return {
     uptimeSeconds: round((Date.now() - stats.startedAt) / 1000),

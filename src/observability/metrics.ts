@@ -7,7 +7,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
 import type { EjectionEvent, FairwayEvents, HealthCheckEvent, RequestRecord, RetryEvent } from './events.js';
 
-/** What metrics read from a backend at scrape time (BackendPool's backends fit). */
+/** What metrics read from a backend at scrape time (Cluster's backends fit). */
 export interface MetricsBackendSource {
   readonly id: string;
   readonly healthy: boolean;
@@ -19,7 +19,7 @@ export interface MetricsBackendSource {
   readonly state: string;
 }
 
-/** What metrics read from a pool at scrape time (BackendPool fits). */
+/** What metrics read from a pool at scrape time (Cluster fits). */
 export interface MetricsPoolSource {
   readonly name: string;
   readonly backends: readonly MetricsBackendSource[];

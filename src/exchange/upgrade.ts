@@ -5,6 +5,7 @@
 // server has no 'upgrade' listener, so they are answered here like any other.
 import type { Logger } from '../observability/logger.js';
 import type { RequestHead } from './request-head.js';
+import type { Route } from './route.js';
 
 function listsToken(list: string, token: string): boolean {
   for (const part of list.split(',')) {
@@ -34,11 +35,11 @@ export class UpgradeWarnings {
 
   constructor(private readonly logger: Logger) {}
 
-  note(route: { host: string | undefined; prefix: string }, pool: string, protocols: string): void {
+  note(route: Route, protocols: string): void {
     if (this.warned.has(route)) return;
     this.warned.add(route);
     this.logger.warn(
-      { route: { host: route.host ?? '*', pathPrefix: route.prefix }, pool, upgrade: protocols },
+      { route: { host: route.host ?? '*', pathPrefix: route.pathPrefix }, pool: route.cluster.name, upgrade: protocols },
       'Upgrade requests on this route are answered 501: fairway does not proxy them yet (logged once per route)',
     );
   }

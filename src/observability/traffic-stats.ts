@@ -1,6 +1,6 @@
 // Process-wide request counters read by /lb/stats. Per-backend counters live
 // on the Backend itself.
-import { LatencyWindow } from '../observability/latency-window.js';
+import { LatencyWindow } from './latency-window.js';
 
 export class TrafficStats {
   /** Recent end-to-end request durations. */

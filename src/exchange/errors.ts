@@ -1,9 +1,8 @@
 // Errors are values with codes: each kind maps to one status, one short
 // body and one log field, in this one place.
-import type { ServerResponse } from 'node:http';
-import { closeAfterIfClientFinished } from './client-connection.js';
+import type { Downstream } from './downstream.js';
 
-export type ProxyErrorKind =
+export type ErrorKind =
   | 'bad_target'
   | 'upgrade_unsupported'
   | 'no_route'
@@ -15,14 +14,16 @@ export type ProxyErrorKind =
   | 'upstream_reset'
   | 'response_timeout'
   | 'upstream_error'
-  | 'client_aborted';
+  | 'client_aborted'
+  | 'filter_failed'
+  | 'discarded';
 
 interface ErrorAnswer {
   status: number;
   message: string;
 }
 
-const ANSWERS: Record<ProxyErrorKind, ErrorAnswer> = {
+const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   bad_target: { status: 400, message: 'the request target is not a path or an absolute http(s) URL with a valid host' },
   upgrade_unsupported: { status: 501, message: 'fairway does not proxy Upgrade requests yet' },
   no_route: { status: 404, message: 'no route matches this host and path' },
@@ -36,14 +37,31 @@ const ANSWERS: Record<ProxyErrorKind, ErrorAnswer> = {
   upstream_error: { status: 502, message: 'the backend answer could not be read' },
   // Never sent (the client is gone); 499 is what access logs conventionally show.
   client_aborted: { status: 499, message: 'the client closed the connection' },
+  filter_failed: { status: 500, message: 'a filter of this route failed' },
+  // A try whose answer was dropped for a retry; never the outcome of a request.
+  discarded: { status: 502, message: 'the answer was dropped for a retry' },
 };
 
-export function statusFor(kind: ProxyErrorKind): number {
+/** Why a try was stopped by us rather than by the backend: carried by the abort. */
+export class ExchangeAbort extends Error {
+  constructor(
+    readonly code: 'FAIRWAY_CLIENT_GONE' | 'FAIRWAY_DISCARDED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+/** The client closed the connection before its answer was complete. */
+export const CLIENT_GONE = new ExchangeAbort('FAIRWAY_CLIENT_GONE', 'client closed the connection');
+/** The answer of a try was dropped so the request can be retried. */
+export const DISCARDED = new ExchangeAbort('FAIRWAY_DISCARDED', 'answer dropped for a retry');
+
+export function statusFor(kind: ErrorKind): number {
   return ANSWERS[kind].status;
 }
 
 /** Maps a transport (undici-style code) or socket error to the kind of failure it means. */
-export function classifyUpstreamError(err: Error & { code?: string }): ProxyErrorKind {
+export function classifyUpstreamError(err: Error & { code?: string }): ErrorKind {
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'connect_refused';
@@ -67,32 +85,40 @@ export function classifyUpstreamError(err: Error & { code?: string }): ProxyErro
   }
 }
 
-/** Writes the error answer: JSON when the client accepts it, plain text otherwise. */
-export function sendError(
-  res: ServerResponse,
-  kind: ProxyErrorKind,
+/** The error answer: JSON when the client accepts it, plain text otherwise. */
+export function errorAnswer(
+  kind: ErrorKind,
   requestId: string,
   acceptHeader: string | undefined,
   detail?: string,
-): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
+): { status: number; headers: string[]; body: string } {
   const answer = ANSWERS[kind];
   const message = detail === undefined ? answer.message : `${answer.message}: ${detail}`;
   const wantsJson = acceptHeader !== undefined && acceptHeader.includes('json');
   const body = wantsJson
     ? JSON.stringify({ error: kind, message, status: answer.status, requestId }) + '\n'
     : `${answer.status} ${message} (${kind}, request ${requestId})\n`;
-  const headers: Record<string, string | number> = {
-    'content-type': wantsJson ? 'application/json' : 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-request-id': requestId,
-  };
-  if (answer.status === 503) headers['retry-after'] = kind === 'no_healthy_backend' ? 5 : 1;
-  closeAfterIfClientFinished(res);
-  res.writeHead(answer.status, headers);
-  res.end(body);
+  const headers = [
+    'content-type',
+    wantsJson ? 'application/json' : 'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+    'x-request-id',
+    requestId,
+  ];
+  if (answer.status === 503) headers.push('retry-after', kind === 'no_healthy_backend' ? '5' : '1');
+  return { status: answer.status, headers, body };
+}
+
+/** Sends the error answer, or cuts the connection when part of an answer already went out. */
+export function sendError(downstream: Downstream, kind: ErrorKind, requestId: string, acceptHeader: string | undefined, detail?: string): void {
+  if (downstream.responseStarted || downstream.closed) {
+    downstream.abort();
+    return;
+  }
+  const answer = errorAnswer(kind, requestId, acceptHeader, detail);
+  downstream.respond(answer.status, answer.headers);
+  downstream.end(answer.body);
 }

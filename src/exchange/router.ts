@@ -1,5 +1,6 @@
-// Maps a request's host and path to a pool. Built once per config snapshot;
-// lookups scan a short list pre-sorted so the first match is the best one.
+// Maps a request's host and path to what it is routed to. Built once per
+// config snapshot; lookups scan a short list pre-sorted so the first match is
+// the best one.
 import type { RouteConfig } from '../config/types.js';
 
 export interface CompiledRoute<P> {
@@ -7,7 +8,7 @@ export interface CompiledRoute<P> {
   host: string | undefined;
   prefix: string;
   hostSpecific: boolean;
-  pool: P;
+  value: P;
 }
 
 export class Router<P> {
@@ -15,10 +16,10 @@ export class Router<P> {
   private readonly byHost = new Map<string, CompiledRoute<P>[]>();
   private readonly anyHost: CompiledRoute<P>[];
 
-  constructor(routes: readonly RouteConfig[], resolvePool: (name: string) => P) {
+  constructor(routes: readonly RouteConfig[], resolve: (route: RouteConfig) => P) {
     const compiled = routes.map((r) => {
       const host = r.host?.toLowerCase();
-      return { host, route: { host, prefix: r.pathPrefix, hostSpecific: host !== undefined, pool: resolvePool(r.pool) } };
+      return { host, route: { host, prefix: r.pathPrefix, hostSpecific: host !== undefined, value: resolve(r) } };
     });
     const order = (a: CompiledRoute<P>, b: CompiledRoute<P>) =>
       b.prefix.length - a.prefix.length || Number(b.hostSpecific) - Number(a.hostSpecific);
@@ -32,9 +33,9 @@ export class Router<P> {
     for (const list of this.byHost.values()) list.sort(order);
   }
 
-  /** The pool of the best matching route. */
+  /** What the best matching route leads to. */
   match(hostHeader: string | undefined, path: string): P | undefined {
-    return this.matchRoute(hostHeader, path)?.pool;
+    return this.matchRoute(hostHeader, path)?.value;
   }
 
   /** Longest matching prefix wins; on a tie a host-specific route wins. */

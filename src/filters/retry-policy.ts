@@ -3,7 +3,7 @@
 // the conditions listed in `retries.on`. The budget is checked last, by the
 // caller, so it is only spent on retries that would otherwise happen.
 import type { RetryConfig } from '../config/types.js';
-import type { ProxyErrorKind } from './errors.js';
+import type { ErrorKind } from '../exchange/errors.js';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -39,7 +39,7 @@ export class RetryPolicy {
    * byte of the answer (the backend closed it while idle, as our request
    * crossed), so the backend processed nothing and any method may be re-sent.
    */
-  allowsError(kind: ProxyErrorKind, attempts: number, method: string, replayable: boolean, idleRace = false): boolean {
+  allowsError(kind: ErrorKind, attempts: number, method: string, replayable: boolean, idleRace = false): boolean {
     if (attempts >= this.maxAttempts || !replayable) return false;
     if (idleRace && kind === 'upstream_reset') return true;
     switch (kind) {

@@ -1,10 +1,6 @@
 // One pass over the client's raw headers for the facts the lifecycle needs
 // before forwarding (routing host, accept, request id, whether a body follows,
 // whether a protocol switch is asked for).
-import type { IncomingMessage } from 'node:http';
-import type { RequestFacts } from '../balancing/index.js';
-import { readCookie } from './sticky.js';
-
 export interface RequestHead {
   host: string | undefined;
   accept: string | undefined;
@@ -16,6 +12,8 @@ export interface RequestHead {
   connection: string | undefined;
   /** Upgrade header value (protocols the client asks to switch to). */
   upgrade: string | undefined;
+  /** The authority of an absolute-form target, which replaces Host upstream. */
+  authority: string | undefined;
 }
 
 export function readRequestHead(raw: readonly string[]): RequestHead {
@@ -60,7 +58,7 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
         break;
     }
   }
-  return { host, accept, requestId, hasBody, contentLength, connection, upgrade };
+  return { host, accept, requestId, hasBody, contentLength, connection, upgrade, authority: undefined };
 }
 
 /** A request header's first value from the raw list ('' when absent); `name` is lower case. */
@@ -70,34 +68,4 @@ export function rawHeader(raw: readonly string[], name: string): string {
     if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1]!;
   }
   return '';
-}
-
-/** Request facts for balancers; header and path parsing happen only if one asks. */
-export class IncomingFacts implements RequestFacts {
-  constructor(
-    private readonly req: IncomingMessage,
-    readonly host: string,
-  ) {}
-
-  get clientAddress(): string {
-    return this.req.socket.remoteAddress ?? '';
-  }
-
-  get method(): string {
-    return this.req.method ?? 'GET';
-  }
-
-  /** The request target as received (path and query). */
-  get path(): string {
-    return this.req.url ?? '/';
-  }
-
-  get headers(): IncomingMessage['headers'] {
-    return this.req.headers;
-  }
-
-  /** A cookie's value, for sticky sessions. */
-  cookie(name: string): string | undefined {
-    return readCookie(this.req.headers.cookie, name);
-  }
 }

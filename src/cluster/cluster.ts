@@ -1,6 +1,8 @@
-// A pool at run time: its backends, its algorithm, and the set of backends
-// eligible for new requests. The eligible list is rebuilt only when something
-// changes (health, ejection, state, weight), so the hot path just reads it.
+// A cluster is a pool at run time (what HAProxy calls a backend section):
+// its members, its algorithm, the set of members eligible for new requests,
+// its queue, and the shared state of its resilience (retry budget, outlier
+// detector). The eligible list is rebuilt only when something changes
+// (health, ejection, state, weight), so the hot path just reads it.
 import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
 import { Backend } from '../upstream/backend.js';
@@ -12,8 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';
 import { AdmissionQueue } from './admission-queue.js';
 import { RetryBudget } from './retry-budget.js';
-import { RetryPolicy } from './retry-policy.js';
-import { readCookie, stickyValue } from './sticky.js';
+import { stickyValue } from './sticky-value.js';
 
 /** Why no backend was handed out. */
 export type NoBackend = 'none' | 'busy';
@@ -28,7 +29,6 @@ export interface PreparedPoolChange {
 
 interface BuiltPoolChange {
   balancer: Balancer<Backend> | undefined;
-  retryPolicy: RetryPolicy;
   /** Running backends that stay, with their new settings. */
   kept: Map<Backend, BackendConfig>;
   added: Backend[];
@@ -48,7 +48,7 @@ function discardBuilt(backends: readonly Backend[], upstreams: ReadonlyMap<Backe
   for (const u of upstreams.values()) void u.destroy().catch(() => undefined);
 }
 
-export class BackendPool {
+export class Cluster {
   readonly name: string;
   /** The settings in force; replaced by a reload. */
   config: PoolConfig;
@@ -65,8 +65,8 @@ export class BackendPool {
   private eligibleComputed = false;
   private drainScheduled = false;
   readonly queue: AdmissionQueue;
+  /** Shared by every route to this cluster, and kept across reloads. */
   readonly retryBudget: RetryBudget;
-  retryPolicy: RetryPolicy;
   readonly outliers: OutlierDetector;
   private readonly slowStart: SlowStart;
   private readonly stickyByValue = new Map<string, Backend>();
@@ -88,7 +88,6 @@ export class BackendPool {
     this.hashKey = config.hashKey;
     this.queue = new AdmissionQueue(config.queue.size, config.queue.timeoutMs);
     this.retryBudget = new RetryBudget(config.retries.budgetPercent);
-    this.retryPolicy = new RetryPolicy(config.retries);
     this.slowStart = new SlowStart(config.slowStartMs, () => this.refreshEligible());
     this.outliers = new OutlierDetector(config.outlierDetection, {
       poolSize: () => this.backends.filter((b) => b.state === 'enabled' && !b.backup).length,
@@ -200,7 +199,6 @@ export class BackendPool {
     try {
       const algorithmChanged = next.algorithm !== this.algorithm || next.hashKey !== this.hashKey;
       const balancer = algorithmChanged ? buildAlgorithm(next.algorithm, next.hashKey) : undefined;
-      const retryPolicy = new RetryPolicy(next.retries);
       const byUrl = new Map(this.backends.filter((b) => !b.removing).map((b) => [b.url, b]));
       const kept = new Map<Backend, BackendConfig>();
       for (const config of next.backends) {
@@ -214,7 +212,7 @@ export class BackendPool {
         if (upstream !== undefined) upstreams.set(existing, upstream);
       }
       return {
-        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, retryPolicy, kept, added: built, upstreams }, drainTimeoutMs),
+        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, kept, added: built, upstreams }, drainTimeoutMs),
         discard: () => discardBuilt(built, upstreams),
       };
     } catch (err) {
@@ -229,7 +227,6 @@ export class BackendPool {
     if (built.balancer !== undefined) this.useAlgorithm(built.balancer, next.algorithm, next.hashKey);
     this.queue.configure(next.queue.size, next.queue.timeoutMs);
     this.retryBudget.percent = next.retries.budgetPercent;
-    this.retryPolicy = built.retryPolicy;
     this.outliers.config = next.outlierDetection;
     this.slowStart.windowMs = next.slowStartMs;
 
@@ -305,18 +302,16 @@ export class BackendPool {
 
   /**
    * Hands out a backend for this request and counts it in flight, or says
-   * why not. A sticky cookie wins while its backend can take the request;
-   * `avoid` (the backend a retry failed on) is skipped when another can.
+   * why not. `pinned` (a sticky session's backend) wins while it can take
+   * the request; `avoid` (the backend a retry failed on) is skipped when
+   * another can.
    */
-  acquire(facts: RequestFacts, avoid?: Backend): Backend | NoBackend {
+  acquire(facts: RequestFacts, avoid?: Backend, pinned?: Backend): Backend | NoBackend {
     const eligible = this.eligible;
-    if (this.config.sticky !== undefined) {
-      const pinned = this.stickyByValue.get(readCookie(facts.headers['cookie'], this.config.sticky.cookie) ?? '');
-      // Sessions pinned to a draining backend may finish there, as in HAProxy.
-      if (pinned !== undefined && pinned !== avoid && pinned.hasCapacity && (pinned.eligible || this.drainingButUsable(pinned))) {
-        pinned.inFlight++;
-        return pinned;
-      }
+    // Sessions pinned to a draining backend may finish there, as in HAProxy.
+    if (pinned !== undefined && pinned !== avoid && pinned.hasCapacity && (pinned.eligible || this.drainingButUsable(pinned))) {
+      pinned.inFlight++;
+      return pinned;
     }
     if (eligible.length === 0) return 'none';
     let backend = this.balancer.pick(eligible, facts, this.backends);
@@ -356,6 +351,11 @@ export class BackendPool {
   /** The sticky cookie value for a backend, when sticky sessions are on. */
   stickyValueFor(backend: Backend): string | undefined {
     return this.stickyValueOf.get(backend);
+  }
+
+  /** The member a sticky cookie value names, if it is still a member. */
+  stickyMember(value: string): Backend | undefined {
+    return this.stickyByValue.get(value);
   }
 
   /** Active health checks report here. */

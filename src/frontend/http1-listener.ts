@@ -1,21 +1,24 @@
-// The client-facing HTTP listener: its timeouts, and a graceful close that
-// lets in-flight requests finish while refusing new connections.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The client-facing HTTP/1.1 listener: a node:http server with the client
+// timeouts, each request handed on as a Downstream, and a graceful close
+// that lets in-flight requests finish while refusing new connections.
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ListenConfig } from '../config/types.js';
+import type { ExchangeHandler } from '../exchange/serve.js';
+import { Http1Downstream } from './http1.js';
 
 export interface ListenerOptions extends ListenConfig {
   /** Longest silence on a client socket while a request is open. */
   socketIdleMs: number;
 }
 
-export class ProxyListener {
+export class Http1Listener {
   readonly server: Server;
   private closing = false;
 
   constructor(
     private readonly options: ListenerOptions,
-    handler: (req: IncomingMessage, res: ServerResponse) => void,
+    serve: ExchangeHandler,
   ) {
     this.server = createServer(
       {
@@ -30,7 +33,7 @@ export class ProxyListener {
       (req, res) => {
         // While draining, answers carry Connection: close so clients move on.
         if (this.closing) res.shouldKeepAlive = false;
-        handler(req, res);
+        serve(new Http1Downstream(req, res));
       },
     );
     this.server.timeout = options.socketIdleMs;

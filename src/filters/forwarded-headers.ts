@@ -1,6 +1,10 @@
-// Header rewriting between client and backend. Works on Node's flat raw
-// header arrays ([name, value, name, value, ...]) so nothing is rebuilt into
-// objects on the hot path.
+// The forwarded-headers filter: the head sent upstream loses the client's
+// hop-by-hop headers and gains X-Forwarded-For/-Proto/-Host and X-Request-Id;
+// the answer loses the backend's hop-by-hop headers and carries the request
+// id. Both are one pass over flat raw header arrays ([name, value, ...]), so
+// nothing is rebuilt into objects on the hot path. Every route has it.
+import type { Exchange } from '../exchange/exchange.js';
+import type { Filter } from '../exchange/phases.js';
 
 /** Hop-by-hop headers (RFC 9110 7.6.1), plus ones undici refuses to forward. */
 const HOP_BY_HOP = new Set([
@@ -117,4 +121,21 @@ export function clientResponseHeaders(raw: readonly string[], requestId: string)
     if (!listed.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
   }
   return kept;
+}
+
+export class ForwardedHeaders implements Filter {
+  readonly name = 'forwarded-headers';
+
+  onUpstreamRequest(ex: Exchange): void {
+    ex.upstreamHeaders = upstreamRequestHeaders(ex.downstream.rawHeaders, {
+      clientAddress: ex.downstream.clientAddress,
+      proto: ex.downstream.secure ? 'https' : 'http',
+      requestId: ex.requestId,
+      host: ex.head.authority,
+    });
+  }
+
+  onResponse(ex: Exchange): void {
+    ex.responseHeaders = clientResponseHeaders(ex.responseHeaders, ex.requestId);
+  }
 }

@@ -2,19 +2,20 @@
 // buffered whole, so a retry can send it again; a larger one streams through
 // a PassThrough, so an upstream failure destroys that pipe and never the
 // client's own request stream.
-import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
+import type { Downstream } from './downstream.js';
 
 export type BodyReady = (body: Buffer | Readable, replayable: boolean) => void;
 
-function streamFrom(req: IncomingMessage, prefix: Buffer[]): Readable {
+function streamFrom(downstream: Downstream, prefix: Buffer[]): Readable {
+  const req = downstream.body;
   const pipe = new PassThrough({ highWaterMark: 64 * 1024 });
   for (const chunk of prefix) pipe.write(chunk);
   req.pipe(pipe);
   // Upstream gave up on the body (destroyed the pipe): drop the rest, so the
   // client's keep-alive connection can go on to its next request.
   pipe.once('close', () => {
-    if (req.complete || req.destroyed) return;
+    if (downstream.bodyComplete || req.destroyed) return;
     req.unpipe(pipe);
     req.resume();
   });
@@ -26,11 +27,12 @@ function streamFrom(req: IncomingMessage, prefix: Buffer[]): Readable {
  * or to exceed it (streamed, not replayable). Never calls it if the client
  * goes away first.
  */
-export function prepareRequestBody(req: IncomingMessage, contentLength: number | undefined, limit: number, ready: BodyReady): void {
+export function prepareRequestBody(downstream: Downstream, contentLength: number | undefined, limit: number, ready: BodyReady): void {
   if (contentLength !== undefined && contentLength > limit) {
-    ready(streamFrom(req, []), false);
+    ready(streamFrom(downstream, []), false);
     return;
   }
+  const req = downstream.body;
   const chunks: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer) => {
@@ -39,7 +41,7 @@ export function prepareRequestBody(req: IncomingMessage, contentLength: number |
     if (size > limit) {
       detach();
       req.pause();
-      ready(streamFrom(req, chunks), false);
+      ready(streamFrom(downstream, chunks), false);
     }
   };
   const onEnd = () => {

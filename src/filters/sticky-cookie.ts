@@ -1,12 +1,6 @@
-// Sticky sessions by cookie. The cookie names the backend by an opaque hash
-// of pool and backend id, so it reveals no address and stays valid across
-// restarts and reloads as long as the backend keeps its id.
-import { createHash } from 'node:crypto';
+// The sticky-session cookie: reading it from a Cookie header and writing
+// the Set-Cookie that pins a client to a backend.
 import type { StickyConfig } from '../config/types.js';
-
-export function stickyValue(pool: string, backendId: string): string {
-  return createHash('sha256').update(pool).update('\0').update(backendId).digest('base64url').slice(0, 16);
-}
 
 /** The value of cookie `name` in a Cookie header, if present. */
 export function readCookie(header: string | string[] | undefined, name: string): string | undefined {

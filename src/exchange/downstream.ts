@@ -1,0 +1,57 @@
+// The client side of one request, in any protocol. A frontend adapter
+// (src/frontend/) turns what its protocol delivers into one Downstream per
+// request; everything after the frontend reads and answers the client only
+// through this, so nothing there branches on protocol or names node:http.
+import type { Readable } from 'node:stream';
+
+export interface Downstream {
+  /** Protocol as it appears in logs and metrics: 'http/1.1', 'http/1.0', later 'h2'. */
+  readonly protocol: string;
+  /** The version number alone ('1.1'), as access logs print it. */
+  readonly httpVersion: string;
+  readonly clientAddress: string;
+  /** The client reached us over TLS. */
+  readonly secure: boolean;
+  readonly method: string;
+  /** The request target as routed and forwarded (origin-form path and query). */
+  target: string;
+  /** The request head as [name, value, name, value, ...], names as the client sent them. */
+  readonly rawHeaders: readonly string[];
+  /** Lower-case header names to values, built only when read (balancers' hash keys). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The request body as a stream; read it only when the head says one follows. */
+  readonly body: Readable;
+  /** The whole request body has been read. */
+  readonly bodyComplete: boolean;
+  /** The response head went out. */
+  readonly responseStarted: boolean;
+  /** The whole response went out. */
+  readonly responseFinished: boolean;
+  /** The client side is closed (finished, aborted, or the client left). */
+  readonly closed: boolean;
+
+  /** Sends the response head; throws, sending nothing, on a header the protocol refuses. */
+  respond(status: number, rawHeaders: readonly string[]): void;
+  /** Sends body bytes; false when the client is slow: wait for `onDrain`. */
+  write(chunk: Buffer): boolean;
+  /** Ends the response, with an optional last chunk. */
+  end(chunk?: string | Buffer): void;
+  /** `listener` runs once, when the client can take more bytes. */
+  onDrain(listener: () => void): void;
+  /** `listener` runs when the client side closes, finished or not. */
+  onClose(listener: () => void): void;
+  offClose(listener: () => void): void;
+  /** Ends the client side abruptly (a truncated answer must not look whole). */
+  abort(err?: Error): void;
+  /** This connection takes no further request after this response. */
+  closeAfterResponse(): void;
+  /**
+   * Before answering without reading the request body: skip a short unread
+   * body, so the connection can go on, or close after the answer.
+   */
+  settleUnreadBody(hasBody: boolean, contentLength: number | undefined): void;
+  /** After the body was handed on: a body still arriving cannot be skipped cheaply. */
+  closeAfterIfBodyUnread(hasBody: boolean): void;
+  /** Reads and drops what is left of the request body. */
+  discardBody(): void;
+}

@@ -1,0 +1,379 @@
+// The life of one exchange after routing, phase by phase:
+//
+//   admit    the route's onRequest filters (deny, answer, or let through),
+//            then the body is buffered for replay or streamed
+//   pick     the cluster hands out a backend with room, or the request
+//            waits in its queue, or is answered 503
+//   forward  onUpstreamRequest filters (before the first try), then one
+//            Attempt per try through the backend's Upstream
+//   respond  onUpstreamResult filters hear every try and may ask for a
+//            retry (back to pick); onResponse and onResponseBody filters
+//            shape what goes to the client
+//   done     onDone filters, always and once: local answers, errors and
+//            clients that left included
+//
+// One object per request: the Exchange the filters see, driven from here.
+import type { Readable } from 'node:stream';
+import type { Logger } from '../observability/logger.js';
+import type { FairwayEvents } from '../observability/events.js';
+import type { TrafficStats } from '../observability/traffic-stats.js';
+import type { Backend } from '../upstream/backend.js';
+import type { Waiter } from '../cluster/admission-queue.js';
+import { isIdleConnectionRace } from '../upstream/upstream.js';
+import { Attempt, type AttemptOwner } from './attempt.js';
+import { noteRelayedBytes } from './body-gc-pacer.js';
+import type { Downstream } from './downstream.js';
+import { CLIENT_GONE, classifyUpstreamError, DISCARDED, sendError, statusFor, type ErrorKind } from './errors.js';
+import { Exchange } from './exchange.js';
+import type { CompiledChain, LocalAnswer, RequestVerdict, TryResult, TryVerdict } from './phases.js';
+import { prepareRequestBody } from './request-body.js';
+import type { RequestHead } from './request-head.js';
+import type { Route } from './route.js';
+
+/** Shared by every exchange of one balancer. */
+export interface ExchangeContext {
+  stats: TrafficStats;
+  logger: Logger;
+  events: FairwayEvents;
+}
+
+function isPromise(value: RequestVerdict | Promise<RequestVerdict>): value is Promise<RequestVerdict> {
+  return typeof (value as Promise<RequestVerdict> | undefined)?.then === 'function';
+}
+
+/** Fills in the headers every answer of our own carries. */
+function localAnswerHeaders(answer: LocalAnswer, body: string | Buffer, requestId: string): string[] {
+  const headers = answer.headers === undefined ? [] : answer.headers.slice();
+  let type = false;
+  let length = false;
+  let id = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!.toLowerCase();
+    if (name === 'content-type') type = true;
+    else if (name === 'content-length') length = true;
+    else if (name === 'x-request-id') id = true;
+  }
+  if (!type && body.length > 0) headers.push('content-type', 'text/plain; charset=utf-8');
+  if (!length) headers.push('content-length', String(Buffer.byteLength(body)));
+  if (!id) headers.push('x-request-id', requestId);
+  return headers;
+}
+
+export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
+  private attempt: Attempt | undefined;
+  private body: Buffer | Readable | null = null;
+  private waitingForDrain = false;
+  private started = false;
+  private finished = false;
+  private readonly chain: CompiledChain;
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    downstream: Downstream,
+    head: RequestHead,
+    route: Route | undefined,
+    /** The chain of requests answered before a route applies. */
+    unrouted: CompiledChain,
+    requestId: string,
+    startedAt: number,
+  ) {
+    super(downstream, head, route?.cluster, requestId, startedAt);
+    this.chain = route === undefined ? unrouted : route.chain;
+  }
+
+  /** admit → pick → forward → respond → done. */
+  start(): void {
+    this.started = true;
+    this.ctx.stats.active++;
+    this.downstream.onClose(this.onClientClose);
+    this.runRequestHooks(0);
+  }
+
+  /** Answers with an error of our own before (or without) a route. */
+  answerError(kind: ErrorKind, detail: string): void {
+    this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
+    sendError(this.downstream, kind, this.requestId, this.head.accept, detail);
+    this.finish(kind, statusFor(kind));
+  }
+
+  // --- admit ---
+
+  private runRequestHooks(from: number): void {
+    const hooks = this.chain.onRequest;
+    for (let i = from; i < hooks.length; i++) {
+      let verdict: RequestVerdict | Promise<RequestVerdict>;
+      try {
+        verdict = hooks[i]!.onRequest!(this);
+      } catch (err) {
+        return this.filterFailed(hooks[i]!.name, err);
+      }
+      if (verdict === undefined) continue;
+      if (isPromise(verdict)) {
+        const next = i + 1;
+        const name = hooks[i]!.name;
+        verdict.then(
+          (v) => {
+            if (this.finished) return; // the client left while the filter worked
+            if (v === undefined) this.runRequestHooks(next);
+            else this.answerLocally(v);
+          },
+          (err: unknown) => this.filterFailed(name, err),
+        );
+        return;
+      }
+      return this.answerLocally(verdict);
+    }
+    this.readBody();
+  }
+
+  private filterFailed(name: string, err: unknown): void {
+    if (this.finished) return;
+    this.ctx.logger.error({ filter: name, err: (err as Error)?.message ?? String(err) }, 'filter failed');
+    this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
+    sendError(this.downstream, 'filter_failed', this.requestId, this.head.accept, name);
+    this.finish('filter_failed', statusFor('filter_failed'));
+  }
+
+  /** An answer a filter gave in onRequest; the body was not read. */
+  private answerLocally(answer: LocalAnswer): void {
+    const body = answer.body ?? '';
+    this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
+    try {
+      this.downstream.respond(answer.status, localAnswerHeaders(answer, body, this.requestId));
+      this.downstream.end(this.method === 'HEAD' ? undefined : body);
+    } catch (err) {
+      return this.filterFailed(`${answer.reason} answer`, err);
+    }
+    this.finish(answer.reason, answer.status);
+  }
+
+  private readBody(): void {
+    if (!this.head.hasBody) return this.admit();
+    this.downstream.body.on('data', this.onBodyChunk);
+    prepareRequestBody(this.downstream, this.head.contentLength, this.cluster!.config.retries.bufferBytes, (body, replayable) => {
+      this.body = body;
+      this.replayable = replayable;
+      if (!this.abandoned) this.admit();
+    });
+  }
+
+  private readonly onBodyChunk = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
+    noteRelayedBytes(chunk.length);
+  };
+
+  /** The client hung up before the answer was complete. */
+  private readonly onClientClose = (): void => {
+    if (this.finished || this.downstream.responseFinished) return;
+    this.abandoned = true;
+    // Aborting destroys the upstream socket, so it is never reused half-read.
+    if (this.attempt !== undefined) this.attempt.abort(CLIENT_GONE);
+    else this.finish('client_aborted', statusFor('client_aborted')); // in a filter, reading the body or queued
+  };
+
+  private readonly onDrain = (): void => {
+    this.waitingForDrain = false;
+    this.attempt?.resume?.();
+  };
+
+  // --- pick ---
+
+  private admit(): void {
+    const cluster = this.cluster!;
+    const got = cluster.acquire(this, this.backend, this.pinned);
+    if (got === 'none') return this.fail('no_healthy_backend');
+    if (got === 'busy') {
+      if (!cluster.queue.enqueue(this)) this.fail('queue_full');
+      return;
+    }
+    this.forward(got);
+  }
+
+  /** From the queue: a slot freed up somewhere in the cluster. */
+  retryAdmission(): boolean {
+    const got = this.cluster!.acquire(this, this.backend, this.pinned);
+    if (got === 'busy') return false;
+    if (got === 'none') this.fail('no_healthy_backend');
+    else this.forward(got);
+    return true;
+  }
+
+  onQueueTimeout(): void {
+    this.fail('queue_timeout');
+  }
+
+  // --- forward ---
+
+  private forward(backend: Backend): void {
+    this.attempts++;
+    backend.totalRequests++;
+    this.backend = backend;
+    if (this.attempts === 1) {
+      const hooks = this.chain.onUpstreamRequest;
+      for (let i = 0; i < hooks.length; i++) hooks[i]!.onUpstreamRequest!(this);
+    }
+    const attempt = new Attempt(this, backend);
+    this.attempt = attempt;
+    const perTry = this.perTryTimeoutMs;
+    backend.upstream.dispatch(
+      {
+        path: this.downstream.target,
+        method: this.downstream.method,
+        headers: this.upstreamHeaders ?? (this.downstream.rawHeaders as string[]),
+        body: this.body,
+        headersTimeout: perTry > 0 ? Math.min(perTry, this.cluster!.config.timeouts.responseMs) : undefined,
+      },
+      attempt,
+    );
+  }
+
+  /** Gives the backend slot back, once per try. */
+  private endAttempt(attempt: Attempt): void {
+    if (attempt.released) return;
+    attempt.released = true;
+    this.upstreamMs += performance.now() - attempt.startedAt;
+    if (this.attempt === attempt) this.attempt = undefined;
+    this.cluster!.release(attempt.backend);
+  }
+
+  private runResultHooks(result: TryResult): TryVerdict {
+    const hooks = this.chain.onUpstreamResult;
+    let verdict: TryVerdict;
+    for (let i = 0; i < hooks.length; i++) {
+      if (hooks[i]!.onUpstreamResult!(this, result) === 'retry') verdict = 'retry';
+    }
+    return verdict;
+  }
+
+  // --- respond (transport callbacks through Attempt) ---
+
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean {
+    if (attempt !== this.attempt) return false;
+    const backend = attempt.backend;
+    if (statusCode >= 500) backend.errors++;
+    if (this.runResultHooks({ status: statusCode, error: undefined, idleRace: false }) === 'retry') {
+      attempt.discarded = true;
+      this.endAttempt(attempt);
+      attempt.abort(DISCARDED);
+      this.retry(backend, String(statusCode));
+      return false;
+    }
+    this.status = statusCode;
+    this.responseHeaders = rawHeaders;
+    const hooks = this.chain.onResponse;
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.onResponse!(this);
+    try {
+      this.downstream.respond(this.status, this.responseHeaders);
+    } catch (err) {
+      // A header the client protocol refuses (invalid characters): the answer is unusable.
+      attempt.abort(err as Error);
+      return false;
+    }
+    return true;
+  }
+
+  onAttemptData(attempt: Attempt, chunk: Buffer): boolean {
+    if (attempt !== this.attempt) return false;
+    this.bytesOut += chunk.length;
+    noteRelayedBytes(chunk.length);
+    const hooks = this.chain.onResponseBody;
+    for (let i = 0; i < hooks.length; i++) chunk = hooks[i]!.onResponseBody!(this, chunk) ?? chunk;
+    if (this.downstream.write(chunk)) return true;
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.downstream.onDrain(this.onDrain);
+    }
+    return false;
+  }
+
+  onAttemptComplete(attempt: Attempt): void {
+    if (attempt !== this.attempt) return;
+    this.downstream.end();
+    attempt.backend.recordLatency(performance.now() - attempt.startedAt);
+    this.endAttempt(attempt);
+    this.finish(undefined, this.status);
+  }
+
+  onAttemptError(attempt: Attempt, err: Error): void {
+    if (attempt.discarded || attempt !== this.attempt) return;
+    this.endAttempt(attempt);
+    if (this.abandoned || (err as { code?: string }).code === CLIENT_GONE.code) {
+      this.finish('client_aborted', statusFor('client_aborted'));
+      return;
+    }
+    const backend = attempt.backend;
+    const kind = classifyUpstreamError(err as Error & { code?: string });
+    const idleRace = isIdleConnectionRace(err);
+    // The idle keep-alive race is how pooled connections end, not a sign of a failing backend.
+    if (!idleRace) backend.errors++;
+    this.ctx.logger.debug({ pool: this.cluster!.name, backend: backend.id, kind, idleRace, err: err.message }, 'upstream try failed');
+    const verdict = this.runResultHooks({ status: 0, error: kind, idleRace });
+    if (verdict === 'retry' && !this.responseStarted) {
+      this.retry(backend, kind);
+      return;
+    }
+    if (this.responseStarted) {
+      // Part of the answer went out: end it abruptly so the client cannot
+      // mistake a truncated body for a complete one.
+      this.downstream.abort(err);
+      this.finish(kind, statusFor(kind));
+    } else {
+      this.fail(kind);
+    }
+  }
+
+  private retry(failed: Backend, reason: string): void {
+    this.ctx.stats.retries++;
+    if (this.ctx.events.listenerCount('retry') > 0) {
+      this.ctx.events.emit('retry', { pool: this.cluster!.name, backend: failed.id, reason });
+    }
+    this.admit();
+  }
+
+  // --- done ---
+
+  /** Answers with an error of our own (nothing from a backend was sent). */
+  private fail(kind: ErrorKind): void {
+    if (this.finished) return;
+    this.downstream.closeAfterIfBodyUnread(this.head.hasBody);
+    sendError(this.downstream, kind, this.requestId, this.head.accept);
+    this.finish(kind, statusFor(kind));
+  }
+
+  private finish(kind: ErrorKind | string | undefined, status: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.downstream.offClose(this.onClientClose);
+    if (this.head.hasBody) this.settleBody(kind);
+    if (this.started) this.ctx.stats.active--;
+    this.errorKind = kind;
+    this.status = status;
+    const hooks = this.chain.onDone;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.onDone!(this);
+      } catch (err) {
+        this.ctx.logger.error({ filter: hooks[i]!.name, err: (err as Error)?.message ?? String(err) }, 'filter failed in onDone');
+      }
+    }
+  }
+
+  /**
+   * The backend may answer before reading the whole body. Discard the rest
+   * so the next request on this keep-alive connection can be read.
+   */
+  private settleBody(kind: ErrorKind | string | undefined): void {
+    this.downstream.body.off('data', this.onBodyChunk);
+    if (this.downstream.bodyComplete || this.abandoned) return;
+    const body = this.body;
+    if (kind === undefined && body !== null && !Buffer.isBuffer(body) && !body.destroyed) {
+      // A streamed body the upstream connection is still sending (it keeps
+      // the connection, or destroys the stream, which drops the rest in
+      // request-body.ts).
+    } else if (body !== null && !Buffer.isBuffer(body)) {
+      body.destroy();
+    } else {
+      this.downstream.discardBody();
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Entry of every exchange, whatever the protocol: read the head, route, then
+// hand the request to its Lifecycle. Requests no route can take (a bad
+// target, no matching route, a protocol switch) are answered here, and still
+// logged and counted through the snapshot's `unrouted` chain.
+import { randomUUID } from 'node:crypto';
+import type { Downstream } from './downstream.js';
+import { Lifecycle, type ExchangeContext } from './lifecycle.js';
+import { readRequestHead } from './request-head.js';
+import { readRequestTarget } from './request-target.js';
+import type { RoutingSnapshot } from './route.js';
+import { refusedUpgrade, UpgradeWarnings } from './upgrade.js';
+
+export type ExchangeHandler = (downstream: Downstream) => void;
+
+export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: ExchangeContext): ExchangeHandler {
+  const upgradeWarnings = new UpgradeWarnings(ctx.logger);
+
+  return function serve(downstream: Downstream): void {
+    const startedAt = performance.now();
+    ctx.stats.requests++;
+    const current = snapshot();
+    const head = readRequestHead(downstream.rawHeaders);
+    const requestId = head.requestId ?? randomUUID();
+
+    let target = downstream.target;
+    // Origin-form ("/path") is the everyday case and needs no parsing. An
+    // absolute-form target (RFC 9112 3.2.2) names the host itself: its
+    // authority replaces Host, and its path is what is routed and forwarded.
+    if (target.charCodeAt(0) !== 47 /* / */) {
+      const parsed = readRequestTarget(target);
+      if (!parsed.ok) {
+        return new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt).answerError('bad_target', parsed.problem);
+      }
+      if (parsed.authority !== undefined) {
+        head.host = parsed.authority;
+        head.authority = parsed.authority;
+      }
+      target = parsed.path;
+      downstream.target = target;
+    }
+
+    const match = current.router.matchRoute(head.host, target);
+    if (match === undefined) {
+      const unrouted = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt);
+      return unrouted.answerError('no_route', `${head.host ?? '(no host)'}${target}`);
+    }
+    const route = match.value;
+
+    const upgrade = refusedUpgrade(head);
+    if (upgrade !== undefined) {
+      upgradeWarnings.note(route, upgrade);
+      // node:http stops reading a connection at a request asking to switch
+      // protocols (bytes pipelined after it are dropped): close after answering.
+      downstream.closeAfterResponse();
+      const refused = new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt);
+      return refused.answerError('upgrade_unsupported', `Upgrade: ${upgrade}`);
+    }
+
+    new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt).start();
+  };
+}
