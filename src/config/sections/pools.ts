@@ -23,6 +23,7 @@ import {
   type PoolSettings,
   type ResolvedPoolSettings,
 } from './pool/settings.js';
+import { middlewareChain } from './middlewares.js';
 import { defineSection, lastOverride, overrideOf, type Override, type ResolveContext } from './section.js';
 
 // This section's parts of the composed config types (section.ts).
@@ -53,6 +54,8 @@ export const DEFAULT_POOL_NAME = 'default';
 export interface FilePool extends PoolSettings {
   name: string;
   backends: FileBackend[];
+  /** The chain of its catch-all route, when it is the only pool and there are no routes (routes.ts). */
+  middlewares?: string[];
 }
 
 const poolSchema = strict(
@@ -60,10 +63,13 @@ const poolSchema = strict(
     name: field(f.name('pool name')),
     ...balancingShape,
     backends: z.array(backendSchema).optional(),
+    middlewares: middlewareChain.optional(),
     ...upstreamSettingsShape,
   },
   'pool',
-).transform((p): FilePool => ({ name: p.name, ...readPoolSettings(p), backends: p.backends ?? [] }));
+).transform(
+  (p): FilePool => ({ name: p.name, ...readPoolSettings(p), backends: p.backends ?? [], ...defined({ middlewares: p.middlewares }) }),
+);
 
 /** Pool names and backend ids must be unique; top-level backends exclude pools. */
 function checkPools(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
