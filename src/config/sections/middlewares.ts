@@ -108,12 +108,19 @@ function chainsIn(raw: Record<string, unknown>): { at: (string | number)[]; list
   return [...lists('routes'), ...lists('pools'), ...shorthand];
 }
 
+/** The defined names: the parsed list's, or the keys as written when a definition failed. */
+function definedNames(defs: unknown): string[] | undefined {
+  if (defs === undefined) return [];
+  if (isMap(defs)) return Object.keys(defs);
+  const parsed = Array.isArray(defs) && defs.every((d: unknown) => isMap(d) && typeof d['name'] === 'string' && typeof d['kind'] === 'string');
+  // Otherwise a form that is itself an error (a list of names): it names nothing for sure.
+  return parsed ? defs.map((d: { name: string }) => d.name) : undefined;
+}
+
 /** Every name a chain lists is defined, and listed once in that chain. */
 function checkChains(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const defs = raw['middlewares'];
-  // Definitions in a form that is itself an error name nothing for sure: no guessing then.
-  if (defs !== undefined && !isMap(defs)) return;
-  const defined = defs === undefined ? [] : Object.keys(defs);
+  const defined = definedNames(raw['middlewares']);
+  if (defined === undefined) return;
   for (const { at, list } of chainsIn(raw)) {
     if (!Array.isArray(list)) continue;
     const first = new Map<string, number>();
