@@ -56,7 +56,8 @@ function checkOneKind(input: unknown, ctx: z.RefinementCtx): void {
   }
 }
 
-type Definition = Omit<MiddlewareConfig, 'name'>;
+/** A definition before its name is added (Omit taken member by member, so each kind keeps its own key). */
+type Definition = MiddlewareConfig extends infer M ? (M extends unknown ? Omit<M, 'name'> : never) : never;
 
 const kindsObject = z.object(Object.fromEntries(MIDDLEWARE_KINDS.map((k) => [k.kind, k.schema.optional()])));
 

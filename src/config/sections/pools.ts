@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatDuration } from '../duration.js';
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
+import { middlewareChain } from './middlewares.js';
 import { algorithm, warnUnusedHashKeys, type AlgorithmName } from './pool/balancing.js';
 import {
   backendSchema,
@@ -23,7 +24,6 @@ import {
   type PoolSettings,
   type ResolvedPoolSettings,
 } from './pool/settings.js';
-import { middlewareChain } from './middlewares.js';
 import { defineSection, lastOverride, overrideOf, type Override, type ResolveContext } from './section.js';
 
 // This section's parts of the composed config types (section.ts).
