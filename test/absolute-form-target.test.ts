@@ -21,8 +21,8 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const lb = await startFairway(
     testConfig(pools, {
       routes: [
-        { host: 'api.example', pathPrefix: '/v1/', pool: 'api' },
-        { host: 'www.example', pathPrefix: '/', pool: 'web' },
+        { host: 'api.example', pathPrefix: '/v1/', pool: 'api', middlewares: [] },
+        { host: 'www.example', pathPrefix: '/', pool: 'web', middlewares: [] },
       ],
     }),
   );

@@ -336,7 +336,7 @@ test('requests answered before a backend is chosen (404, 400, 501) are logged an
   const pool = quietPool([backend.url]);
   const lb = await startFairway(
     testConfig([pool], {
-      routes: [{ host: 'app.test', pathPrefix: '/', pool: pool.name }],
+      routes: [{ host: 'app.test', pathPrefix: '/', pool: pool.name, middlewares: [] }],
       accessLog: { enabled: true, format: 'json', sample: 1, path },
     }),
   );

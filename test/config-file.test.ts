@@ -22,7 +22,7 @@ routes:
 `);
   const config = loadOk({ file, env: { ADMIN_TOKEN: 'secret' } });
   assert.equal(config.admin.token, 'secret');
-  assert.deepEqual(config.routes, [{ host: 'api.example.com', pathPrefix: '/v1', pool: 'web' }]);
+  assert.deepEqual(config.routes, [{ host: 'api.example.com', pathPrefix: '/v1', pool: 'web', middlewares: [] }]);
   const [pool] = config.pools;
   assert.equal(pool?.name, 'web');
   assert.deepEqual(pool?.backends, [
@@ -69,7 +69,7 @@ timeouts: { response: 1.5s }
   assert.equal(pool.healthCheck.intervalMs, 5000);
   assert.deepEqual(pool.healthCheck.expectedStatus, { min: 200, max: 299 });
   assert.equal(pool.timeouts.responseMs, 1500);
-  assert.deepEqual(config.routes, [{ pathPrefix: '/', pool: 'default' }]);
+  assert.deepEqual(config.routes, [{ pathPrefix: '/', pool: 'default', middlewares: [] }]);
 });
 
 test('built-in defaults for everything a minimal file leaves out', () => {
@@ -135,8 +135,8 @@ colour: blue
 `);
   assert.deepEqual(loadErrors({ file }), [
     'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose)',
-    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, routes, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
-    'colour: unknown key in the config file (accepted: listen, admin, pools, routes, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
+    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
+    'colour: unknown key in the config file (accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
   ]);
 });
 
@@ -203,7 +203,7 @@ test('several pools need routes; unrouted pools are a warning', () => {
   ]);
   const file = writeConfig(`${two}routes: [{ host: API.example.com, pool: a }]\n`);
   const result = loadOk({ file });
-  assert.deepEqual(result.routes, [{ host: 'api.example.com', pathPrefix: '/', pool: 'a' }]);
+  assert.deepEqual(result.routes, [{ host: 'api.example.com', pathPrefix: '/', pool: 'a', middlewares: [] }]);
 });
 
 test('a missing field and a wrong type are named', () => {

@@ -23,10 +23,10 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const lb = await startFairway(
     testConfig(pools, {
       routes: [
-        { pathPrefix: '/ok', pool: 'ok' },
-        { pathPrefix: '/down', pool: 'down' },
-        { pathPrefix: '/refused', pool: 'refused' },
-        { pathPrefix: '/silent', pool: 'silent' },
+        { pathPrefix: '/ok', pool: 'ok', middlewares: [] },
+        { pathPrefix: '/down', pool: 'down', middlewares: [] },
+        { pathPrefix: '/refused', pool: 'refused', middlewares: [] },
+        { pathPrefix: '/silent', pool: 'silent', middlewares: [] },
       ],
     }),
   );

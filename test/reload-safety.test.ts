@@ -138,7 +138,7 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
   next.pools[0]!.algorithm = 'least-connections';
   next.pools[0]!.backends.push({ id: 'b', url: backends[1]!.url, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
   next.pools.push(poolConfig([HTTPS_BACKEND], { name: 'tls' }));
-  next.routes = [{ pathPrefix: '/tls', pool: 'tls' }, ...next.routes];
+  next.routes = [{ pathPrefix: '/tls', pool: 'tls', middlewares: [] }, ...next.routes];
   const result = await lb.balancer.apply(next);
   assert.equal(result.ok, false);
   assert.ok(!result.ok);

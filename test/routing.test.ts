@@ -9,11 +9,11 @@ import { get, poolConfig, startFairway, testClient, testConfig } from './helpers
 test('router: longest prefix wins, host-specific beats any-host on a tie', () => {
   const router = new Router(
     [
-      { pathPrefix: '/', pool: 'web' },
-      { pathPrefix: '/api', pool: 'api' },
-      { pathPrefix: '/api/v2', pool: 'v2' },
-      { host: 'admin.example.com', pathPrefix: '/api', pool: 'admin-api' },
-      { host: 'static.example.com', pathPrefix: '/', pool: 'static' },
+      { pathPrefix: '/', pool: 'web', middlewares: [] },
+      { pathPrefix: '/api', pool: 'api', middlewares: [] },
+      { pathPrefix: '/api/v2', pool: 'v2', middlewares: [] },
+      { host: 'admin.example.com', pathPrefix: '/api', pool: 'admin-api', middlewares: [] },
+      { host: 'static.example.com', pathPrefix: '/', pool: 'static', middlewares: [] },
     ],
     (r) => r.pool,
   );
@@ -27,7 +27,7 @@ test('router: longest prefix wins, host-specific beats any-host on a tie', () =>
 });
 
 test('router: no match gives undefined', () => {
-  const router = new Router([{ host: 'a.example', pathPrefix: '/', pool: 'a' }, { pathPrefix: '/v1', pool: 'v1' }], (r) => r.pool);
+  const router = new Router([{ host: 'a.example', pathPrefix: '/', pool: 'a', middlewares: [] }, { pathPrefix: '/v1', pool: 'v1', middlewares: [] }], (r) => r.pool);
   assert.equal(router.match('b.example', '/'), undefined);
   assert.equal(router.match('b.example', '/v1/x'), 'v1');
 });
@@ -46,8 +46,8 @@ test('through the proxy: routes pick pools and unmatched requests get 404', asyn
   const lb = await startFairway(
     testConfig(pools, {
       routes: [
-        { host: 'www.example.com', pathPrefix: '/', pool: 'web' },
-        { pathPrefix: '/api', pool: 'api' },
+        { host: 'www.example.com', pathPrefix: '/', pool: 'web', middlewares: [] },
+        { pathPrefix: '/api', pool: 'api', middlewares: [] },
       ],
     }),
   );

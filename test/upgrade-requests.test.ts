@@ -31,8 +31,8 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   });
   const config = testConfig([pool], {
     routes: [
-      { pathPrefix: '/chat', pool: 'default' },
-      { pathPrefix: '/', pool: 'default' },
+      { pathPrefix: '/chat', pool: 'default', middlewares: [] },
+      { pathPrefix: '/', pool: 'default', middlewares: [] },
     ],
   });
   const balancer = createBalancer(config, { logger: pino({ level: 'warn' }, sink) });

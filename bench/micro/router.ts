@@ -6,19 +6,19 @@ import { nsPerOp, printTable } from './measure.js';
 
 const resolve = (route: { pool: string }) => ({ name: route.pool });
 
-const catchAll = new Router([{ pathPrefix: '/', pool: 'web' }], resolve);
+const catchAll = new Router([{ pathPrefix: '/', pool: 'web', middlewares: [] }], resolve);
 
 const small: RouteConfig[] = [
-  { host: 'api.example.com', pathPrefix: '/v1', pool: 'api-v1' },
-  { host: 'api.example.com', pathPrefix: '/v2', pool: 'api-v2' },
-  { pathPrefix: '/static', pool: 'static' },
-  { pathPrefix: '/', pool: 'web' },
+  { host: 'api.example.com', pathPrefix: '/v1', pool: 'api-v1', middlewares: [] },
+  { host: 'api.example.com', pathPrefix: '/v2', pool: 'api-v2', middlewares: [] },
+  { pathPrefix: '/static', pool: 'static', middlewares: [] },
+  { pathPrefix: '/', pool: 'web', middlewares: [] },
 ];
 const smallRouter = new Router(small, resolve);
 
 const many: RouteConfig[] = [];
-for (let i = 0; i < 100; i++) many.push({ host: `tenant-${i}.example.com`, pathPrefix: `/app/${i % 7}`, pool: `pool-${i}` });
-many.push({ pathPrefix: '/', pool: 'web' });
+for (let i = 0; i < 100; i++) many.push({ host: `tenant-${i}.example.com`, pathPrefix: `/app/${i % 7}`, pool: `pool-${i}`, middlewares: [] });
+many.push({ pathPrefix: '/', pool: 'web', middlewares: [] });
 const manyRouter = new Router(many, resolve);
 
 const paths = ['/', '/v1/users/42', '/v2/orders?page=3', '/static/app.js', '/app/3/dashboard'];

@@ -7,6 +7,8 @@ export type { LogConfig, LogFormat, LogLevel } from './sections/log.js';
 export type { AccessLogConfig, AccessLogFormat } from './sections/access-log.js';
 export type { PoolConfig } from './sections/pools.js';
 export type { RouteConfig } from './sections/routes.js';
+export type { MiddlewareConfig, MiddlewareKindName } from './sections/middlewares/kind.js';
+export type { HeaderChanges, HeaderToSet, HeadersMiddleware, HeadersMiddlewareConfig } from './sections/middlewares/headers.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';
 export { HEALTH_CHECK_METHODS, type HealthCheckMethod } from './sections/pool/health-check-fields.js';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatDuration } from '../duration.js';
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
+import { middlewareChain } from './middlewares.js';
 import { algorithm, warnUnusedHashKeys, type AlgorithmName } from './pool/balancing.js';
 import {
   backendSchema,
@@ -53,6 +54,8 @@ export const DEFAULT_POOL_NAME = 'default';
 export interface FilePool extends PoolSettings {
   name: string;
   backends: FileBackend[];
+  /** The chain of its catch-all route, when it is the only pool and there are no routes (routes.ts). */
+  middlewares?: string[];
 }
 
 const poolSchema = strict(
@@ -60,10 +63,13 @@ const poolSchema = strict(
     name: field(f.name('pool name')),
     ...balancingShape,
     backends: z.array(backendSchema).optional(),
+    middlewares: middlewareChain.optional(),
     ...upstreamSettingsShape,
   },
   'pool',
-).transform((p): FilePool => ({ name: p.name, ...readPoolSettings(p), backends: p.backends ?? [] }));
+).transform(
+  (p): FilePool => ({ name: p.name, ...readPoolSettings(p), backends: p.backends ?? [], ...defined({ middlewares: p.middlewares }) }),
+);
 
 /** Pool names and backend ids must be unique; top-level backends exclude pools. */
 function checkPools(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {

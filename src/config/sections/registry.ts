@@ -20,6 +20,7 @@ import { accessLogSection } from './access-log.js';
 import { adminSection } from './admin.js';
 import { listenSection } from './listen.js';
 import { logSection } from './log.js';
+import { middlewaresSection } from './middlewares.js';
 import { poolDefaultsSection } from './pool-defaults.js';
 import { poolsSection } from './pools.js';
 import { routesSection } from './routes.js';
@@ -32,6 +33,7 @@ export const SECTIONS = [
   listenSection,
   adminSection,
   poolsSection,
+  middlewaresSection,
   routesSection,
   shutdownTimeoutSection,
   logSection,

@@ -1,8 +1,11 @@
-// `routes:` — which host and path prefix go to which pool; resolved after the
-// pools, which it names.
+// `routes:` — which host and path prefix go to which pool, and through which
+// middlewares; resolved after the pools, which it names. Without routes, a
+// single pool gets a catch-all route whose chain is the pool's `middlewares`
+// (or, for the shorthand pool, the top-level `routeMiddlewares`).
 import { z } from 'zod';
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
+import { middlewareChain } from './middlewares.js';
 import { DEFAULT_POOL_NAME, type PoolConfig } from './pools.js';
 import { defineSection, type ResolveContext } from './section.js';
 
@@ -13,6 +16,8 @@ declare module './section.js' {
   }
   interface FileLayer {
     routes?: RouteConfig[];
+    /** The chain of the shorthand pool's catch-all route. */
+    routeMiddlewares?: string[];
   }
 }
 
@@ -22,6 +27,8 @@ export interface RouteConfig {
   /** Path prefix; '/' matches everything. */
   pathPrefix: string;
   pool: string;
+  /** Names of `middlewares:` definitions, in the order they apply; [] for none. */
+  middlewares: string[];
 }
 
 export const routeHost: f.Validator<string> = (input) => {
@@ -37,9 +44,12 @@ const routeSchema = strict(
     host: field(routeHost).optional(),
     pathPrefix: field(f.urlPath).optional(),
     pool: field(f.name('pool name')),
+    middlewares: middlewareChain.optional(),
   },
   'route',
-).transform((r): RouteConfig => ({ ...defined({ host: r.host }), pathPrefix: r.pathPrefix ?? '/', pool: r.pool }));
+).transform(
+  (r): RouteConfig => ({ ...defined({ host: r.host }), pathPrefix: r.pathPrefix ?? '/', pool: r.pool, middlewares: r.middlewares ?? [] }),
+);
 
 /** Every route names a defined pool. */
 function checkRoutePools(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
@@ -60,13 +70,44 @@ function checkRoutePools(raw: Record<string, unknown>, ctx: z.RefinementCtx): vo
   });
 }
 
+const hasRoutes = (raw: Record<string, unknown>): boolean => Array.isArray(raw['routes']) && raw['routes'].length > 0;
+
+/** A chain outside routes belongs to the catch-all route, which only a single pool without routes has. */
+function checkImplicitRouteChains(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const pools = Array.isArray(raw['pools']) ? (raw['pools'] as unknown[]) : undefined;
+  const onRoutes = 'list the chain on each route instead (routes[i].middlewares)';
+  if (raw['routeMiddlewares'] !== undefined && (pools !== undefined || hasRoutes(raw))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['routeMiddlewares'],
+      message:
+        pools !== undefined
+          ? "routeMiddlewares is the chain of the shorthand pool's catch-all route (top-level backends, no routes); with pools, list it on the pool when it is the only one and there are no routes (pools[0].middlewares), or else on each route (routes[i].middlewares)"
+          : `routeMiddlewares is the chain of the shorthand pool's catch-all route, which exists only without routes; ${onRoutes}`,
+    });
+  }
+  pools?.forEach((p, i) => {
+    if (p === null || typeof p !== 'object' || (p as Record<string, unknown>)['middlewares'] === undefined) return;
+    if (!hasRoutes(raw) && pools.length === 1) return;
+    const why = hasRoutes(raw) ? 'with routes there is none' : `with ${pools.length} pools there is none (routes are required)`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pools', i, 'middlewares'],
+      message: `a pool's middlewares are the chain of the catch-all route of a single pool without routes, and ${why}; ${onRoutes}`,
+    });
+  });
+}
+
 function resolveRoutes(ctx: ResolveContext): RouteConfig[] {
   const pools: PoolConfig[] = ctx.resolved.pools ?? [];
   const given = ctx.file.routes;
   const reads = ['routes', 'pools'];
   if (given === undefined || given.length === 0) {
     // One pool needs no routes: it serves everything.
-    if (pools.length === 1) return [{ pathPrefix: '/', pool: pools[0]!.name }];
+    if (pools.length === 1) {
+      const chain = ctx.file.pools !== undefined ? ctx.file.pools[0]?.middlewares : ctx.file.routeMiddlewares;
+      return [{ pathPrefix: '/', pool: pools[0]!.name, middlewares: [...(chain ?? [])] }];
+    }
     ctx.report(
       {
         path: 'routes',
@@ -81,13 +122,16 @@ function resolveRoutes(ctx: ResolveContext): RouteConfig[] {
       ctx.warn(`pools[${i}]: pool "${p.name}" is not named by any route, so it gets no traffic`, reads);
     }
   });
-  return given.map((r) => ({ ...r }));
+  return given.map((r) => ({ ...r, middlewares: [...r.middlewares] }));
 }
 
 export const routesSection = defineSection({
-  fileShape: { routes: z.array(routeSchema).optional() },
-  fromFile: (parsed) => defined({ routes: parsed.routes }),
-  checkFile: checkRoutePools,
+  fileShape: { routes: z.array(routeSchema).optional(), routeMiddlewares: middlewareChain.optional() },
+  fromFile: (parsed) => defined({ routes: parsed.routes, routeMiddlewares: parsed.routeMiddlewares }),
+  checkFile: (raw, ctx) => {
+    checkRoutePools(raw, ctx);
+    checkImplicitRouteChains(raw, ctx);
+  },
   key: 'routes',
   resolve: resolveRoutes,
 });
