@@ -18,6 +18,7 @@ function transition(what: string, from: unknown, to: unknown, fileHadIt: boolean
 export function configChanges(previous: FairwayConfig, next: FairwayConfig): string[] {
   const changes: string[] = [];
   if (!same(previous.routes, next.routes)) changes.push('routes changed');
+  if (!same(previous.middlewares, next.middlewares)) changes.push('middlewares changed');
   if (previous.listen.requestHeaderTimeoutMs !== next.listen.requestHeaderTimeoutMs) changes.push('listen.requestHeaderTimeout changed');
   if (previous.listen.keepAliveTimeoutMs !== next.listen.keepAliveTimeoutMs) changes.push('listen.keepAliveTimeout changed');
   if (previous.listen.abortOnClientClose !== next.listen.abortOnClientClose) changes.push(`listen.abortOnClientClose ${previous.listen.abortOnClientClose} → ${next.listen.abortOnClientClose}`);

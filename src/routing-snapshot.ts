@@ -7,15 +7,23 @@ import type { Cluster } from './cluster/cluster.js';
 import type { Route, RoutingSnapshot } from './exchange/route.js';
 import { Router } from './exchange/router.js';
 import type { RouteChains } from './filters/route-chains.js';
+import { middlewareFilters } from './filters/middleware-filters.js';
+import type { Filter } from './exchange/phases.js';
 
 export function buildRoutingSnapshot(config: FairwayConfig, clusters: readonly Cluster[], chains: RouteChains): RoutingSnapshot {
   const byName = new Map(clusters.map((c) => [c.name, c]));
   const poolConfigs = new Map(config.pools.map((p) => [p.name, p]));
+  const filters = middlewareFilters(config.middlewares);
   const router = new Router<Route>(config.routes, (r) => {
     const cluster = byName.get(r.pool);
     const poolConfig = poolConfigs.get(r.pool);
     if (cluster === undefined || poolConfig === undefined) throw new Error(`route names unknown pool "${r.pool}"`);
-    return { cluster, chain: chains.compile(poolConfig, []), host: r.host, pathPrefix: r.pathPrefix };
+    const middlewares = r.middlewares.map((name): Filter => {
+      const filter = filters.get(name);
+      if (filter === undefined) throw new Error(`route names unknown middleware "${name}"`);
+      return filter;
+    });
+    return { cluster, chain: chains.compile(poolConfig, middlewares), host: r.host, pathPrefix: r.pathPrefix };
   });
   return { router, unrouted: chains.unrouted };
 }
