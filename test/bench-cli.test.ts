@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startTestBackend, type TestBackend } from '../src/tools/test-backend.js';
 import { runCli } from './helpers/child-fairway.js';
 import { freePort } from './helpers/fixtures.js';
-import type { LoadRunResult } from '../src/tools/load/index.js';
+import type { LoadRunResult } from '../src/load/index.js';
 
 async function setup(t: { after(fn: () => unknown): void }): Promise<{ backend: TestBackend; dir: string }> {
   const backend = await startTestBackend({ name: 'cli' });

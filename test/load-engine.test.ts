@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, type Socket, type AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { runLoad, planLoad, type LoadProgress, type RoundResult } from '../src/tools/load/index.js';
+import { runLoad, planLoad, type LoadProgress, type RoundResult } from '../src/load/index.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 import { freePort, poolConfig, startFairway, testConfig } from './helpers/fixtures.js';
 

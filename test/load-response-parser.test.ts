@@ -2,7 +2,7 @@
 // split at every byte, interim answers, HEAD, and garbage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoadResponseParser } from '../src/tools/load/response-parser.js';
+import { LoadResponseParser } from '../src/load/response-parser.js';
 
 function collector(header = 'x-backend') {
   const seen: { status: number; backend: string | undefined; close: boolean }[] = [];

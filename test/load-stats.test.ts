@@ -2,9 +2,9 @@
 // nearest rank, precision above the exact range, merging, and spread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Histogram, HISTOGRAM_MAX_MICROS } from '../src/tools/load/histogram.js';
-import { backendShares, spread, summarizeLevel, roundResult, mergeShards } from '../src/tools/load/stats.js';
-import type { ShardResult } from '../src/tools/load/shard.js';
+import { Histogram, HISTOGRAM_MAX_MICROS } from '../src/load/histogram.js';
+import { backendShares, spread, summarizeLevel, roundResult, mergeShards } from '../src/load/stats.js';
+import type { ShardResult } from '../src/load/shard.js';
 
 test('percentiles of 1..1000 µs are exact nearest-rank values', () => {
   const h = new Histogram();

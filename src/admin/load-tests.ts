@@ -3,7 +3,7 @@
 // One test at a time; its progress and summary are published as `test`
 // events on /api/events and kept for GET /api/tests/current.
 import type { AddressInfo } from 'node:net';
-import { runLoad, type LoadProgress, type LoadRunResult } from '../tools/load/index.js';
+import { runLoad, type LoadProgress, type LoadRunResult } from '../load/index.js';
 import type { AdminRoute } from './server.js';
 import { sendJson, sendProblem } from './http.js';
 import { choiceField, FieldCheck, integerField, InputError, numberField, RequestProblem, withJsonBody, type Fields } from './input.js';

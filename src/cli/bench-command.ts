@@ -5,9 +5,9 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseDuration } from '../config/duration.js';
-import { planLoad, runLoad, type LoadOptions, type LoadProgress, type LoadRunResult } from '../tools/load/engine.js';
-import { formatInteger, formatMs, formatRound, formatSummary } from '../tools/load/format-table.js';
-import { renderReport } from '../tools/load/report-html.js';
+import { planLoad, runLoad, type LoadOptions, type LoadProgress, type LoadRunResult } from '../load/engine.js';
+import { formatInteger, formatMs, formatRound, formatSummary } from '../load/format-table.js';
+import { renderReport } from '../load/report-html.js';
 
 /** Exit code when --max-errors is exceeded (1 is for bad input and failures). */
 export const EXIT_TOO_MANY_ERRORS = 2;
