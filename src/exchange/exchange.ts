@@ -15,11 +15,14 @@ export class SlotKey<T> {
   constructor(readonly name: string) {}
 }
 
+/** The answer's head before there is one; frozen, so an early push is a loud bug. */
+const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
+
 export class Exchange implements RequestFacts {
   /** Upstream request head, [name, value, ...]; built by the forwarded-headers filter before the first try. */
   upstreamHeaders: string[] | undefined;
   /** The answer's head as it will go to the client; filters edit it in onResponse. */
-  responseHeaders: string[] = [];
+  responseHeaders: string[] = NO_HEADERS;
   /** The answer's status (the backend's, or ours). */
   status = 0;
   /** Why the exchange failed, when it did; undefined for an answer from a backend. */
