@@ -498,3 +498,24 @@ test('a slow client pauses the backend body until it drains', async (t) => {
   assert.deepEqual(client.calls, ['respond 200', 'write', 'write', 'end']);
   assert.equal(r.records[0]!.bytesOut, 6);
 });
+
+test('a client that leaves while queued gives its place in the queue up', async (t) => {
+  const p = pool(1, { queue: { size: 1, timeoutMs: 10_000 } });
+  p.backends[0]!.maxConnections = 1;
+  const r = await rig(t, p);
+  const holder = r.request();
+  const held = r.pending();
+  const leaving = r.request();
+  leaving.clientCloses();
+  assert.equal(r.cluster.queue.length, 0, 'nobody waits any more');
+
+  // The one queue place is free again: the next request waits instead of a 503 queue_full.
+  const next = r.request();
+  assert.equal(next.status, undefined);
+  assert.equal(r.cluster.queue.length, 1);
+  held.answer(200, 'first');
+  assert.equal(holder.status, 200);
+  r.pending().answer(200, 'next');
+  assert.equal(next.status, 200);
+  assert.equal(next.bodyText, 'next');
+});
