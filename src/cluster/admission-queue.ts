@@ -61,6 +61,17 @@ export class AdmissionQueue {
     }
   }
 
+  /** A waiter gives its place up (its client left): the place is free for the next one at once. */
+  leave(waiter: Waiter): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i]!;
+      if (entry.waiter !== waiter) continue;
+      clearTimeout(entry.timer);
+      this.entries.splice(i, 1);
+      return;
+    }
+  }
+
   private shift(entry: Entry): void {
     clearTimeout(entry.timer);
     this.head++;

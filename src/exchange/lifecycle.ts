@@ -63,6 +63,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
   private attempt: Attempt | undefined;
   private body: Buffer | Readable | null = null;
   private waitingForDrain = false;
+  /** Waiting in the cluster's queue for a backend with room. */
+  private queued = false;
   private started = false;
   private finished = false;
   private readonly chain: CompiledChain;
@@ -167,8 +169,16 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     if (this.finished || this.downstream.responseFinished) return;
     this.abandoned = true;
     // Aborting destroys the upstream socket, so it is never reused half-read.
-    if (this.attempt !== undefined) this.attempt.abort(CLIENT_GONE);
-    else this.finish('client_aborted', statusFor('client_aborted')); // in a filter, reading the body or queued
+    if (this.attempt !== undefined) {
+      this.attempt.abort(CLIENT_GONE);
+      return;
+    }
+    // In a filter, reading the body or queued: a queued one frees its place now.
+    if (this.queued) {
+      this.queued = false;
+      this.cluster!.queue.leave(this);
+    }
+    this.finish('client_aborted', statusFor('client_aborted'));
   };
 
   private readonly onDrain = (): void => {
@@ -183,7 +193,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     const got = cluster.acquire(this, this.backend, this.pinned);
     if (got === 'none') return this.fail('no_healthy_backend');
     if (got === 'busy') {
-      if (!cluster.queue.enqueue(this)) this.fail('queue_full');
+      if (cluster.queue.enqueue(this)) this.queued = true;
+      else this.fail('queue_full');
       return;
     }
     this.forward(got);
@@ -193,12 +204,14 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
   retryAdmission(): boolean {
     const got = this.cluster!.acquire(this, this.backend, this.pinned);
     if (got === 'busy') return false;
+    this.queued = false;
     if (got === 'none') this.fail('no_healthy_backend');
     else this.forward(got);
     return true;
   }
 
   onQueueTimeout(): void {
+    this.queued = false;
     this.fail('queue_timeout');
   }
 
