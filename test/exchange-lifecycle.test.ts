@@ -519,3 +519,65 @@ test('a client that leaves while queued gives its place in the queue up', async 
   assert.equal(next.status, 200);
   assert.equal(next.bodyText, 'next');
 });
+
+// --- filters that throw ---
+
+test('a filter that throws in onUpstreamRequest answers 500 filter_failed, dispatches nothing and frees the backend slot', async (t) => {
+  const watcher = new DoneWatcher();
+  const broken: Filter = {
+    name: 'broken-head',
+    onUpstreamRequest: () => {
+      throw new Error('cannot build the head');
+    },
+  };
+  const r = await rig(t, pool(1), { filters: [broken, watcher] });
+  const client = r.request();
+  assert.equal(client.status, 500);
+  assert.match(client.bodyText, /filter_failed/);
+  assert.equal(r.dispatches().length, 0);
+  assert.deepEqual(r.cluster.backends.map((b) => b.inFlight), [0]);
+  assert.deepEqual(watcher.seen, [{ errorKind: 'filter_failed', status: 500 }]);
+});
+
+test('a filter that throws in onResponse answers 500 filter_failed and does not blame the backend', async (t) => {
+  const watcher = new DoneWatcher();
+  const broken: Filter = {
+    name: 'broken-answer',
+    onResponse: () => {
+      throw new Error('bad answer head');
+    },
+  };
+  const r = await rig(t, pool(1), { filters: [broken, watcher] });
+  const client = r.request();
+  const d = r.pending();
+  d.answer(200, 'never sent');
+  assert.equal(client.status, 500);
+  assert.match(client.bodyText, /filter_failed/);
+  assert.equal(d.aborts.length, 1, 'the try was dropped');
+  const backend = r.cluster.backends[0]!;
+  assert.equal(backend.errors, 0, 'the backend is not counted as failing');
+  assert.equal(backend.inFlight, 0);
+  await settle();
+  assert.deepEqual(watcher.seen, [{ errorKind: 'filter_failed', status: 500 }], 'onDone once');
+});
+
+test('a filter that throws in onResponseBody cuts the answer, once, and frees the backend slot', async (t) => {
+  const watcher = new DoneWatcher();
+  const broken: Filter = {
+    name: 'broken-body',
+    onResponseBody: () => {
+      throw new Error('cannot transform');
+    },
+  };
+  const r = await rig(t, pool(1), { filters: [broken, watcher] });
+  const client = r.request();
+  const d = r.pending();
+  d.respond(200, ['Content-Length', '10']);
+  d.data('first part');
+  assert.equal(client.status, 200, 'the head had gone out');
+  assert.ok(client.calls.includes('abort'), 'the client connection is cut, so the answer cannot look whole');
+  assert.equal(d.aborts.length, 1);
+  assert.equal(r.cluster.backends[0]!.inFlight, 0);
+  await settle();
+  assert.deepEqual(watcher.seen, [{ errorKind: 'filter_failed', status: 500 }]);
+});

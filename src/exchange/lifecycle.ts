@@ -128,12 +128,24 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     this.readBody();
   }
 
+  /**
+   * A filter threw (or its promise rejected): answer 500 when nothing went
+   * out yet, cut the answer when part of it did. The backend is not blamed.
+   */
   private filterFailed(name: string, err: unknown): void {
     if (this.finished) return;
     this.ctx.logger.error({ filter: name, err: (err as Error)?.message ?? String(err) }, 'filter failed');
-    this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
+    if (this.body === null) this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
+    else this.downstream.closeAfterIfBodyUnread(this.head.hasBody);
     sendError(this.downstream, 'filter_failed', this.requestId, this.head.accept, name);
     this.finish('filter_failed', statusFor('filter_failed'));
+  }
+
+  /** Drops a try whose answer a filter failed on; its late callbacks are ignored. */
+  private dropAttempt(attempt: Attempt): void {
+    attempt.discarded = true;
+    this.endAttempt(attempt);
+    attempt.abort(DISCARDED);
   }
 
   /** An answer a filter gave in onRequest; the body was not read. */
@@ -223,7 +235,14 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     this.backend = backend;
     if (this.attempts === 1) {
       const hooks = this.chain.onUpstreamRequest;
-      for (let i = 0; i < hooks.length; i++) hooks[i]!.onUpstreamRequest!(this);
+      for (let i = 0; i < hooks.length; i++) {
+        try {
+          hooks[i]!.onUpstreamRequest!(this);
+        } catch (err) {
+          this.cluster!.release(backend);
+          return this.filterFailed(hooks[i]!.name, err);
+        }
+      }
     }
     const attempt = new Attempt(this, backend);
     this.attempt = attempt;
@@ -253,7 +272,12 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     const hooks = this.chain.onUpstreamResult;
     let verdict: TryVerdict;
     for (let i = 0; i < hooks.length; i++) {
-      if (hooks[i]!.onUpstreamResult!(this, result) === 'retry') verdict = 'retry';
+      try {
+        if (hooks[i]!.onUpstreamResult!(this, result) === 'retry') verdict = 'retry';
+      } catch (err) {
+        // A listener that fails must not change the try's fate: go on without its say.
+        this.ctx.logger.error({ filter: hooks[i]!.name, err: (err as Error)?.message ?? String(err) }, 'filter failed in onUpstreamResult');
+      }
     }
     return verdict;
   }
@@ -265,16 +289,22 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     const backend = attempt.backend;
     if (statusCode >= 500) backend.errors++;
     if (this.runResultHooks({ status: statusCode, error: undefined, idleRace: false }) === 'retry') {
-      attempt.discarded = true;
-      this.endAttempt(attempt);
-      attempt.abort(DISCARDED);
+      this.dropAttempt(attempt);
       this.retry(backend, String(statusCode));
       return false;
     }
     this.status = statusCode;
     this.responseHeaders = rawHeaders;
     const hooks = this.chain.onResponse;
-    for (let i = 0; i < hooks.length; i++) hooks[i]!.onResponse!(this);
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.onResponse!(this);
+      } catch (err) {
+        this.dropAttempt(attempt);
+        this.filterFailed(hooks[i]!.name, err);
+        return false;
+      }
+    }
     try {
       this.downstream.respond(this.status, this.responseHeaders);
     } catch (err) {
@@ -290,7 +320,15 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     this.bytesOut += chunk.length;
     noteRelayedBytes(chunk.length);
     const hooks = this.chain.onResponseBody;
-    for (let i = 0; i < hooks.length; i++) chunk = hooks[i]!.onResponseBody!(this, chunk) ?? chunk;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        chunk = hooks[i]!.onResponseBody!(this, chunk) ?? chunk;
+      } catch (err) {
+        this.dropAttempt(attempt);
+        this.filterFailed(hooks[i]!.name, err); // the head went out: this cuts the answer
+        return false;
+      }
+    }
     if (this.downstream.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
