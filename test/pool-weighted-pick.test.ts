@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../src/cluster/cluster.js';
-import type { Backend } from '../src/upstream/backend.js';
+import type { Backend } from '../src/cluster/backend.js';
 import { FairwayEvents } from '../src/observability/events.js';
 import { facts } from './balancing-helpers.js';
 import { poolConfig, silentLogger } from './helpers/fixtures.js';

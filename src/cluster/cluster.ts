@@ -5,7 +5,6 @@
 // (health, ejection, state, weight), so the hot path just reads it.
 import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
-import { Backend } from '../upstream/backend.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { OutlierDetector } from '../health/outlier-detector.js';
 import { SlowStart } from '../health/slow-start.js';
@@ -15,6 +14,8 @@ import type { FairwayEvents } from '../observability/events.js';
 import { AdmissionQueue } from './admission-queue.js';
 import { RetryBudget } from './retry-budget.js';
 import { stickyValue } from './sticky-value.js';
+import { Backend } from './backend.js';
+import { transportChange, transportFor, useTransport } from './backend-transport.js';
 
 /** Why no backend was handed out. */
 export type NoBackend = 'none' | 'busy';
@@ -81,8 +82,7 @@ export class Cluster {
   ) {
     this.name = config.name;
     this.config = config;
-    const initiallyHealthy = !config.healthCheck.enabled || config.healthCheck.initialState === 'healthy';
-    this.backends = config.backends.map((b) => new Backend(b, config.timeouts, initiallyHealthy));
+    this.backends = config.backends.map((b) => this.buildBackend(b, config));
     this.balancer = buildAlgorithm(config.algorithm, config.hashKey);
     this.algorithm = config.algorithm;
     this.hashKey = config.hashKey;
@@ -150,7 +150,7 @@ export class Cluster {
 
   private buildBackend(config: BackendConfig, pool: PoolConfig): Backend {
     const initiallyHealthy = !pool.healthCheck.enabled || pool.healthCheck.initialState === 'healthy';
-    return new Backend(config, pool.timeouts, initiallyHealthy);
+    return new Backend(config, transportFor(config, pool.timeouts), initiallyHealthy);
   }
 
   private admit(backend: Backend): Backend {
@@ -208,7 +208,7 @@ export class Cluster {
           continue;
         }
         kept.set(existing, config);
-        const upstream = existing.upstreamFor(config, next.timeouts);
+        const upstream = transportChange(existing, config, next.timeouts);
         if (upstream !== undefined) upstreams.set(existing, upstream);
       }
       return {
@@ -231,7 +231,9 @@ export class Cluster {
     this.slowStart.windowMs = next.slowStartMs;
 
     for (const [existing, config] of built.kept) {
-      existing.reconfigure(config, next.timeouts, built.upstreams.get(existing));
+      existing.reconfigure(config);
+      const upstream = built.upstreams.get(existing);
+      if (upstream !== undefined) useTransport(existing, upstream);
       if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
       if (existing.state !== config.state) this.setState(existing, config.state);
     }
