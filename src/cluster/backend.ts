@@ -82,6 +82,11 @@ export class Backend {
     this.maxConnections = config.maxConnections;
   }
 
+  /** The member list entry that keeps it as it is now (the admin API adds and removes by editing the list). */
+  toConfig(): BackendConfig {
+    return { id: this.id, url: this.url, weight: this.configWeight, maxConnections: this.maxConnections, backup: this.backup, state: this.state };
+  }
+
   get ejected(): boolean {
     return this.ejectedUntil !== 0;
   }
