@@ -10,6 +10,7 @@ import type { ReloadResult } from './reload-result.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { FairwayEvents } from './observability/events.js';
 import { Cluster, type PreparedPoolChange } from './cluster/cluster.js';
+import { ConfigFileProvider } from './cluster/config-file-provider.js';
 import { configChanges, poolChanges } from './reload-changes.js';
 import { Http1Listener } from './frontend/http1-listener.js';
 import { createExchangeHandler } from './exchange/serve.js';
@@ -95,7 +96,21 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   const events = new FairwayEvents();
   const stats = new TrafficStats();
   let config = initial;
-  let pools = config.pools.map((p) => new Cluster(p, logger, events));
+
+  /** A cluster for a pool of the file; its members come from the file through its provider. Throws if they cannot be built. */
+  function openCluster(poolConfig: PoolConfig): Cluster {
+    const cluster = new Cluster(poolConfig, logger, events);
+    try {
+      // The file's provider gives its list at once, so the pool has its members on return.
+      void cluster.follow(new ConfigFileProvider(poolConfig.backends), () => config.shutdownTimeoutMs);
+    } catch (err) {
+      void cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  let pools = config.pools.map(openCluster);
   const chains = new RouteChains(stats, events);
   let snapshot: RoutingSnapshot = buildRoutingSnapshot(config, pools, chains);
   let listening = false;
@@ -156,7 +171,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
           kept.push({ pool: existing, next: poolConfig, change });
           nextPools.push(existing);
         } else {
-          const pool = step(`pools[${i}]`, () => new Cluster(poolConfig, logger, events));
+          const pool = step(`pools[${i}]`, () => openCluster(poolConfig));
           discards.push(() => void pool.close());
           added.push(pool);
           nextPools.push(pool);

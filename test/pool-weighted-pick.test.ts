@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../src/cluster/cluster.js';
-import type { Backend } from '../src/upstream/backend.js';
+import type { Backend } from '../src/cluster/backend.js';
 import { FairwayEvents } from '../src/observability/events.js';
 import { facts } from './balancing-helpers.js';
 import { poolConfig, silentLogger } from './helpers/fixtures.js';
@@ -15,7 +15,9 @@ function weightedPool(): Cluster {
   const config = poolConfig(['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3'], { algorithm: 'weighted-round-robin' });
   config.healthCheck.enabled = false;
   config.backends.forEach((b, i) => (b.weight = [5, 1, 1][i]!));
-  return new Cluster(config, silentLogger, new FairwayEvents());
+  const pool = new Cluster(config, silentLogger, new FairwayEvents());
+  void pool.setMembers(config.backends, 0);
+  return pool;
 }
 
 /** Acquires and releases at once, so no cap is reached unless a test holds one. */

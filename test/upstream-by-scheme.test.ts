@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUpstream, type UpstreamOptions } from '../src/upstream/create-upstream.js';
 import { ConnectionPool } from '../src/upstream/http1/index.js';
-import { Backend } from '../src/upstream/backend.js';
+import { transportFor } from '../src/cluster/backend-transport.js';
 import { okResponse, scriptedServer, send, sendExpectingError } from './helpers/http1.js';
 import { waitFor } from './helpers/fixtures.js';
 
@@ -75,9 +75,9 @@ test('a backend URL that is not a URL at all is refused, saying what is expected
   });
 });
 
-test('a Backend builds its upstream through createUpstream, so an unsupported scheme fails with the same clear error', () => {
+test("a pool member's transport is built through createUpstream, so an unsupported scheme fails with the same clear error", () => {
   const config = { id: 'tls', url: 'https://127.0.0.1:8443', weight: 1, maxConnections: 4, backup: false, state: 'enabled' as const };
-  assert.throws(() => new Backend(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000 }, true), {
+  assert.throws(() => transportFor(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000 }), {
     name: 'TypeError',
     message: 'backend URL "https://127.0.0.1:8443/" has the scheme "https:", which no upstream transport speaks; only http: origins are supported',
   });

@@ -117,8 +117,9 @@ export function apiRoutes(control: AdminControl, stream = new EventStream(contro
           throw new RequestProblem(409, 'conflict', `id: pool ${pool.name} already has a backend "${id}"`, { field: 'id' });
         }
         const config: BackendConfig = { id: id!, url: url!, weight: weight!, maxConnections: maxConnections!, backup: body['backup'] === true, state: state! };
-        const backend = pool.addBackend(config);
-        sendJson(request.res, 201, describeBackend(backend));
+        // Nothing leaves, so there is no drain to wait for.
+        void pool.setMembers([...pool.memberConfigs(), config], control.config.shutdownTimeoutMs);
+        sendJson(request.res, 201, describeBackend(pool.backends.find((b) => b.url === config.url && !b.removing)!));
       }),
     },
     {
@@ -159,7 +160,8 @@ export function apiRoutes(control: AdminControl, stream = new EventStream(contro
           return;
         }
         const inFlight = backend.inFlight;
-        await pool.removeBackend(backend, control.config.shutdownTimeoutMs);
+        const others = pool.memberConfigs().filter((c) => c.url !== backend.url);
+        await pool.setMembers(others, control.config.shutdownTimeoutMs);
         sendJson(request.res, 200, { removed: backend.id, url: backend.url, drainedRequests: inFlight });
       },
     },

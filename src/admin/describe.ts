@@ -1,6 +1,6 @@
 // The JSON descriptions of pools and backends the admin API answers with.
 import type { Cluster } from '../cluster/cluster.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 
 export interface BackendDescription {
   id: string;

@@ -3,9 +3,10 @@
 // its queue, and the shared state of its resilience (retry budget, outlier
 // detector). The eligible list is rebuilt only when something changes
 // (health, ejection, state, weight), so the hot path just reads it.
+// Membership changes through one call, setMembers(), whoever asks: a
+// provider (the config file first), a reload or the admin API.
 import type { AlgorithmName, BackendConfig, BackendState, PoolConfig } from '../config/types.js';
 import { createAlgorithm, type Balancer, type RequestFacts } from '../balancing/index.js';
-import { Backend } from '../upstream/backend.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { OutlierDetector } from '../health/outlier-detector.js';
 import { SlowStart } from '../health/slow-start.js';
@@ -15,6 +16,9 @@ import type { FairwayEvents } from '../observability/events.js';
 import { AdmissionQueue } from './admission-queue.js';
 import { RetryBudget } from './retry-budget.js';
 import { stickyValue } from './sticky-value.js';
+import { Backend } from './backend.js';
+import { transportChange, transportFor, useTransport } from './backend-transport.js';
+import type { BackendProvider } from './provider.js';
 
 /** Why no backend was handed out. */
 export type NoBackend = 'none' | 'busy';
@@ -27,13 +31,20 @@ export interface PreparedPoolChange {
   discard(): void;
 }
 
-interface BuiltPoolChange {
-  balancer: Balancer<Backend> | undefined;
-  /** Running backends that stay, with their new settings. */
+/** A member list, built and checked, not yet in force. */
+export interface PreparedMembers {
+  /** Puts it in force; cannot fail. Resolves once the members that left have drained and closed. */
+  commit(drainTimeoutMs: number): Promise<void>;
+  /** Drops what was built, when the change goes no further. */
+  discard(): void;
+}
+
+interface BuiltMembers {
+  /** Running members that stay, with their new settings. */
   kept: Map<Backend, BackendConfig>;
   added: Backend[];
-  /** New upstreams for kept backends whose limits or timeouts changed. */
-  upstreams: Map<Backend, Upstream>;
+  /** New upstreams for kept members whose limits or timeouts changed. */
+  transports: Map<Backend, Upstream>;
 }
 
 /** createAlgorithm, refusing names it does not know (an unvalidated config may hold any). */
@@ -43,17 +54,29 @@ function buildAlgorithm(name: AlgorithmName, hashKey: string | undefined): Balan
   return balancer;
 }
 
-function discardBuilt(backends: readonly Backend[], upstreams: ReadonlyMap<Backend, Upstream>): void {
-  for (const b of backends) void b.close().catch(() => undefined);
-  for (const u of upstreams.values()) void u.destroy().catch(() => undefined);
+function discardMembers(built: BuiltMembers): void {
+  for (const b of built.added) void b.close().catch(() => undefined);
+  for (const u of built.transports.values()) void u.destroy().catch(() => undefined);
+}
+
+/** URL is a member's identity and id its name: a list that gives either twice cannot be applied. */
+function checkDistinct(configs: readonly BackendConfig[]): void {
+  const urls = new Set<string>();
+  const ids = new Set<string>();
+  for (const { url, id } of configs) {
+    if (urls.has(url)) throw new Error(`the member list gives the URL ${url} twice`);
+    if (ids.has(id)) throw new Error(`the member list gives the backend id "${id}" twice`);
+    urls.add(url);
+    ids.add(id);
+  }
 }
 
 export class Cluster {
   readonly name: string;
   /** The settings in force; replaced by a reload. */
   config: PoolConfig;
-  /** Every member; replaced (never mutated) when members come or go. */
-  backends: Backend[];
+  /** Every member, leaving ones included until they have drained; replaced (never mutated) when members come or go. */
+  backends: Backend[] = [];
   balancer: Balancer<Backend>;
   /** The algorithm and hash key in force: the admin API may set them; a reload goes back to the file. */
   algorithm: AlgorithmName;
@@ -73,7 +96,12 @@ export class Cluster {
   private readonly stickyValueOf = new Map<Backend, string>();
   private checker: ActiveHealthChecker | undefined;
   private checking = false;
+  /** False until the first member list: that one is the starting membership, at full weight from the start. */
+  private membersSet = false;
+  private provider: BackendProvider | undefined;
+  private closed = false;
 
+  /** Starts with no members: they come through setMembers() (follow() a provider, or a direct call). */
   constructor(
     config: PoolConfig,
     private readonly logger: Logger,
@@ -81,8 +109,6 @@ export class Cluster {
   ) {
     this.name = config.name;
     this.config = config;
-    const initiallyHealthy = !config.healthCheck.enabled || config.healthCheck.initialState === 'healthy';
-    this.backends = config.backends.map((b) => new Backend(b, config.timeouts, initiallyHealthy));
     this.balancer = buildAlgorithm(config.algorithm, config.hashKey);
     this.algorithm = config.algorithm;
     this.hashKey = config.hashKey;
@@ -104,8 +130,6 @@ export class Cluster {
         this.events.emit('ejection', { pool: this.name, backend: backend.id, ejected: false, reason: 'ejection time over' });
       },
     });
-    this.indexSticky();
-    this.refreshEligible();
   }
 
   /** Sticky cookie values by backend id; rebuilt when members or ids change. */
@@ -143,31 +167,110 @@ export class Cluster {
 
   // --- membership ---
 
-  /** Adds a backend at run time; it ramps up under slow start. Throws, changing nothing, if it cannot be built. */
-  addBackend(config: BackendConfig): Backend {
-    return this.admit(this.buildBackend(config, this.config));
+  /**
+   * Takes members from `provider`: every list it gives goes through
+   * setMembers(), and members that leave drain for up to drainTimeoutMs()
+   * (read at each list). close() stops it. A list given at once that cannot
+   * be applied throws out of here, as provider.start does.
+   */
+  follow(provider: BackendProvider, drainTimeoutMs: () => number): void | Promise<void> {
+    if (this.provider !== undefined) throw new Error(`pool ${this.name} already follows a provider`);
+    this.provider = provider;
+    return provider.start((members) => {
+      if (this.closed) return;
+      void this.setMembers(members, drainTimeoutMs()).catch((err: unknown) =>
+        this.logger.error({ pool: this.name, err: (err as Error).message }, 'removing backends failed'),
+      );
+    });
   }
 
-  private buildBackend(config: BackendConfig, pool: PoolConfig): Backend {
-    const initiallyHealthy = !pool.healthCheck.enabled || pool.healthCheck.initialState === 'healthy';
-    return new Backend(config, pool.timeouts, initiallyHealthy);
-  }
-
-  private admit(backend: Backend): Backend {
-    this.backends = [...this.backends, backend];
-    this.indexSticky();
-    this.checker?.add(backend);
-    if (backend.state === 'enabled') this.slowStart.begin(backend);
-    this.refreshEligible();
-    this.logger.info({ pool: this.name, backend: backend.id, url: backend.url }, 'backend added');
-    return backend;
+  /** The member list that keeps the pool as it is (leaving members are not in it). */
+  memberConfigs(): BackendConfig[] {
+    return this.backends.filter((b) => !b.removing).map((b) => b.toConfig());
   }
 
   /**
-   * Removes a backend: no new requests (not even sticky ones), in-flight
+   * Makes `configs` the members: the one call that changes membership.
+   * Throws, changing nothing, if a list entry cannot be built; otherwise
+   * resolves once the members that left have drained (see prepareMembers).
+   */
+  setMembers(configs: readonly BackendConfig[], drainTimeoutMs: number): Promise<void> {
+    return this.prepareMembers(configs).commit(drainTimeoutMs);
+  }
+
+  /**
+   * Builds a member list without touching the running pool; commit() then
+   * applies it and cannot fail. Members are matched by URL: kept ones keep
+   * health, counters and latency averages and take the new id, weight,
+   * state, backup and maxConnections (a new transport only when its limit or
+   * the timeouts change); new ones are added (under slow start, health
+   * checked, in the sticky index); missing ones leave: no new requests, not
+   * even sticky ones, in-flight ones finish up to the drain timeout, then
+   * their connections close. Requests in flight keep what they hold.
+   */
+  prepareMembers(configs: readonly BackendConfig[]): PreparedMembers {
+    return this.preparedMembers(this.buildMembers(configs, this.config));
+  }
+
+  private preparedMembers(built: BuiltMembers): PreparedMembers {
+    return { commit: (drainTimeoutMs) => this.commitMembers(built, drainTimeoutMs), discard: () => discardMembers(built) };
+  }
+
+  /** Everything fallible about a member list (its transports), for `pool`'s settings; a throw leaves nothing built. */
+  private buildMembers(configs: readonly BackendConfig[], pool: PoolConfig): BuiltMembers {
+    const built: BuiltMembers = { kept: new Map(), added: [], transports: new Map() };
+    try {
+      checkDistinct(configs);
+      const initiallyHealthy = !pool.healthCheck.enabled || pool.healthCheck.initialState === 'healthy';
+      const byUrl = new Map(this.backends.filter((b) => !b.removing).map((b) => [b.url, b]));
+      for (const config of configs) {
+        const existing = byUrl.get(config.url);
+        if (existing === undefined) {
+          built.added.push(new Backend(config, transportFor(config, pool.timeouts), initiallyHealthy));
+          continue;
+        }
+        built.kept.set(existing, config);
+        const transport = transportChange(existing, config, pool.timeouts);
+        if (transport !== undefined) built.transports.set(existing, transport);
+      }
+      return built;
+    } catch (err) {
+      discardMembers(built);
+      throw err;
+    }
+  }
+
+  private commitMembers(built: BuiltMembers, drainTimeoutMs: number): Promise<void> {
+    const starting = !this.membersSet;
+    this.membersSet = true;
+    for (const [existing, config] of built.kept) {
+      existing.reconfigure(config);
+      const transport = built.transports.get(existing);
+      if (transport !== undefined) useTransport(existing, transport);
+      if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
+      if (existing.state !== config.state) this.setState(existing, config.state);
+    }
+    const leaving = this.backends.filter((b) => !built.kept.has(b));
+    for (const backend of built.added) this.admit(backend, starting);
+    this.indexSticky();
+    this.refreshEligible();
+    return Promise.all(leaving.map((b) => this.leave(b, drainTimeoutMs))).then(() => undefined);
+  }
+
+  /** A new member; it ramps up under slow start, unless it is one of the starting members. */
+  private admit(backend: Backend, starting: boolean): void {
+    this.backends = [...this.backends, backend];
+    this.checker?.add(backend);
+    if (starting) return;
+    if (backend.state === 'enabled') this.slowStart.begin(backend);
+    this.logger.info({ pool: this.name, backend: backend.id, url: backend.url }, 'backend added');
+  }
+
+  /**
+   * A member leaves: no new requests (not even sticky ones), in-flight
    * requests finish (up to `timeoutMs`), then its connections close.
    */
-  async removeBackend(backend: Backend, timeoutMs: number): Promise<void> {
+  private async leave(backend: Backend, timeoutMs: number): Promise<void> {
     if (backend.removing) return;
     backend.removing = true;
     backend.state = 'draining';
@@ -185,57 +288,31 @@ export class Cluster {
 
   /**
    * Prepares a reloaded pool config without touching the running pool:
-   * everything that can fail (the algorithm, new backends and their
-   * upstreams) is built here, so a throw leaves the pool as it was.
-   * commit() then applies it in place and cannot fail. Backends are matched
-   * by URL: kept ones keep health, counters and latency averages; new ones
-   * are added; missing ones drain and leave. Requests in flight keep what
-   * they hold. A reload goes back to the file, so the algorithm, weights and
-   * states set through the API are reset.
+   * everything that can fail (the algorithm, the member list's transports)
+   * is built here, so a throw leaves the pool as it was. commit() then
+   * applies it in place and cannot fail; the file's backends become the
+   * members as setMembers() would make them. A reload goes back to the file,
+   * so the algorithm, weights, states and members set through the API are
+   * reset.
    */
   prepareReconfigure(next: PoolConfig): PreparedPoolChange {
-    const built: Backend[] = [];
-    const upstreams = new Map<Backend, Upstream>();
-    try {
-      const algorithmChanged = next.algorithm !== this.algorithm || next.hashKey !== this.hashKey;
-      const balancer = algorithmChanged ? buildAlgorithm(next.algorithm, next.hashKey) : undefined;
-      const byUrl = new Map(this.backends.filter((b) => !b.removing).map((b) => [b.url, b]));
-      const kept = new Map<Backend, BackendConfig>();
-      for (const config of next.backends) {
-        const existing = byUrl.get(config.url);
-        if (existing === undefined) {
-          built.push(this.buildBackend(config, next));
-          continue;
-        }
-        kept.set(existing, config);
-        const upstream = existing.upstreamFor(config, next.timeouts);
-        if (upstream !== undefined) upstreams.set(existing, upstream);
-      }
-      return {
-        commit: (drainTimeoutMs) => this.commitReconfigure(next, { balancer, kept, added: built, upstreams }, drainTimeoutMs),
-        discard: () => discardBuilt(built, upstreams),
-      };
-    } catch (err) {
-      discardBuilt(built, upstreams);
-      throw err;
-    }
+    const algorithmChanged = next.algorithm !== this.algorithm || next.hashKey !== this.hashKey;
+    const balancer = algorithmChanged ? buildAlgorithm(next.algorithm, next.hashKey) : undefined;
+    const members = this.preparedMembers(this.buildMembers(next.backends, next));
+    return {
+      commit: (drainTimeoutMs) => this.commitReconfigure(next, balancer, members, drainTimeoutMs),
+      discard: () => members.discard(),
+    };
   }
 
-  private commitReconfigure(next: PoolConfig, built: BuiltPoolChange, drainTimeoutMs: number): Promise<void> {
+  private commitReconfigure(next: PoolConfig, balancer: Balancer<Backend> | undefined, members: PreparedMembers, drainTimeoutMs: number): Promise<void> {
     const previous = this.config;
     this.config = next;
-    if (built.balancer !== undefined) this.useAlgorithm(built.balancer, next.algorithm, next.hashKey);
+    if (balancer !== undefined) this.useAlgorithm(balancer, next.algorithm, next.hashKey);
     this.queue.configure(next.queue.size, next.queue.timeoutMs);
     this.retryBudget.percent = next.retries.budgetPercent;
     this.outliers.config = next.outlierDetection;
     this.slowStart.windowMs = next.slowStartMs;
-
-    for (const [existing, config] of built.kept) {
-      existing.reconfigure(config, next.timeouts, built.upstreams.get(existing));
-      if (existing.configWeight !== config.weight) this.setWeight(existing, config.weight);
-      if (existing.state !== config.state) this.setState(existing, config.state);
-    }
-    const removed = this.backends.filter((b) => !built.kept.has(b));
     const healthCheckChanged = JSON.stringify(previous.healthCheck) !== JSON.stringify(next.healthCheck);
     if (healthCheckChanged && this.checking) {
       // New check settings: restart the checker (health verdicts are kept).
@@ -243,10 +320,7 @@ export class Cluster {
         .then(() => this.startHealthChecks())
         .catch((err: unknown) => this.logger.error({ pool: this.name, err: (err as Error).message }, 'restarting health checks failed'));
     }
-    for (const backend of built.added) this.admit(backend);
-    this.indexSticky();
-    this.refreshEligible();
-    return Promise.all(removed.map((b) => this.removeBackend(b, drainTimeoutMs))).then(() => undefined);
+    return members.commit(drainTimeoutMs);
   }
 
   /**
@@ -418,6 +492,8 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.provider?.stop();
     await this.stopHealthChecks();
     this.outliers.stop();
     this.slowStart.stop();

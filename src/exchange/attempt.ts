@@ -4,7 +4,7 @@
 // transport hands over raw header names and values as latin1 strings,
 // without building objects.
 import type { DispatchHandler } from '../upstream/upstream.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 
 export interface AttemptOwner {
   readonly abandoned: boolean;

@@ -4,7 +4,7 @@
 // the lifecycle (lifecycle.ts) drives it.
 import type { RequestFacts } from '../balancing/index.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 import type { Downstream } from './downstream.js';
 import type { ErrorKind } from './errors.js';
 import { rawHeader, type RequestHead } from './request-head.js';

@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 import type { Waiter } from '../cluster/admission-queue.js';
 import { isIdleConnectionRace } from '../upstream/upstream.js';
 import { Attempt, type AttemptOwner } from './attempt.js';

@@ -4,7 +4,7 @@
 import { Client } from 'undici';
 import type { Readable } from 'node:stream';
 import type { HealthCheckConfig } from '../config/types.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 
 export interface HealthResult {
   ok: boolean;

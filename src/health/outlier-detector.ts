@@ -1,7 +1,7 @@
 // Passive health: backends that keep failing real requests are ejected for a
 // while, longer each time, without ever ejecting a whole pool.
 import type { OutlierDetectionConfig } from '../config/types.js';
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 
 export type RequestResult = 'gateway_failure' | 'server_error' | 'success';
 

@@ -1,7 +1,7 @@
 // Slow start: a backend that recovers or is added ramps from about 10 % of
 // its weight to all of it, linearly over the window, instead of taking a full
 // share of traffic while its caches are cold.
-import type { Backend } from '../upstream/backend.js';
+import type { Backend } from '../cluster/backend.js';
 
 const START_SHARE = 0.1;
 const TICKS_PER_WINDOW = 20;

@@ -1,23 +1,14 @@
-// One backend at run time: its upstream (the way requests reach it), states
-// and counters. Balancers read it through the BackendView fields (id, weight,
-// inFlight, ewmaLatencyMs, latencySamples).
-import type { BackendConfig, BackendState, UpstreamTimeouts } from '../config/types.js';
+// One backend at run time: a member of a pool, told apart by its URL, with
+// its admin state, health and ejection state and counters. Balancers read it
+// through the BackendView fields (id, weight, inFlight, ewmaLatencyMs,
+// latencySamples). It holds the Upstream that carries its requests but never
+// builds one: backend-transport.ts does, so a member stays plain data.
+import type { BackendConfig, BackendState } from '../config/types.js';
 import { LatencyWindow } from '../observability/latency-window.js';
-import { createUpstream } from './create-upstream.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream } from '../upstream/upstream.js';
 
 /** Weight of the newest sample in the decaying latency average. */
 const EWMA_ALPHA = 0.2;
-
-function upstreamTo(url: string, maxConnections: number, timeouts: UpstreamTimeouts): Upstream {
-  return createUpstream(url, {
-    maxConnections,
-    connectTimeoutMs: timeouts.connectMs,
-    responseTimeoutMs: timeouts.responseMs,
-    idleTimeoutMs: timeouts.idleMs,
-    keepAliveTimeoutMs: 4_000,
-  });
-}
 
 export class Backend {
   /** Renamed by a reload that keeps the URL; the URL is the identity. */
@@ -25,8 +16,8 @@ export class Backend {
   readonly url: string;
   backup: boolean;
   maxConnections: number;
+  /** How requests reach it; replaced (see backend-transport.ts) when its limits or timeouts change. */
   upstream: Upstream;
-  private timeouts: UpstreamTimeouts;
   /** Being removed: no new requests, not even sticky ones. */
   removing = false;
   /** Last active health-check result, for the admin API. */
@@ -68,7 +59,7 @@ export class Backend {
   /** Recent response times, for p50/p99 in the admin API. */
   readonly recentLatency = new LatencyWindow();
 
-  constructor(config: BackendConfig, timeouts: UpstreamTimeouts, initiallyHealthy: boolean) {
+  constructor(config: BackendConfig, upstream: Upstream, initiallyHealthy: boolean) {
     this.id = config.id;
     this.url = config.url;
     this.configWeight = config.weight;
@@ -77,36 +68,23 @@ export class Backend {
     this.state = config.state;
     this.maxConnections = config.maxConnections;
     this.healthy = initiallyHealthy;
-    this.timeouts = timeouts;
-    this.upstream = upstreamTo(config.url, config.maxConnections, timeouts);
+    this.upstream = upstream;
   }
 
   /**
-   * The upstream reloaded settings need, built before anything changes
-   * (building can throw): connection limits and timeouts live in it, so a
-   * change needs a new one. Undefined when the current one fits.
+   * Takes the settings a new member list gives it that are plain fields. The
+   * pool sets weight and state itself (they change its eligible set), and a
+   * new transport, if maxConnections needs one, is swapped in by the pool.
    */
-  upstreamFor(config: BackendConfig, timeouts: UpstreamTimeouts): Upstream | undefined {
-    const t = this.timeouts;
-    const sameTimeouts = t.connectMs === timeouts.connectMs && t.responseMs === timeouts.responseMs && t.idleMs === timeouts.idleMs;
-    if (sameTimeouts && config.maxConnections === this.maxConnections) return undefined;
-    return upstreamTo(this.url, config.maxConnections, timeouts);
-  }
-
-  /**
-   * Applies reloaded settings with the upstream from upstreamFor(); the old
-   * one finishes its in-flight requests and closes.
-   */
-  reconfigure(config: BackendConfig, timeouts: UpstreamTimeouts, upstream: Upstream | undefined): void {
+  reconfigure(config: BackendConfig): void {
     this.id = config.id;
     this.backup = config.backup;
-    if (upstream !== undefined) {
-      const old = this.upstream;
-      this.upstream = upstream;
-      void old.close().catch(() => undefined);
-    }
     this.maxConnections = config.maxConnections;
-    this.timeouts = timeouts;
+  }
+
+  /** The member list entry that keeps it as it is now (the admin API adds and removes by editing the list). */
+  toConfig(): BackendConfig {
+    return { id: this.id, url: this.url, weight: this.configWeight, maxConnections: this.maxConnections, backup: this.backup, state: this.state };
   }
 
   get ejected(): boolean {
