@@ -62,6 +62,7 @@ async function rig(t: TestContext, p: PoolConfig, options: RigOptions = {}): Pro
   const events = new FairwayEvents();
   const cluster = new Cluster(config.pools[0]!, silentLogger, events);
   t.after(() => cluster.close());
+  void cluster.setMembers(config.pools[0]!.backends, 0);
   const upstreams = await fakeUpstreams(cluster);
   const chains = new RouteChains(stats, events);
   let snapshot: RoutingSnapshot;
