@@ -4,7 +4,7 @@
 // It is a measurement for docs/algorithms.md, not a test.
 import { Agent, request } from 'undici';
 import { pino } from 'pino';
-import { createBalancer } from '../src/index.js';
+import { createFairway } from '../src/index.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 import { ALGORITHMS, type AlgorithmName, type FairwayConfig } from '../src/config/types.js';
 import { loadConfig } from '../src/config/load.js';
@@ -18,7 +18,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measure(config: FairwayConfig, concurrency: number) {
-  const lb = createBalancer(config, { logger: pino({ level: 'silent' }) });
+  const lb = createFairway(config, { logger: pino({ level: 'silent' }) });
   const { proxy } = await lb.listen();
   const client = new Agent({ connections: concurrency });
   const latencies: number[] = [];

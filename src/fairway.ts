@@ -1,4 +1,4 @@
-// createBalancer(config) builds one complete load balancer — listener, pools,
+// createFairway(config) builds one complete load balancer — listener, pools,
 // health checks, admin — with no hidden globals, so tests can run many side
 // by side on port 0. Reloads build a new routing snapshot and swap one
 // reference; requests in flight keep the one they started with.
@@ -28,7 +28,7 @@ import { attachObservers } from './observers.js';
 import { EventStream } from './admin/event-stream.js';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
 
-export interface BalancerOptions {
+export interface FairwayOptions {
   logger?: Logger;
   /** Re-reads the config from where it came (file, environment, flags), for reloads. */
   loadConfig?: () => LoadResult;
@@ -43,7 +43,7 @@ export interface ListeningAddresses {
 
 export type { ReloadResult } from './reload-result.js';
 
-export interface FairwayBalancer {
+export interface Fairway {
   /** The config in force (replaced by reloads). */
   readonly config: FairwayConfig;
   readonly logger: Logger;
@@ -91,7 +91,7 @@ interface PreparedReload {
   discard(): void;
 }
 
-export function createBalancer(initial: FairwayConfig, options: BalancerOptions = {}): FairwayBalancer {
+export function createFairway(initial: FairwayConfig, options: FairwayOptions = {}): Fairway {
   const logger = options.logger ?? createLogger(initial.log);
   const events = new FairwayEvents();
   const stats = new TrafficStats();
@@ -254,7 +254,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     }
   }
 
-  const balancer: FairwayBalancer = {
+  const fairway: Fairway = {
     get config() {
       return config;
     },
@@ -273,7 +273,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
     },
     async reload() {
       if (options.loadConfig === undefined) {
-        return { ok: false, errors: [{ path: '(reload)', message: 'this balancer was not started from a config source' }] };
+        return { ok: false, errors: [{ path: '(reload)', message: 'this instance was not started from a config source' }] };
       }
       let loaded: LoadResult;
       try {
@@ -286,7 +286,7 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
         return { ok: false, errors: loaded.errors };
       }
       for (const w of loaded.warnings) logger.warn(w);
-      return balancer.apply(loaded.config);
+      return fairway.apply(loaded.config);
     },
     reopen: () => observers.reopen(),
     async listen() {
@@ -323,12 +323,12 @@ export function createBalancer(initial: FairwayConfig, options: BalancerOptions 
   };
 
   if (admin) {
-    // The admin listener sees the balancer only through its AdminControl face.
-    const control: AdminControl = balancer;
+    // The admin listener sees the instance only through its AdminControl face.
+    const control: AdminControl = fairway;
     const stream = new EventStream(control);
     const extraRoutes = options.adminRoutes ?? [];
     dashboard = createDashboard({ auth, stream, proxyAddress: () => listener.server.address(), extraRoutes });
     admin.add(statsRoute(control), ...apiRoutes(control, stream), ...extraRoutes, ...dashboard.routes);
   }
-  return balancer;
+  return fairway;
 }

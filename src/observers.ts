@@ -1,6 +1,6 @@
-// Observers of one balancer, watching from the side of the data path: the
+// Observers of one fairway instance, watching from the side of the data path: the
 // Prometheus metrics (served at /metrics on the admin listener) and the access
-// log. createBalancer attaches them in one call and closes them on close().
+// log. createFairway attaches them in one call and closes them on close().
 import type { FairwayConfig } from './config/types.js';
 import type { AdminServer } from './admin/server.js';
 import { metricsRoute } from './admin/metrics-route.js';

@@ -171,7 +171,7 @@ test('sample 0 writes nothing and does not even listen for requests', async (t) 
   const backend = await rawBackend(echoLength('a'));
   t.after(() => backend.close());
   const { lb, client, path, close } = await logged(t, { sample: 0 }, [backend.url]);
-  const listeners = lb.balancer.events.listenerCount('request');
+  const listeners = lb.fairway.events.listenerCount('request');
   for (let i = 0; i < 20; i++) await get(client, `${lb.url}/`);
   await close();
   assert.equal(readLines(path).length, 0);
@@ -308,18 +308,18 @@ test('a reload applies a changed accessLog section; an unopenable new file rejec
   await get(client, `${lb.url}/one`);
   const combinedPath = join(tempDir(t), 'combined.log');
 
-  const next = structuredClone(lb.balancer.config);
+  const next = structuredClone(lb.fairway.config);
   next.accessLog = { ...next.accessLog, format: 'combined', path: combinedPath };
-  const applied = await lb.balancer.apply(next);
+  const applied = await lb.fairway.apply(next);
   assert.equal(applied.ok, true);
   await get(client, `${lb.url}/two`);
 
-  const broken = structuredClone(lb.balancer.config);
+  const broken = structuredClone(lb.fairway.config);
   broken.accessLog = { ...broken.accessLog, path: join(tempDir(t), 'missing-dir', 'x.log') };
   broken.pools[0]!.algorithm = 'least-connections';
-  const rejected = await lb.balancer.apply(broken);
+  const rejected = await lb.fairway.apply(broken);
   assert.equal(rejected.ok, false);
-  assert.equal(lb.balancer.pools[0]!.balancer.name, 'round-robin', 'nothing else changed either');
+  assert.equal(lb.fairway.pools[0]!.balancer.name, 'round-robin', 'nothing else changed either');
   await get(client, `${lb.url}/three`);
 
   await waitFor('the json line in the first file', () => readLines(path).length === 1, 5_000);

@@ -56,9 +56,9 @@ test('an empty body answers 400 saying so, with an example, on every endpoint th
   const list = await api('PUT', '/api/pools/web/algorithm', ['random']);
   assert.equal(list.status, 400);
   assert.match(String(list.body['message']), /expected a JSON object like \{"algorithm": "round-robin"\}, not a list/);
-  assert.equal(lb.balancer.pools[0]!.algorithm, 'round-robin', 'nothing changed');
-  assert.equal(lb.balancer.pools[0]!.backends.length, 1);
-  assert.equal(lb.balancer.pools[0]!.backends[0]!.state, 'enabled');
+  assert.equal(lb.fairway.pools[0]!.algorithm, 'round-robin', 'nothing changed');
+  assert.equal(lb.fairway.pools[0]!.backends.length, 1);
+  assert.equal(lb.fairway.pools[0]!.backends[0]!.state, 'enabled');
 });
 
 test('every bad field of a body is reported in one answer, and nothing changes', async (t) => {
@@ -91,7 +91,7 @@ test('every bad field of a body is reported in one answer, and nothing changes',
   assert.equal(patched.status, 400);
   assert.deepEqual((patched.body['problems'] as Problem[]).map((p) => p.field), ['state', 'weight']);
 
-  const pool = lb.balancer.pools[0]!;
+  const pool = lb.fairway.pools[0]!;
   assert.equal(pool.algorithm, 'round-robin');
   assert.deepEqual(pool.backends.map((b) => [b.id, b.configWeight, b.state]), [['s1', 1, 'enabled']]);
 });
@@ -108,7 +108,7 @@ test('adding a backend whose url or id the pool already has answers 409 Conflict
   assert.equal(sameId.status, 409);
   assert.equal(sameId.body['field'], 'id');
   assert.match(String(sameId.body['message']), /already has a backend "s1"/);
-  assert.equal(lb.balancer.pools[0]!.backends.length, 1, 'nothing was added');
+  assert.equal(lb.fairway.pools[0]!.backends.length, 1, 'nothing was added');
 
   // Bad input is still a 400 even when the url is taken: the body is checked first.
   const both = await api('POST', '/api/pools/web/backends', { url: backends[0]!.url, weight: 'heavy' });

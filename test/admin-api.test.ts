@@ -59,7 +59,7 @@ test('PUT algorithm switches it; a bad name is a 400 listing the accepted names'
   const ok = await api('PUT', '/api/pools/web/algorithm', { algorithm: 'least-connections' });
   assert.equal(ok.status, 200);
   assert.equal(ok.body!['algorithm'], 'least-connections');
-  assert.equal(lb.balancer.stats().pools[0]!.algorithm, 'least-connections');
+  assert.equal(lb.fairway.stats().pools[0]!.algorithm, 'least-connections');
   const bad = await api('PUT', '/api/pools/web/algorithm', { algorithm: 'fastest' });
   assert.equal(bad.status, 400);
   assert.equal(bad.body!['field'], 'algorithm');
@@ -81,7 +81,7 @@ test('POST adds a backend (201) that takes traffic; DELETE drains it first; PATC
   const seen = new Set<string>();
   for (let i = 0; i < 12; i++) seen.add(String((await get(client, `${lb.url}/`)).headers['x-backend']));
   assert.ok(seen.has('extra'));
-  assert.ok(lb.balancer.stats().pools[0]!.backends.some((b) => b.id === 'extra'), 'shows in /lb/stats at once');
+  assert.ok(lb.fairway.stats().pools[0]!.backends.some((b) => b.id === 'extra'), 'shows in /lb/stats at once');
 
   assert.equal((await api('POST', '/api/pools/web/backends', { url: 'localhost:80' })).status, 400);
   const dup = await api('POST', '/api/pools/web/backends', { url: backends[2]!.url });
@@ -100,13 +100,13 @@ test('POST adds a backend (201) that takes traffic; DELETE drains it first; PATC
 
   // DELETE waits for the in-flight request on that backend to finish.
   const slow = get(client, `${lb.url}/?delay=400`, { 'x-pick': 'extra' });
-  await waitFor('a request in flight on some backend', () => lb.balancer.stats().totals.active === 1);
-  const inFlightOn = lb.balancer.stats().pools[0]!.backends.find((b) => b.activeRequests === 1)!.id;
+  await waitFor('a request in flight on some backend', () => lb.fairway.stats().totals.active === 1);
+  const inFlightOn = lb.fairway.stats().pools[0]!.backends.find((b) => b.activeRequests === 1)!.id;
   const removed = await api('DELETE', `/api/pools/web/backends/${inFlightOn}`);
   assert.equal(removed.status, 200);
   assert.equal(removed.body!['drainedRequests'], 1);
   assert.equal((await slow).status, 200, 'the in-flight request finished');
-  assert.ok(!lb.balancer.stats().pools[0]!.backends.some((b) => b.id === inFlightOn));
+  assert.ok(!lb.fairway.stats().pools[0]!.backends.some((b) => b.id === inFlightOn));
 });
 
 test('with admin.token, /api/* needs the bearer token; reads stay open unless protectReads', async (t) => {

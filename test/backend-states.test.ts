@@ -23,7 +23,7 @@ async function cluster(t: { after: (fn: () => Promise<void>) => void }, names: s
     for (let i = 0; i < n; i++) seen.push(String((await get(client, `${lb.url}/`)).headers['x-backend']));
     return seen;
   };
-  return { backends, lb, client, pool: lb.balancer.pools[0]!, servedBy };
+  return { backends, lb, client, pool: lb.fairway.pools[0]!, servedBy };
 }
 
 test('draining: the in-flight request finishes, no new requests arrive', async (t) => {
@@ -71,7 +71,7 @@ test('panicThreshold: below it, requests are balanced over unhealthy backends to
   assert.ok(!(await servedBy(4)).includes('a'), '2 of 3 healthy is above the threshold');
   backends[1]!.setHealthy(false);
   await waitFor('b down', () => !backendStats(lb, 's2').healthy);
-  assert.equal(lb.balancer.stats().pools[0]!.panicking, true);
+  assert.equal(lb.fairway.stats().pools[0]!.panicking, true);
   const seen = await servedBy(6);
   assert.deepEqual([...new Set(seen)].sort(), ['a', 'b', 'c'], '1 of 3 healthy: panic mode uses all');
 });
@@ -100,9 +100,9 @@ test('slow start: a recovered backend ramps from about 10 % of its weight to all
 test('the algorithm can be switched at run time without failing in-flight requests', async (t) => {
   const { lb, client, pool, servedBy } = await cluster(t, ['a', 'b']);
   const inFlight = Array.from({ length: 6 }, () => get(client, `${lb.url}/?delay=200`));
-  await waitFor('in flight', () => lb.balancer.stats().totals.active === 6);
+  await waitFor('in flight', () => lb.fairway.stats().totals.active === 6);
   pool.setAlgorithm('least-connections');
-  assert.equal(lb.balancer.stats().pools[0]!.algorithm, 'least-connections');
+  assert.equal(lb.fairway.stats().pools[0]!.algorithm, 'least-connections');
   assert.ok((await Promise.all(inFlight)).every((r) => r.status === 200));
   assert.equal((await servedBy(4)).length, 4);
 });

@@ -22,7 +22,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, handler: R
   config.listen.abortOnClientClose = abortOnClientClose;
   const lb = await startFairway(config);
   const events: RequestRecord[] = [];
-  lb.balancer.events.on('request', (e) => events.push(e));
+  lb.fairway.events.on('request', (e) => events.push(e));
   t.after(async () => {
     await lb.close();
     await backend.close();

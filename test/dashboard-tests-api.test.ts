@@ -187,7 +187,7 @@ test('a load test through the balancer ends with a summary that adds up and matc
     assert.ok(Math.abs(d.share - 1 / 3) < 0.001);
   }
   // The balancer counted them too.
-  assert.equal(lb.balancer.stats().totals.requests, REQUESTS);
+  assert.equal(lb.fairway.stats().totals.requests, REQUESTS);
 
   // GET /api/tests/current keeps the last test after it ended.
   const again = (await api('GET', '/api/tests/current')).body['test'] as TestState;

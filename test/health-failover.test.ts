@@ -116,7 +116,7 @@ test('all backends down: 503 with Retry-After, then recovery', async (t) => {
     await Promise.all(backends.map((b) => b.close()));
   });
   for (const b of backends) b.setHealthy(false);
-  await waitFor('pool empty', () => lb.balancer.stats().pools[0]!.healthyBackends === 0);
+  await waitFor('pool empty', () => lb.fairway.stats().pools[0]!.healthyBackends === 0);
   for (let i = 0; i < 5; i++) {
     const res = await get(client, `${lb.url}/`, { accept: 'application/json' });
     assert.equal(res.status, 503);
@@ -146,7 +146,7 @@ test('initialState unhealthy: no traffic until the first checks pass', async (t)
     await backend.close();
   });
   // Before any check passed the pool has nothing eligible.
-  assert.equal(lb.balancer.stats().pools[0]!.healthyBackends, 0);
+  assert.equal(lb.fairway.stats().pools[0]!.healthyBackends, 0);
   await waitFor('healthy after checks', () => backendStats(lb, 's1').healthy);
   assert.equal((await get(client, `${lb.url}/`)).status, 200);
 });

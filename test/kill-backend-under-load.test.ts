@@ -29,7 +29,7 @@ test('SIGKILL of one backend under 200 concurrent connections fails no request',
   });
 
   const ejections: string[] = [];
-  lb.balancer.events.on('ejection', (e) => {
+  lb.fairway.events.on('ejection', (e) => {
     if (e.ejected) ejections.push(e.backend);
   });
   const failures: string[] = [];
@@ -71,5 +71,5 @@ test('SIGKILL of one backend under 200 concurrent connections fails no request',
   assert.ok(ejections.includes('a'), 'the killed backend was ejected');
   assert.ok(servedByRestarted > 0, 'the restarted backend serves again');
   assert.ok(rampSamples.some((w) => w > 0 && w < 1), `slow start ramped the weight (${rampSamples.slice(0, 10).join(', ')}...)`);
-  assert.ok(lb.balancer.stats().totals.retries > 0, 'requests caught on the dead backend were retried');
+  assert.ok(lb.fairway.stats().totals.retries > 0, 'requests caught on the dead backend were retried');
 });

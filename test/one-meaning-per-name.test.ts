@@ -9,7 +9,7 @@ const declarations = exportedDeclarations('src');
 test('the exported-name scan finds the declarations it should', () => {
   // Guards the test below against passing on an empty or misread scan.
   assert.deepEqual(declarations.get('BackendView'), ['src/balancing/balancer.ts']);
-  assert.deepEqual(declarations.get('createBalancer'), ['src/fairway.ts']);
+  assert.deepEqual(declarations.get('createFairway'), ['src/fairway.ts']);
 });
 
 test('no exported name under src is declared by two modules', () => {

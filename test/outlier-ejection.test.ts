@@ -28,7 +28,7 @@ test('5 consecutive 5xx eject a backend; it returns after baseEjectionTime', asy
   const lb = await startFairway(testConfig([pool]));
   const client = testClient();
   const events: string[] = [];
-  lb.balancer.events.on('ejection', (e) => events.push(`${e.backend}:${e.ejected}`));
+  lb.fairway.events.on('ejection', (e) => events.push(`${e.backend}:${e.ejected}`));
   t.after(async () => {
     await client.close();
     await lb.close();
@@ -58,6 +58,6 @@ test('gateway failures eject too, but at most maxEjectionPercent of the pool', a
     await Promise.all([a.close(), b.close()]);
   });
   for (let i = 0; i < 20; i++) assert.equal((await get(client, `${lb.url}/`)).status, 502);
-  const ejected = lb.balancer.stats().pools[0]!.backends.filter((x) => x.ejectedUntil !== null);
+  const ejected = lb.fairway.stats().pools[0]!.backends.filter((x) => x.ejectedUntil !== null);
   assert.equal(ejected.length, 1, 'one of two ejected, never both');
 });

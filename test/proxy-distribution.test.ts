@@ -28,7 +28,7 @@ test('round robin spreads 30 requests 10/10/10 over 3 backends', async (t) => {
   // Consecutive requests never hit the same backend twice in a row.
   for (let i = 1; i < served.length; i++) assert.notEqual(served[i], served[i - 1]);
 
-  const stats = lb.balancer.stats();
+  const stats = lb.fairway.stats();
   assert.equal(stats.totals.requests, 30);
   assert.deepEqual(
     stats.pools[0]!.backends.map((b) => b.totalRequests),

@@ -25,11 +25,11 @@ test('20 concurrent slow requests: at most 2 in flight per backend, the rest que
     await backend.close();
   });
   const pending = Array.from({ length: 20 }, () => get(client, `${lb.url}/`));
-  await waitFor('18 queued', () => lb.balancer.stats().pools[0]!.queued === 18, 5_000, 5);
+  await waitFor('18 queued', () => lb.fairway.stats().pools[0]!.queued === 18, 5_000, 5);
   const results = await Promise.all(pending);
   assert.ok(results.every((r) => r.status === 200));
   assert.equal(backend.peakConcurrent(), 2);
-  assert.equal(lb.balancer.stats().pools[0]!.queued, 0);
+  assert.equal(lb.fairway.stats().pools[0]!.queued, 0);
 });
 
 test('a full queue answers 503 at once; a wait past queue.timeout answers 503', async (t) => {
@@ -93,22 +93,22 @@ test('a backend becoming healthy forwards queued requests from a later turn, not
     await busy.close();
     await spare.close();
   });
-  const running = lb.balancer.pools[0]!;
+  const running = lb.fairway.pools[0]!;
   const [first, second] = running.backends;
   running.setHealth(second!, false, 'held down by the test');
   const answers = [get(client, `${lb.url}/1`)];
   await waitFor('the first request in flight', () => first!.inFlight === 1, 5_000, 5);
   answers.push(get(client, `${lb.url}/2`));
-  await waitFor('the second request queued', () => lb.balancer.stats().pools[0]!.queued === 1, 5_000, 5);
+  await waitFor('the second request queued', () => lb.fairway.stats().pools[0]!.queued === 1, 5_000, 5);
 
   running.setHealth(second!, true, 'back');
   // Nothing was forwarded from inside setHealth's call stack…
   assert.equal(second!.inFlight, 0);
-  assert.equal(lb.balancer.stats().pools[0]!.queued, 1);
+  assert.equal(lb.fairway.stats().pools[0]!.queued, 1);
   // …but on the next turn of the event loop the queued request goes to it.
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(second!.inFlight, 1);
-  assert.equal(lb.balancer.stats().pools[0]!.queued, 0);
+  assert.equal(lb.fairway.stats().pools[0]!.queued, 0);
   const results = await Promise.all(answers);
   assert.deepEqual(results.map((r) => r.status), [200, 200]);
 });

@@ -126,11 +126,11 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
     await lb.close();
     await Promise.all(backends.map((b) => b.close()));
   });
-  const configBefore = lb.balancer.config;
-  const poolsBefore = lb.balancer.pools;
+  const configBefore = lb.fairway.config;
+  const poolsBefore = lb.fairway.pools;
   const web = poolsBefore[0]!;
   const backendsBefore = web.backends;
-  const balancerBefore = web.balancer;
+  const algorithmBefore = web.balancer;
 
   // The kept pool would change (new algorithm, backend b added) and a new pool
   // would come, whose https backend cannot be built: all or nothing.
@@ -139,16 +139,16 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
   next.pools[0]!.backends.push({ id: 'b', url: backends[1]!.url, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
   next.pools.push(poolConfig([HTTPS_BACKEND], { name: 'tls' }));
   next.routes = [{ pathPrefix: '/tls', pool: 'tls', middlewares: [] }, ...next.routes];
-  const result = await lb.balancer.apply(next);
+  const result = await lb.fairway.apply(next);
   assert.equal(result.ok, false);
   assert.ok(!result.ok);
   assert.deepEqual(result.errors.map((e) => e.path), ['pools[1]']);
   assert.match(result.errors[0]!.message, /only http: origins are supported/);
 
-  assert.equal(lb.balancer.config, configBefore, 'config unchanged');
-  assert.equal(lb.balancer.pools, poolsBefore, 'pools unchanged');
+  assert.equal(lb.fairway.config, configBefore, 'config unchanged');
+  assert.equal(lb.fairway.pools, poolsBefore, 'pools unchanged');
   assert.equal(web.backends, backendsBefore, 'backends unchanged');
-  assert.equal(web.balancer, balancerBefore, 'algorithm unchanged');
+  assert.equal(web.balancer, algorithmBefore, 'algorithm unchanged');
   assert.equal(web.algorithm, 'round-robin');
   // Routing unchanged: /tls still goes to web (served by a), nothing reaches b.
   for (const path of ['/', '/tls', '/']) {
@@ -161,9 +161,9 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
   // A config that can be built still applies afterwards.
   next.pools.pop();
   next.routes = configBefore.routes;
-  const ok = await lb.balancer.apply(next);
+  const ok = await lb.fairway.apply(next);
   assert.ok(ok.ok, JSON.stringify(ok));
-  assert.equal(lb.balancer.pools[0]!.backends.length, 2);
+  assert.equal(lb.fairway.pools[0]!.backends.length, 2);
 });
 
 /** A balancer with one pool `web` of one test backend, stopped after the test. */
@@ -181,32 +181,32 @@ async function servingOneBackend(t: { after: (fn: () => Promise<void>) => void }
 
 test('apply() of a kept pool with a backend that cannot be built leaves that pool untouched', async (t) => {
   const { lb, client } = await servingOneBackend(t);
-  const before = lb.balancer.config;
+  const before = lb.fairway.config;
   const next: FairwayConfig = structuredClone(before);
   next.pools[0]!.backends[0]!.weight = 5;
   next.pools[0]!.backends.push({ id: 'tls', url: HTTPS_BACKEND, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
-  const result = await lb.balancer.apply(next);
+  const result = await lb.fairway.apply(next);
   assert.ok(!result.ok);
   assert.deepEqual(result.errors.map((e) => e.path), ['pools[0]']);
-  assert.equal(lb.balancer.config, before);
-  assert.equal(lb.balancer.pools[0]!.config, before.pools[0]);
-  assert.deepEqual(lb.balancer.pools[0]!.backends.map((b) => [b.id, b.configWeight]), [['s1', 1]]);
+  assert.equal(lb.fairway.config, before);
+  assert.equal(lb.fairway.pools[0]!.config, before.pools[0]);
+  assert.deepEqual(lb.fairway.pools[0]!.backends.map((b) => [b.id, b.configWeight]), [['s1', 1]]);
   assert.equal((await get(client, `${lb.url}/`)).status, 200);
 });
 
 test('apply() of a malformed config resolves to a rejected reload instead of throwing, and keeps serving', async (t) => {
   const { lb, client } = await servingOneBackend(t);
-  const before = lb.balancer.config;
+  const before = lb.fairway.config;
   // No listen section: every pool builds, then describing the change throws.
   const broken = { ...before, listen: undefined } as unknown as FairwayConfig;
-  const result = await lb.balancer.apply(broken);
+  const result = await lb.fairway.apply(broken);
   assert.ok(!result.ok);
   assert.equal(result.errors[0]!.path, '(reload)');
   assert.match(result.errors[0]!.message, /^the reload failed: /);
-  assert.equal(lb.balancer.config, before);
+  assert.equal(lb.fairway.config, before);
   assert.equal((await get(client, `${lb.url}/`)).status, 200);
   // Reloads still run after it (the queue of reloads is not stuck).
-  const ok = await lb.balancer.apply({ ...before, shutdownTimeoutMs: 1_000 });
+  const ok = await lb.fairway.apply({ ...before, shutdownTimeoutMs: 1_000 });
   assert.ok(ok.ok);
   assert.deepEqual(ok.changes, ['shutdownTimeout changed']);
 });

@@ -51,7 +51,7 @@ test('a GET whose backend resets is retried on the other backend', async (t) => 
   }
   // Each failed try on the bad backend was retried once, on the good one.
   assert.ok(bad.requests() >= 1);
-  assert.equal(lb.balancer.stats().totals.retries, bad.requests());
+  assert.equal(lb.fairway.stats().totals.retries, bad.requests());
   assert.equal(good.requests(), 6);
 });
 
@@ -63,7 +63,7 @@ test('a POST that reached a backend which reset is not re-sent', async (t) => {
   assert.equal(first.status, 502);
   assert.match(first.body, /upstream_reset/);
   assert.equal(good.requests(), 0, 'the POST was not sent a second time');
-  assert.equal(lb.balancer.stats().totals.retries, 0);
+  assert.equal(lb.fairway.stats().totals.retries, 0);
 });
 
 test('retryNonIdempotent: true re-sends a POST, body intact', async (t) => {
@@ -131,7 +131,7 @@ test('the retry budget stops retries when most requests fail', async (t) => {
   const statuses: number[] = [];
   for (let i = 0; i < 200; i++) statuses.push((await get(client, `${lb.url}/`)).status);
   assert.ok(statuses.every((s) => s === 502));
-  const retries = lb.balancer.stats().totals.retries;
+  const retries = lb.fairway.stats().totals.retries;
   // 20 % of 200 requests = 40 (the floor of 10 is below that); never 2 per request.
   assert.ok(retries <= 40, `${retries} retries`);
   assert.ok(retries >= 30, `the budget was used (${retries} retries)`);
@@ -183,7 +183,7 @@ test('a POST on a reused connection that the backend closed before answering is 
     assert.equal(res.status, 200, `request ${i}`);
     assert.equal(res.body, 'ok');
   }
-  const stats = lb.balancer.stats();
+  const stats = lb.fairway.stats();
   assert.equal(stats.totals.retries, 2, 'the second and third POST each met a closing reused connection once');
   assert.equal(stats.pools[0]!.backends[0]!.errors, 0, 'the race is not counted against the backend');
   assert.equal(backend.connections(), 3);

@@ -30,7 +30,7 @@ test('the cookie pins requests to one backend; a disabled or unhealthy backend i
   }
 
   // Disable the pinned backend: re-balanced, new cookie, no error.
-  const pool0 = lb.balancer.pools[0]!;
+  const pool0 = lb.fairway.pools[0]!;
   const pinnedBackend = pool0.backends.find((b) => b.url === backends.find((x) => x.name === pinned)!.url)!;
   pool0.setState(pinnedBackend, 'disabled');
   const moved = await get(client, `${lb.url}/`, { cookie });

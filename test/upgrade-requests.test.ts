@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createBalancer } from '../src/index.js';
+import { createFairway } from '../src/index.js';
 import { poolConfig, testConfig } from './helpers/fixtures.js';
 import { rawBackend } from './helpers/raw-backend.js';
 import { rawClient } from './helpers/raw-client.js';
@@ -35,7 +35,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
       { pathPrefix: '/', pool: 'default', middlewares: [] },
     ],
   });
-  const balancer = createBalancer(config, { logger: pino({ level: 'warn' }, sink) });
+  const balancer = createFairway(config, { logger: pino({ level: 'warn' }, sink) });
   const { proxy } = await balancer.listen();
   t.after(async () => {
     await balancer.close(1_000);

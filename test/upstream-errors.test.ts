@@ -49,8 +49,8 @@ test('connection refused answers 502 naming the cause', async (t) => {
   assert.equal(res.status, 502);
   assert.equal(JSON.parse(res.body).error, 'connect_refused');
   // Nothing reached the backend, so each of the 3 default tries was made.
-  assert.equal(lb.balancer.stats().pools[0]!.backends[0]!.errors, 3);
-  assert.equal(lb.balancer.stats().totals.retries, 2);
+  assert.equal(lb.fairway.stats().pools[0]!.backends[0]!.errors, 3);
+  assert.equal(lb.fairway.stats().totals.retries, 2);
 });
 
 test('reset before the response answers 502', async (t) => {
@@ -114,14 +114,14 @@ test('a client that goes away aborts the upstream request and its connection is 
     });
   });
   await waitFor('upstream connection closed', () => heldClosed);
-  await waitFor('proxy saw the abort', () => lb.balancer.stats().totals.active === 0);
+  await waitFor('proxy saw the abort', () => lb.fairway.stats().totals.active === 0);
   const client = testClient();
   const res = await get(client, `${lb.url}/next`);
   await client.close();
   assert.equal(res.body, 'second');
   assert.notEqual(nextSocket, heldSocket, 'the aborted connection was not reused');
   // A client abort is not the backend's fault.
-  assert.equal(lb.balancer.stats().pools[0]!.backends[0]!.errors, 0);
+  assert.equal(lb.fairway.stats().pools[0]!.backends[0]!.errors, 0);
 });
 
 test('a backend failing mid-body cuts the client response instead of completing it', async (t) => {

@@ -1,4 +1,4 @@
-// What the admin listener needs from the balancer it controls. createBalancer
+// What the admin listener needs from the fairway instance it controls. createFairway
 // passes itself in; admin/ depends on this interface, never on fairway.ts, so
 // the composition root can import admin/ without a cycle.
 import type { FairwayConfig } from '../config/types.js';

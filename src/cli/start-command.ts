@@ -5,7 +5,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { formatDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/sections/log.js';
 import { loadConfig, formatProblems, type CliFlags, type EnvironmentReport } from '../config/load.js';
-import { createBalancer } from '../fairway.js';
+import { createFairway } from '../fairway.js';
 import type { Logger } from '../observability/logger.js';
 import { onStopSignals } from './signals.js';
 import { describeListenError } from './listen-error.js';
@@ -49,32 +49,32 @@ export function registerStartCommand(program: Command): Command {
         process.exitCode = 1;
         return;
       }
-      const balancer = createBalancer(loaded.config, { loadConfig: load });
-      for (const warning of loaded.warnings) balancer.logger.warn(warning);
-      logEnvironment(balancer.logger, loaded.environment);
+      const fairway = createFairway(loaded.config, { loadConfig: load });
+      for (const warning of loaded.warnings) fairway.logger.warn(warning);
+      logEnvironment(fairway.logger, loaded.environment);
       try {
-        await balancer.listen();
+        await fairway.listen();
       } catch (err) {
-        await balancer.close(0).catch(() => undefined);
+        await fairway.close(0).catch(() => undefined);
         process.stderr.write(`fairway: ${describeListenError(err, 'the configured address')}\n`);
         process.exitCode = 1;
         return;
       }
       const reload = (reason: string) => {
-        balancer.logger.info({ reason }, 'reloading the configuration');
+        fairway.logger.info({ reason }, 'reloading the configuration');
         // reload() answers failures as a result; the catch is a last guard so
         // that no reload can ever end the process through an unhandled rejection.
-        balancer.reload().catch((err: unknown) => balancer.logger.error({ err }, 'reload failed unexpectedly'));
+        fairway.reload().catch((err: unknown) => fairway.logger.error({ err }, 'reload failed unexpectedly'));
       };
       process.on('SIGHUP', () => reload('SIGHUP'));
       if (watch && file !== undefined) watchConfigFile(file, () => reload(`${file} changed`));
       // SIGUSR1 reopens the access log file, as NGINX does, after logrotate moved it.
-      process.on('SIGUSR1', () => balancer.reopen());
+      process.on('SIGUSR1', () => fairway.reopen());
       onStopSignals(async (signal) => {
-        balancer.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
-        await balancer.close();
-        balancer.logger.info('stopped');
-        balancer.logger.flush();
+        fairway.logger.info({ signal, timeoutMs: loaded.config.shutdownTimeoutMs }, 'stopping: finishing in-flight requests');
+        await fairway.close();
+        fairway.logger.info('stopped');
+        fairway.logger.flush();
       });
     });
 }

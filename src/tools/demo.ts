@@ -2,7 +2,7 @@
 // in front of them, and the admin listener — everything a newcomer needs to
 // watch balancing and health checks work.
 import { loadConfig, formatProblems } from '../config/load.js';
-import { createBalancer, type FairwayBalancer } from '../fairway.js';
+import { createFairway, type Fairway } from '../fairway.js';
 import { BackendProcess } from './backend-process.js';
 import { demoRoutes } from './demo-routes.js';
 
@@ -15,7 +15,7 @@ export interface DemoOptions {
 }
 
 export interface RunningDemo {
-  balancer: FairwayBalancer;
+  fairway: Fairway;
   backends: BackendProcess[];
   proxyUrl: string;
   adminUrl: string;
@@ -57,23 +57,23 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     pool.healthCheck.timeoutMs = 1_000;
   }
   loaded.config.shutdownTimeoutMs = 5_000;
-  const balancer = createBalancer(loaded.config, { adminRoutes: demoRoutes(backends) });
+  const fairway = createFairway(loaded.config, { adminRoutes: demoRoutes(backends) });
   let addresses;
   try {
-    addresses = await balancer.listen();
+    addresses = await fairway.listen();
   } catch (err) {
-    await balancer.close(0);
+    await fairway.close(0);
     await Promise.all(backends.map((b) => b.stop()));
     throw err;
   }
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
   return {
-    balancer,
+    fairway,
     backends,
     proxyUrl: `http://${shownHost}:${addresses.proxy.port}`,
     adminUrl: `http://127.0.0.1:${addresses.admin!.port}`,
     async stop() {
-      await balancer.close();
+      await fairway.close();
       await Promise.all(backends.map((b) => b.stop()));
     },
   };

@@ -1,9 +1,9 @@
-// Shared test fixtures: configs, running balancers, free ports, bounded waits.
+// Shared test fixtures: configs, running fairway instances, free ports, bounded waits.
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { Agent, request } from 'undici';
 import { pino } from 'pino';
 import type { FairwayConfig, PoolConfig } from '../../src/config/types.js';
-import { createBalancer, type FairwayBalancer } from '../../src/index.js';
+import { createFairway, type Fairway } from '../../src/index.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -50,7 +50,7 @@ export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig
 }
 
 export interface RunningFairway {
-  balancer: FairwayBalancer;
+  fairway: Fairway;
   url: string;
   adminUrl: string;
   port: number;
@@ -58,14 +58,14 @@ export interface RunningFairway {
 }
 
 export async function startFairway(config: FairwayConfig): Promise<RunningFairway> {
-  const balancer = createBalancer(config, { logger: silentLogger });
-  const { proxy, admin } = await balancer.listen();
+  const fairway = createFairway(config, { logger: silentLogger });
+  const { proxy, admin } = await fairway.listen();
   return {
-    balancer,
+    fairway,
     port: proxy.port,
     url: `http://127.0.0.1:${proxy.port}`,
     adminUrl: admin ? `http://127.0.0.1:${admin.port}` : '',
-    close: () => balancer.close(1_000),
+    close: () => fairway.close(1_000),
   };
 }
 
@@ -152,7 +152,7 @@ export async function waitFor<T>(
 }
 
 export function backendStats(running: RunningFairway, id: string) {
-  const backend = running.balancer.stats().pools[0]!.backends.find((b) => b.id === id);
+  const backend = running.fairway.stats().pools[0]!.backends.find((b) => b.id === id);
   if (backend === undefined) throw new Error(`no backend ${id}`);
   return backend;
 }
