@@ -149,6 +149,23 @@ class HookRecorder implements Filter {
   }
 }
 
+/** An onRequest that lets the request through after `ms`. */
+class SlowFilter implements Filter {
+  readonly name = 'slow';
+  resolved = false;
+
+  constructor(private readonly ms: number) {}
+
+  onRequest(): Promise<RequestVerdict> {
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        this.resolved = true;
+        resolve(undefined);
+      }, this.ms),
+    );
+  }
+}
+
 // --- retries ---
 
 test('a 503 from the first backend is retried on the other one when retries.on lists 503', async (t) => {
@@ -248,23 +265,13 @@ test("a filter's local answer in onRequest is sent without a backend, and onDone
 });
 
 test('an async onRequest that resolves undefined lets the request through after the promise', async (t) => {
-  let resolved = false;
-  const slow: Filter = {
-    name: 'slow',
-    onRequest: () =>
-      new Promise<RequestVerdict>((resolve) =>
-        setTimeout(() => {
-          resolved = true;
-          resolve(undefined);
-        }, 5),
-      ),
-  };
+  const slow = new SlowFilter(5);
   const r = await rig(t, pool(1), { filters: [slow] });
   const client = r.request();
   assert.equal(r.dispatches().length, 0, 'nothing is dispatched while the filter works');
 
   await waitFor('the request to be dispatched', () => r.dispatches().length === 1, 2_000, 1);
-  assert.equal(resolved, true);
+  assert.equal(slow.resolved, true);
   r.pending().answer(200, 'through');
   assert.equal(client.status, 200);
   assert.equal(client.bodyText, 'through');
@@ -435,23 +442,13 @@ test('a client that leaves while queued is done once and never dispatched', asyn
 
 test('a client that leaves during an async onRequest is done once and nothing is dispatched after the promise', async (t) => {
   const watcher = new DoneWatcher();
-  let resolved = false;
-  const slow: Filter = {
-    name: 'slow',
-    onRequest: () =>
-      new Promise<RequestVerdict>((resolve) =>
-        setTimeout(() => {
-          resolved = true;
-          resolve(undefined);
-        }, 10),
-      ),
-  };
+  const slow = new SlowFilter(10);
   const r = await rig(t, pool(1), { filters: [slow, watcher] });
   const client = r.request();
   client.clientCloses();
   assert.deepEqual(watcher.seen, [{ errorKind: 'client_aborted', status: 499 }]);
 
-  await waitFor('the filter to finish', () => resolved, 2_000, 1);
+  await waitFor('the filter to finish', () => slow.resolved, 2_000, 1);
   await settle(5);
   assert.equal(r.dispatches().length, 0);
   assert.equal(watcher.seen.length, 1);
@@ -523,16 +520,21 @@ test('a client that leaves while queued gives its place in the queue up', async 
 
 // --- filters that throw ---
 
-test('a filter that throws in onUpstreamRequest answers 500 filter_failed, dispatches nothing and frees the backend slot', async (t) => {
+/** A rig whose route has one filter throwing in `hook`, then a DoneWatcher. */
+async function throwingIn(t: TestContext, hook: 'onUpstreamRequest' | 'onResponse' | 'onResponseBody') {
   const watcher = new DoneWatcher();
   const broken: Filter = {
-    name: 'broken-head',
-    onUpstreamRequest: () => {
-      throw new Error('cannot build the head');
+    name: `broken-${hook}`,
+    [hook]: () => {
+      throw new Error(`${hook} failed`);
     },
   };
   const r = await rig(t, pool(1), { filters: [broken, watcher] });
-  const client = r.request();
+  return { r, watcher, client: r.request() };
+}
+
+test('a filter that throws in onUpstreamRequest answers 500 filter_failed, dispatches nothing and frees the backend slot', async (t) => {
+  const { r, watcher, client } = await throwingIn(t, 'onUpstreamRequest');
   assert.equal(client.status, 500);
   assert.match(client.bodyText, /filter_failed/);
   assert.equal(r.dispatches().length, 0);
@@ -541,15 +543,7 @@ test('a filter that throws in onUpstreamRequest answers 500 filter_failed, dispa
 });
 
 test('a filter that throws in onResponse answers 500 filter_failed and does not blame the backend', async (t) => {
-  const watcher = new DoneWatcher();
-  const broken: Filter = {
-    name: 'broken-answer',
-    onResponse: () => {
-      throw new Error('bad answer head');
-    },
-  };
-  const r = await rig(t, pool(1), { filters: [broken, watcher] });
-  const client = r.request();
+  const { r, watcher, client } = await throwingIn(t, 'onResponse');
   const d = r.pending();
   d.answer(200, 'never sent');
   assert.equal(client.status, 500);
@@ -563,15 +557,7 @@ test('a filter that throws in onResponse answers 500 filter_failed and does not 
 });
 
 test('a filter that throws in onResponseBody cuts the answer, once, and frees the backend slot', async (t) => {
-  const watcher = new DoneWatcher();
-  const broken: Filter = {
-    name: 'broken-body',
-    onResponseBody: () => {
-      throw new Error('cannot transform');
-    },
-  };
-  const r = await rig(t, pool(1), { filters: [broken, watcher] });
-  const client = r.request();
+  const { r, watcher, client } = await throwingIn(t, 'onResponseBody');
   const d = r.pending();
   d.respond(200, ['Content-Length', '10']);
   d.data('first part');

@@ -3,7 +3,7 @@
 // client. Request changes reach the backend; response changes reach the
 // client; a route without the middleware is left alone; a reload applies a
 // changed definition.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,17 +49,23 @@ routes:
 `;
 }
 
-test('headers middleware: request headers are set and removed before the backend, response headers before the client; other routes are untouched', async (t) => {
+/** A fairway child process from the YAML above, with its backend; both stop when the test ends. */
+async function startTagged(t: TestContext, envValue: string) {
   const backend = await echoBackend();
   const dir = mkdtempSync(join(tmpdir(), 'fairway-headers-'));
   const file = join(dir, 'fairway.yaml');
-  writeFileSync(file, config(backend.url, 'prod'));
+  writeFileSync(file, config(backend.url, envValue));
   const lb = await startChildFairway(['-c', file]);
   t.after(async () => {
     await lb.stop();
     backend.server.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { lb, backend, file };
+}
+
+test('headers middleware: request headers are set and removed before the backend, response headers before the client; other routes are untouched', async (t) => {
+  const { lb } = await startTagged(t, 'prod');
 
   const tagged = await request(`${lb.url}/tagged/x`, { headers: { 'x-env': 'dev', 'X-ENV': 'other', 'x-debug': '1', 'x-kept': 'k' } });
   assert.equal(tagged.statusCode, 200);
@@ -83,16 +89,7 @@ test('headers middleware: request headers are set and removed before the backend
 });
 
 test('headers middleware: a reload applies a changed definition to new requests', async (t) => {
-  const backend = await echoBackend();
-  const dir = mkdtempSync(join(tmpdir(), 'fairway-headers-'));
-  const file = join(dir, 'fairway.yaml');
-  writeFileSync(file, config(backend.url, 'prod'));
-  const lb = await startChildFairway(['-c', file]);
-  t.after(async () => {
-    await lb.stop();
-    backend.server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { lb, backend, file } = await startTagged(t, 'prod');
   const envSeen = async (): Promise<string[]> => {
     const res = await request(`${lb.url}/tagged/`);
     return values(((await res.body.json()) as { rawHeaders: string[] }).rawHeaders, 'x-env');
