@@ -23,8 +23,8 @@ interface Seen {
 
 /**
  * A backend that switches to a byte echo for Upgrade requests (after
- * "ready\n"), answers 404 to Upgrade requests for /refuse, and 'plain answer'
- * to ordinary requests.
+ * "ready\n"), answers 404 to Upgrade requests for /refuse, answers /half
+ * only once the client's end arrived, and 'plain answer' to ordinary requests.
  */
 async function backend(t: { after: (fn: () => Promise<void> | void) => void }) {
   const seen: Seen[] = [];
@@ -34,6 +34,8 @@ async function backend(t: { after: (fn: () => Promise<void> | void) => void }) {
     res.end('plain answer');
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    // Ends of the tunnel are passed on one direction at a time: keep writing after the client's.
+    socket.allowHalfOpen = true;
     seen.push({ url: req.url ?? '', upgraded: true, headers: req.headers });
     sockets.add(socket);
     socket.on('error', () => undefined);
@@ -42,6 +44,12 @@ async function backend(t: { after: (fn: () => Promise<void> | void) => void }) {
       return;
     }
     socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nready\n');
+    if (req.url === '/half') {
+      let received = '';
+      socket.on('data', (c: Buffer) => (received += c.toString()));
+      socket.on('end', () => socket.end(`received: ${received}`));
+      return;
+    }
     socket.pipe(socket);
   });
   server.on('connection', (s: Socket) => sockets.add(s));
@@ -53,11 +61,22 @@ async function backend(t: { after: (fn: () => Promise<void> | void) => void }) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-async function setup(t: { after: (fn: () => Promise<void> | void) => void }, urls?: string[]) {
+/** A URL where nothing listens. */
+async function refusingUrl(): Promise<string> {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => closed.close(() => r()));
+  return url;
+}
+
+/** fairway in front of the test's backend, or of `urls` (`'backend'` stands for it); no retries unless asked. */
+async function setup(t: { after: (fn: () => Promise<void> | void) => void }, urls?: string[], attempts = 1) {
   const b = await backend(t);
-  const pool = poolConfig(urls ?? [b.url]);
+  const pool = poolConfig((urls ?? ['backend']).map((u) => (u === 'backend' ? b.url : u)));
   pool.healthCheck = { ...pool.healthCheck, enabled: false };
-  pool.retries = { ...pool.retries, attempts: 1 };
+  pool.outlierDetection = { ...pool.outlierDetection, enabled: false };
+  pool.retries = { ...pool.retries, attempts };
   const balancer = createFairway(testConfig([pool]), { logger: silentLogger });
   const { proxy } = await balancer.listen();
   t.after(() => balancer.close(1_000));
@@ -129,6 +148,25 @@ test('a WebSocket handshake is tunnelled: the backend gets Connection: upgrade a
   assert.equal(headers['x-forwarded-for'], '127.0.0.1');
 });
 
+test("a tunnel passes a half-close on: the backend hears the client's end and can still answer, then its end comes back", async (t) => {
+  const { port } = await setup(t);
+  const tunnel = await switchRequest(port, websocketHandshake('/half'));
+  t.after(() => tunnel.socket.destroy());
+  assert.equal(tunnel.statusLine, 'HTTP/1.1 101 Switching Protocols');
+  tunnel.socket.write('last words');
+  tunnel.socket.end();
+  assert.equal(await tunnel.after('received:'), 'ready\nreceived: last words');
+  const ended = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 3_000);
+    tunnel.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    if (tunnel.socket.destroyed) resolve(true);
+  });
+  assert.equal(ended, true, "the backend's end closes the tunnel");
+});
+
 test('a non-101 answer to an Upgrade request reaches the client as it is, and the connection is closed after it', async (t) => {
   const { port, seen } = await setup(t);
   const client = await rawClient(port);
@@ -144,11 +182,7 @@ test('a non-101 answer to an Upgrade request reaches the client as it is, and th
 });
 
 test('an Upgrade request to a backend that refuses connections is answered 502, as JSON when asked', async (t) => {
-  const closed = createServer();
-  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
-  const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-  await new Promise<void>((r) => closed.close(() => r()));
-  const { port } = await setup(t, [gone]);
+  const { port } = await setup(t, [await refusingUrl()]);
   const client = await rawClient(port);
   t.after(() => client.destroy());
   client.send(websocketHandshake('/chat', 'Accept: application/json\r\n'));
@@ -156,6 +190,18 @@ test('an Upgrade request to a backend that refuses connections is answered 502, 
   assert.equal(res.status, 502);
   assert.equal((JSON.parse(res.body) as { error: string }).error, 'connect_refused');
   assert.equal(await client.closedWithin(2_000), true);
+});
+
+test('a tunnel refused by one backend is retried on another, before anything reached the client', async (t) => {
+  const { port, seen, balancer } = await setup(t, [await refusingUrl(), 'backend'], 2);
+  for (let i = 0; i < 2; i++) {
+    const tunnel = await switchRequest(port, websocketHandshake(`/try/${i}`));
+    t.after(() => tunnel.socket.destroy());
+    assert.equal(tunnel.statusLine, 'HTTP/1.1 101 Switching Protocols', `handshake ${i + 1}`);
+    assert.equal(await tunnel.after('ready\n'), 'ready\n');
+  }
+  assert.deepEqual(seen.map((s) => s.url), ['/try/0', '/try/1']);
+  assert.ok(balancer.traffic.retries >= 1, 'the refused try was retried');
 });
 
 test('an Upgrade request with a body is answered 501 and never reaches the backend', async (t) => {
