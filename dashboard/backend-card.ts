@@ -19,6 +19,7 @@ const STATES = [
 const STATS = [
   ['requests', 'Requests'],
   ['inflight', 'In flight'],
+  ['tunnels', 'Tunnels'],
   ['rps', 'Req/s'],
   ['errors', 'Error rate'],
   ['p50', 'p50'],
@@ -105,6 +106,7 @@ export function mountBackendCard(container: HTMLElement, pool: string, key: stri
       el.dataset['state'] = v.state;
       setText(values.requests, fmt.int(v.totalRequests));
       setText(values.inflight, fmt.int(v.inFlight));
+      setText(values.tunnels, fmt.int(v.openTunnels ?? 0));
       setText(values.rps, fmt.rate(v.requestsPerSecond));
       setText(values.errors, fmt.pct(v.errorRate));
       setText(values.p50, fmt.ms(v.latencyMs.p50));

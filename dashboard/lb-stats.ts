@@ -45,6 +45,7 @@ export class LbStatsSnapshots {
           weight: b.weight,
           effectiveWeight: b.effectiveWeight,
           inFlight: b.activeRequests,
+          openTunnels: b.openTunnels,
           totalRequests: b.totalRequests,
           requestsPerSecond: before ? Math.round((delta / seconds) * 10) / 10 : 0,
           errorRate: before && delta > 0 ? (b.errors - before.errors) / delta : 0,

@@ -21,6 +21,8 @@ export interface BackendView {
   weight: number;
   effectiveWeight: number;
   inFlight: number;
+  /** Tunnels open now (older servers: absent). */
+  openTunnels?: number;
   totalRequests: number;
   requestsPerSecond: number;
   errorRate: number;
@@ -126,6 +128,7 @@ export interface LbStats {
       weight: number;
       effectiveWeight: number;
       activeRequests: number;
+      openTunnels?: number;
       totalRequests: number;
       errors: number;
       averageLatencyMs: number;

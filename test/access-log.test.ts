@@ -347,7 +347,8 @@ test('requests answered before a backend is chosen (404, 400, 501) are logged an
   assert.equal((await raw.nextResponse()).status, 404);
   raw.send('GET ftp://app.test/x HTTP/1.1\r\nHost: app.test\r\n\r\n');
   assert.equal((await raw.nextResponse()).status, 400);
-  raw.send('GET /chat HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  // Tunnels carry no request body: one that has a body cannot be tunnelled.
+  raw.send('POST /chat HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 2\r\n\r\nhi');
   assert.equal((await raw.nextResponse()).status, 501);
 
   const metrics = await (await fetch(`${lb.adminUrl}/metrics`)).text();
@@ -363,5 +364,5 @@ test('requests answered before a backend is chosen (404, 400, 501) are logged an
   );
   assert.equal(lines[0]!['userAgent'], 'probe/1');
   assert.match(metrics, /fairway_requests_total\{pool="",backend="",method="GET",code="404"\} 1/);
-  assert.match(metrics, new RegExp(`fairway_requests_total\\{pool="${pool.name}",backend="",method="GET",code="501"\\} 1`));
+  assert.match(metrics, new RegExp(`fairway_requests_total\\{pool="${pool.name}",backend="",method="POST",code="501"\\} 1`));
 });

@@ -42,7 +42,7 @@ routes:
     expectedStatus: { min: 200, max: 399 },
     initialState: 'healthy',
   });
-  assert.deepEqual(pool?.timeouts, { connectMs: 2000, responseMs: 30_000, idleMs: 60_000 });
+  assert.deepEqual(pool?.timeouts, { connectMs: 2000, responseMs: 30_000, idleMs: 60_000, tunnelMs: 3_600_000 });
 });
 
 test('shorthand top-level backends form one pool named default with a catch-all route', () => {

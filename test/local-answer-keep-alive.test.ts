@@ -18,7 +18,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
     poolConfig([ok.url], { name: 'ok', healthCheck: noChecks }),
     poolConfig([`http://127.0.0.1:${refusedPort}`], { name: 'down', healthCheck: { ...noChecks, enabled: true, initialState: 'unhealthy' } }),
     poolConfig([`http://127.0.0.1:${refusedPort}`], { name: 'refused', healthCheck: noChecks }),
-    poolConfig([silent.url], { name: 'silent', healthCheck: noChecks, timeouts: { connectMs: 1_000, responseMs: 300, idleMs: 5_000 } }),
+    poolConfig([silent.url], { name: 'silent', healthCheck: noChecks, timeouts: { connectMs: 1_000, responseMs: 300, idleMs: 5_000, tunnelMs: 60_000 } }),
   ];
   const lb = await startFairway(
     testConfig(pools, {

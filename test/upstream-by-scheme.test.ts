@@ -77,7 +77,7 @@ test('a backend URL that is not a URL at all is refused, saying what is expected
 
 test("a pool member's transport is built through createUpstream, so an unsupported scheme fails with the same clear error", () => {
   const config = { id: 'tls', url: 'https://127.0.0.1:8443', weight: 1, maxConnections: 4, backup: false, state: 'enabled' as const };
-  assert.throws(() => transportFor(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000 }), {
+  assert.throws(() => transportFor(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000, tunnelMs: 1_000 }), {
     name: 'TypeError',
     message: 'backend URL "https://127.0.0.1:8443/" has the scheme "https:", which no upstream transport speaks; only http: origins are supported',
   });

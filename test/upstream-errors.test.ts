@@ -33,7 +33,7 @@ async function rawBackend(handler: Handler) {
 function noHealthChecks(urls: string[], responseMs = 5_000) {
   const pool = poolConfig(urls);
   pool.healthCheck = { ...pool.healthCheck, enabled: false };
-  pool.timeouts = { connectMs: 1_000, responseMs, idleMs: 5_000 };
+  pool.timeouts = { connectMs: 1_000, responseMs, idleMs: 5_000, tunnelMs: 60_000 };
   return testConfig([pool]);
 }
 

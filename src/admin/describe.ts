@@ -14,7 +14,10 @@ export interface BackendDescription {
   healthy: boolean;
   ejectedUntil: string | null;
   eligible: boolean;
+  /** Requests in progress, open tunnels included. */
   inFlight: number;
+  /** Tunnels (upgraded connections, WebSocket) open now. */
+  openTunnels: number;
   totalRequests: number;
   errors: number;
   errorRate: number;
@@ -52,6 +55,7 @@ export function describeBackend(b: Backend): BackendDescription {
     ejectedUntil: b.ejected ? new Date(b.ejectedUntil).toISOString() : null,
     eligible: b.eligible,
     inFlight: b.inFlight,
+    openTunnels: b.openTunnels,
     totalRequests: b.totalRequests,
     errors: b.errors,
     errorRate: b.totalRequests === 0 ? 0 : round(b.errors / b.totalRequests),

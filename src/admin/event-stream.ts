@@ -149,6 +149,7 @@ export class EventStream {
             weight: b.configWeight,
             effectiveWeight: Math.round(b.weight * 100) / 100,
             inFlight: b.inFlight,
+            openTunnels: b.openTunnels,
             totalRequests: b.totalRequests,
             requestsPerSecond: rate(b.totalRequests, before?.requests),
             errorRate: delta > 0 ? (b.errors - before!.errors) / delta : 0,

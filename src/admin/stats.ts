@@ -17,7 +17,10 @@ export interface BackendStats {
   /** Weight in effect (lower while slow start ramps). */
   effectiveWeight: number;
   lastHealthReason: string;
+  /** Requests in progress, open tunnels included. */
   activeRequests: number;
+  /** Tunnels (upgraded connections, WebSocket) open now. */
+  openTunnels: number;
   totalRequests: number;
   errors: number;
   averageLatencyMs: number;
@@ -79,6 +82,7 @@ export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[]): S
           effectiveWeight: round(b.weight),
           lastHealthReason: b.lastHealthReason,
           activeRequests: b.inFlight,
+          openTunnels: b.openTunnels,
           totalRequests: b.totalRequests,
           errors: b.errors,
           averageLatencyMs: round(b.averageLatencyMs),

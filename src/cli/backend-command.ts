@@ -65,7 +65,7 @@ export function registerBackendCommand(program: Command): void {
     .command('backend')
     .description(
       'run a test backend: echoes requests as JSON naming the server, with /health, ' +
-        '?delay=MS, ?status=CODE, /bytes/N and /control for runtime faults',
+        '?delay=MS, ?status=CODE, /bytes/N, a WebSocket echo at /ws and /control for runtime faults',
     )
     .addOption(
       new Option('-p, --port <port>', 'port to listen on (0 picks a free one)')

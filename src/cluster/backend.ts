@@ -47,7 +47,10 @@ export class Backend {
   /** Its position in the pool's eligible array while `eligible`, so the pool need not search. */
   eligibleIndex = -1;
 
+  /** Requests in progress, open tunnels included (each holds its slot until it closes). */
   inFlight = 0;
+  /** Tunnels (upgraded connections, WebSocket) open now; each is also counted in inFlight. */
+  openTunnels = 0;
   totalRequests = 0;
   errors = 0;
   /** Sum and count of completed response times, for the average. */

@@ -1,9 +1,10 @@
 // One try of a request against one backend: the transport's dispatch
-// handler. It only relays callbacks to its ProxyRequest, tagged with itself,
+// handler (and tunnel handler, for a request asking to switch protocols). It only relays callbacks to its ProxyRequest, tagged with itself,
 // so late callbacks from an abandoned try can be told apart and ignored. The
 // transport hands over raw header names and values as latin1 strings,
 // without building objects.
-import type { DispatchHandler } from '../upstream/upstream.js';
+import type { Duplex } from 'node:stream';
+import type { TunnelHandler } from '../upstream/upstream.js';
 import type { Backend } from '../cluster/backend.js';
 
 export interface AttemptOwner {
@@ -12,9 +13,11 @@ export interface AttemptOwner {
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean;
   onAttemptComplete(attempt: Attempt): void;
   onAttemptError(attempt: Attempt, err: Error): void;
+  /** The backend switched protocols: the connection is the owner's now. */
+  onAttemptUpgrade(attempt: Attempt, rawHeaders: string[], socket: Duplex, head: Buffer): void;
 }
 
-export class Attempt implements DispatchHandler {
+export class Attempt implements TunnelHandler {
   private abortUpstream: ((err?: Error) => void) | undefined;
   private abortReason: Error | undefined;
   /** Resumes reading the upstream body after backpressure. */
@@ -56,5 +59,9 @@ export class Attempt implements DispatchHandler {
 
   onError(err: Error): void {
     this.owner.onAttemptError(this, err);
+  }
+
+  onUpgrade(rawHeaders: string[], socket: Duplex, head: Buffer): void {
+    this.owner.onAttemptUpgrade(this, rawHeaders, socket, head);
   }
 }

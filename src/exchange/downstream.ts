@@ -2,7 +2,7 @@
 // (src/frontend/) turns what its protocol delivers into one Downstream per
 // request; everything after the frontend reads and answers the client only
 // through this, so nothing there branches on protocol or names node:http.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export interface Downstream {
   /** Protocol as it appears in logs and metrics: 'http/1.1', 'http/1.0', later 'h2'. */
@@ -54,4 +54,24 @@ export interface Downstream {
   closeAfterIfBodyUnread(hasBody: boolean): void;
   /** Reads and drops what is left of the request body. */
   discardBody(): void;
+  /**
+   * Present when the client asks to switch this connection to another
+   * protocol and its protocol can (HTTP/1.1's Upgrade): the exchange becomes
+   * a tunnel if the backend agrees, and is answered as usual if not.
+   */
+  readonly upgrade?: DownstreamUpgrade;
+}
+
+/** A client's request to switch protocols, which the exchange may accept once the backend did. */
+export interface DownstreamUpgrade {
+  /** What the client asks to switch to, as its Upgrade header lists it ("websocket"). */
+  readonly protocols: string;
+  /**
+   * Tells the client the switch to `protocol` is made (in HTTP/1.1 a 101
+   * with `rawHeaders`, the protocol adding its own Connection and Upgrade)
+   * and hands over the connection as a paused byte stream; bytes the client
+   * sent after its request come first. Throws, sending nothing, on a header
+   * the protocol refuses.
+   */
+  accept(protocol: string, rawHeaders: readonly string[]): Duplex;
 }

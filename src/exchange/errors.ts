@@ -25,7 +25,7 @@ interface ErrorAnswer {
 
 const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   bad_target: { status: 400, message: 'the request target is not a path or an absolute http(s) URL with a valid host' },
-  upgrade_unsupported: { status: 501, message: 'fairway does not proxy Upgrade requests yet' },
+  upgrade_unsupported: { status: 501, message: 'fairway cannot tunnel this Upgrade request' },
   no_route: { status: 404, message: 'no route matches this host and path' },
   no_healthy_backend: { status: 503, message: 'no healthy backend is available' },
   queue_full: { status: 503, message: 'every backend is at its connection limit and the queue is full' },

@@ -12,8 +12,14 @@
 //   done     onDone filters, always and once: local answers, errors and
 //            clients that left included
 //
+// A request asking to switch protocols (Downstream.upgrade) takes the same
+// path with a tunnel instead of a dispatch: on the backend's 101 the
+// onResponse filters see its head, the client is told, and the two
+// connections are joined (tunnel-pipe.ts), holding the backend's slot until
+// the tunnel closes; then done. Any other answer is relayed as usual.
+//
 // One object per request: the Exchange the filters see, driven from here.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
@@ -27,8 +33,9 @@ import { CLIENT_GONE, classifyUpstreamError, DISCARDED, sendError, statusFor, ty
 import { Exchange } from './exchange.js';
 import type { CompiledChain, LocalAnswer, RequestVerdict, TryResult, TryVerdict } from './phases.js';
 import { prepareRequestBody } from './request-body.js';
-import type { RequestHead } from './request-head.js';
+import { rawHeader, type RequestHead } from './request-head.js';
 import type { Route } from './route.js';
+import { TunnelPipe } from './tunnel-pipe.js';
 
 /** Shared by every exchange of one balancer. */
 export interface ExchangeContext {
@@ -247,13 +254,35 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     const attempt = new Attempt(this, backend);
     this.attempt = attempt;
     const perTry = this.perTryTimeoutMs;
+    const headersTimeout = perTry > 0 ? Math.min(perTry, this.cluster!.config.timeouts.responseMs) : undefined;
+    const upgrade = this.downstream.upgrade;
+    if (upgrade !== undefined) return this.forwardTunnel(attempt, upgrade.protocols, headersTimeout);
     backend.upstream.dispatch(
       {
         path: this.downstream.target,
         method: this.downstream.method,
         headers: this.upstreamHeaders ?? (this.downstream.rawHeaders as string[]),
         body: this.body,
-        headersTimeout: perTry > 0 ? Math.min(perTry, this.cluster!.config.timeouts.responseMs) : undefined,
+        headersTimeout,
+      },
+      attempt,
+    );
+  }
+
+  /** A try that asks the backend to switch protocols, on a connection of its own. */
+  private forwardTunnel(attempt: Attempt, protocols: string, headersTimeout: number | undefined): void {
+    const upstream = attempt.backend.upstream;
+    if (upstream.tunnel === undefined) {
+      this.endAttempt(attempt);
+      return this.fail('upgrade_unsupported');
+    }
+    upstream.tunnel(
+      {
+        path: this.downstream.target,
+        method: this.downstream.method,
+        headers: this.upstreamHeaders ?? (this.downstream.rawHeaders as string[]),
+        protocols,
+        headersTimeout,
       },
       attempt,
     );
@@ -343,6 +372,51 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     attempt.backend.recordLatency(performance.now() - attempt.startedAt);
     this.endAttempt(attempt);
     this.finish(undefined, this.status);
+  }
+
+  onAttemptUpgrade(attempt: Attempt, rawHeaders: string[], socket: Duplex, head: Buffer): void {
+    if (attempt !== this.attempt || this.finished) {
+      socket.destroy();
+      return;
+    }
+    const backend = attempt.backend;
+    // A switch is an answer: passive health hears a success; there is nothing to retry.
+    this.runResultHooks({ status: 101, error: undefined, idleRace: false });
+    // Read before the filters, which take hop-by-hop headers (Upgrade among them) out.
+    const protocol = rawHeader(rawHeaders, 'upgrade') || this.downstream.upgrade!.protocols;
+    this.status = 101;
+    this.responseHeaders = rawHeaders;
+    const hooks = this.chain.onResponse;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.onResponse!(this);
+      } catch (err) {
+        socket.destroy();
+        this.endAttempt(attempt);
+        return this.filterFailed(hooks[i]!.name, err);
+      }
+    }
+    let client: Duplex;
+    try {
+      client = this.downstream.upgrade!.accept(protocol, this.responseHeaders);
+    } catch {
+      // A header the client protocol refuses: the switch cannot be passed on.
+      socket.destroy();
+      this.endAttempt(attempt);
+      return this.fail('upstream_error');
+    }
+    // The tunnel handles its own closes from here.
+    this.downstream.offClose(this.onClientClose);
+    backend.recordLatency(performance.now() - attempt.startedAt);
+    backend.openTunnels++;
+    new TunnelPipe(client, socket, head, this.cluster!.config.timeouts.tunnelMs, (pipe) => {
+      backend.openTunnels--;
+      this.bytesIn += pipe.bytesIn;
+      this.bytesOut += pipe.bytesOut;
+      // The backend's slot was held while the tunnel was open.
+      this.endAttempt(attempt);
+      this.finish(undefined, 101);
+    });
   }
 
   onAttemptError(attempt: Attempt, err: Error): void {

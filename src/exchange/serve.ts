@@ -1,20 +1,18 @@
 // Entry of every exchange, whatever the protocol: read the head, route, then
 // hand the request to its Lifecycle. Requests no route can take (a bad
-// target, no matching route, a protocol switch) are answered here, and still
-// logged and counted through the snapshot's `unrouted` chain.
+// target, no matching route, a protocol switch that cannot be tunnelled) are
+// answered here, and still logged and counted through the snapshot's
+// `unrouted` chain.
 import { randomUUID } from 'node:crypto';
 import type { Downstream } from './downstream.js';
 import { Lifecycle, type ExchangeContext } from './lifecycle.js';
 import { readRequestHead } from './request-head.js';
 import { readRequestTarget } from './request-target.js';
 import type { RoutingSnapshot } from './route.js';
-import { refusedUpgrade, UpgradeWarnings } from './upgrade.js';
 
 export type ExchangeHandler = (downstream: Downstream) => void;
 
 export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: ExchangeContext): ExchangeHandler {
-  const upgradeWarnings = new UpgradeWarnings(ctx.logger);
-
   return function serve(downstream: Downstream): void {
     const startedAt = performance.now();
     ctx.stats.requests++;
@@ -46,14 +44,11 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     }
     const route = match.value;
 
-    const upgrade = refusedUpgrade(head);
-    if (upgrade !== undefined) {
-      upgradeWarnings.note(route, upgrade);
-      // node:http stops reading a connection at a request asking to switch
-      // protocols (bytes pipelined after it are dropped): close after answering.
-      downstream.closeAfterResponse();
+    // A tunnel's bytes follow its head raw: a body before the switch would
+    // need framing of its own, which no WebSocket client sends.
+    if (downstream.upgrade !== undefined && head.hasBody) {
       const refused = new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt);
-      return refused.answerError('upgrade_unsupported', `Upgrade: ${upgrade}`);
+      return refused.answerError('upgrade_unsupported', `an Upgrade request (${downstream.upgrade.protocols}) with a body`);
     }
 
     new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt).start();

@@ -1,11 +1,16 @@
 // The client-facing HTTP/1.1 listener: a node:http server with the client
-// timeouts, each request handed on as a Downstream, and a graceful close
-// that lets in-flight requests finish while refusing new connections.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// timeouts, each request handed on as a Downstream (a request asking to
+// switch protocols with its socket, see http1-upgrade.ts), and a graceful
+// close that lets in-flight requests and open tunnels finish while refusing
+// new connections.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ListenConfig } from '../config/types.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
+import { tunnelledProtocols } from '../exchange/upgrade.js';
 import { Http1Downstream } from './http1.js';
+import { declineUpgrade, Http1UpgradeDownstream } from './http1-upgrade.js';
 
 export interface ListenerOptions extends ListenConfig {
   /** Longest silence on a client socket while a request is open. */
@@ -15,10 +20,15 @@ export interface ListenerOptions extends ListenConfig {
 export class Http1Listener {
   readonly server: Server;
   private closing = false;
+  /**
+   * Sockets node:http handed over with an Upgrade request, until they close:
+   * the server no longer tracks them, so closeAllConnections() misses them.
+   */
+  private readonly upgraded = new Set<Socket>();
 
   constructor(
     private readonly options: ListenerOptions,
-    serve: ExchangeHandler,
+    private readonly serve: ExchangeHandler,
   ) {
     this.server = createServer(
       {
@@ -36,6 +46,7 @@ export class Http1Listener {
         serve(new Http1Downstream(req, res));
       },
     );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as Socket, head));
     this.server.timeout = options.socketIdleMs;
     this.abortOnClientClose = options.abortOnClientClose;
     // Node answers slow-header clients with 408; other client errors close the socket.
@@ -44,6 +55,23 @@ export class Http1Listener {
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
+  }
+
+  /** A request asking to switch protocols, with the socket node:http no longer reads. */
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const protocols = tunnelledProtocols(req.headers.upgrade);
+    if (protocols === undefined) {
+      declineUpgrade(this.server, req, socket, head);
+      return;
+    }
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    this.serve(new Http1UpgradeDownstream(req, socket, head, protocols));
+  }
+
+  /** Tunnels open now (and Upgrade requests not answered yet). */
+  get upgradedConnections(): number {
+    return this.upgraded.size;
   }
 
   /**
@@ -74,7 +102,7 @@ export class Http1Listener {
 
   /**
    * Stops accepting, closes idle keep-alive connections, waits for in-flight
-   * requests up to `timeoutMs`, then cuts whatever is left.
+   * requests and open tunnels up to `timeoutMs`, then cuts whatever is left.
    */
   async close(timeoutMs: number): Promise<void> {
     if (!this.server.listening) return;
@@ -88,6 +116,7 @@ export class Http1Listener {
     clearInterval(sweeper);
     if (outcome === 'timeout') {
       this.server.closeAllConnections();
+      for (const socket of this.upgraded) socket.destroy();
       await closed;
     }
   }

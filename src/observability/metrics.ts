@@ -13,6 +13,8 @@ export interface MetricsBackendSource {
   readonly healthy: boolean;
   readonly ejected: boolean;
   readonly inFlight: number;
+  /** Tunnels (upgraded connections) open now. */
+  readonly openTunnels: number;
   /** Configured weight (the admin API may change it). */
   readonly configWeight: number;
   /** Administrative state: enabled, draining or disabled. */
@@ -116,7 +118,7 @@ export class FairwayMetrics {
     });
     this.duration = new PlainHistogram(
       'fairway_request_duration_seconds',
-      'Time from receiving a client request to the end of its answer, retries and queueing included.',
+      'Time from receiving a client request to the end of its answer, retries and queueing included; tunnels (101) are not timed.',
       DURATION_BUCKETS,
     );
     this.registry.registerMetric(this.duration.asMetric());
@@ -169,6 +171,18 @@ export class FairwayMetrics {
         this.reset();
         for (const pool of pools()) {
           for (const b of pool.backends) this.set({ pool: pool.name, backend: b.id }, b.inFlight);
+        }
+      },
+    });
+    new Gauge({
+      name: 'fairway_backend_open_tunnels',
+      help: 'Tunnels (upgraded connections such as WebSocket) open to a backend now; each also counts in fairway_backend_in_flight.',
+      labelNames: ['pool', 'backend'],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of pools()) {
+          for (const b of pool.backends) this.set({ pool: pool.name, backend: b.id }, b.openTunnels);
         }
       },
     });
@@ -251,7 +265,8 @@ export class FairwayMetrics {
     const key = `${r.pool}\n${r.backend}\n${method}\n${r.status}`;
     const series = this.requestSeries.get(key) ?? this.addRequestSeries(key, r.pool, r.backend, method, r.status);
     series.count++;
-    series.duration.observe(r.durationMs / 1000);
+    // A tunnel is recorded when it closes: its lifetime is no response time.
+    if (r.status !== 101) series.duration.observe(r.durationMs / 1000);
     if (UPSTREAM_ERROR_KINDS.has(r.errorKind)) this.upstreamErrors.inc({ pool: r.pool, backend: r.backend, reason: r.errorKind });
   };
 

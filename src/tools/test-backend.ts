@@ -1,8 +1,10 @@
 // The test backend: a small HTTP server that names itself, echoes requests and
-// simulates latency and failures. It is the backend in benchmarks, so the
-// common path (no body, no delay) avoids URL objects, header maps and closures.
+// simulates latency and failures, and echoes WebSocket messages at /ws. It is
+// the backend in benchmarks, so the common path (no body, no delay) avoids URL
+// objects, header maps and closures.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { DETERMINISTIC_CHUNK_SIZE, DeterministicByteSource } from './deterministic-bytes.js';
 import {
@@ -17,6 +19,7 @@ import {
   parseFailureRate,
   parseStatus,
 } from './test-backend-values.js';
+import { serveWebSocketEcho } from './websocket-echo.js';
 
 export interface TestBackendOptions {
   /** 0 (the default) lets the OS pick a free port. */
@@ -90,6 +93,8 @@ class RunningTestBackend implements TestBackend {
   private healthyBody = '';
   private unhealthyBody = '';
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** WebSocket connections: the server stops tracking a socket once it is upgraded. */
+  private readonly upgraded = new Set<Socket>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -144,6 +149,7 @@ class RunningTestBackend implements TestBackend {
       this.server.close(() => resolve());
       // Keep-alive sockets would otherwise hold close() open for seconds.
       this.server.closeAllConnections();
+      for (const socket of this.upgraded) socket.destroy();
     });
     return this.closing;
   }
@@ -188,6 +194,29 @@ class RunningTestBackend implements TestBackend {
     });
     // A client that goes away mid-upload must not crash the server.
     req.on('error', noop);
+  };
+
+  /**
+   * An Upgrade request: GET /ws with a WebSocket handshake gets the echo,
+   * whose first message is `{"server":name,"port":port}`; anything else is
+   * answered 404 and the connection closed.
+   */
+  readonly onUpgrade = (req: IncomingMessage, duplex: Duplex, head: Buffer): void => {
+    const socket = duplex as Socket;
+    socket.on('error', noop);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    this.requestCount++;
+    if (path === '/ws' && serveWebSocketEcho(req, socket, head, `${this.echoPrefix}}`, ['x-backend', this.name])) {
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      return;
+    }
+    const body = JSON.stringify({ server: this.name, error: `no WebSocket endpoint at ${path} (try GET /ws)` });
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-backend: ${this.name}\r\nconnection: close\r\n\r\n${body}`,
+    );
   };
 
   private delayThenRespond(
@@ -367,6 +396,7 @@ export async function startTestBackend(options: TestBackendOptions = {}): Promis
   const server = createServer({ requestTimeout: 0 });
   const backend = new RunningTestBackend(server, host, options);
   server.on('request', backend.onRequest);
+  server.on('upgrade', backend.onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

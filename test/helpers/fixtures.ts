@@ -25,7 +25,7 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
       expectedStatus: { min: 200, max: 399 },
       initialState: 'healthy',
     },
-    timeouts: { connectMs: 1_000, responseMs: 5_000, idleMs: 10_000 },
+    timeouts: { connectMs: 1_000, responseMs: 5_000, idleMs: 10_000, tunnelMs: 60_000 },
     queue: { ...DEFAULTS.queue },
     outlierDetection: { ...DEFAULTS.outlierDetection },
     retries: { ...DEFAULTS.retries, on: [...DEFAULTS.retries.on] },

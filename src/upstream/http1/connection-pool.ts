@@ -7,6 +7,7 @@
 import { Connection, defaultConnect, Job, type ConnectFunction, type ConnectionOwner } from './connection.js';
 import { sweeper, type Sweepable } from './deadlines.js';
 import { TransportError } from './errors.js';
+import { TunnelDial, type TunnelHandler, type TunnelOptions, type TunnelOwner } from './tunnel.js';
 import type { DispatchHandler, DispatchOptions } from './types.js';
 
 export interface ConnectionPoolOptions {
@@ -22,7 +23,7 @@ export interface ConnectionPoolOptions {
   connect?: ConnectFunction;
 }
 
-export class ConnectionPool implements ConnectionOwner, Sweepable {
+export class ConnectionPool implements ConnectionOwner, TunnelOwner, Sweepable {
   readonly host: string;
   readonly port: number;
   readonly hostHeader: string;
@@ -34,6 +35,8 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
   readonly connectFn: ConnectFunction;
 
   private readonly all = new Set<Connection>();
+  /** Tunnels dialing, answering or switched: each on a connection of its own, outside `all`. */
+  private readonly tunnels = new Set<TunnelDial>();
   /** Free connections, most recently used last. */
   private readonly idle: Connection[] = [];
   /** Requests waiting for a connection; `queueHead` is the next one. */
@@ -97,6 +100,33 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
     else if (this.all.size < this.maxConnections) this.open(job);
     else this.queue.push(job);
     return true;
+  }
+
+  /**
+   * Asks the backend to switch protocols, on a new connection that is never
+   * pooled. `handler.onConnect(abort)` is called synchronously; then either
+   * onUpgrade (the connection is handed over) or a normal answer or error.
+   */
+  tunnel(opts: TunnelOptions, handler: TunnelHandler): boolean {
+    if (this.closing || this.destroyed) {
+      const err = new TransportError(this.destroyed ? 'UND_ERR_DESTROYED' : 'UND_ERR_CLOSED', 'the connection pool is closed');
+      process.nextTick(() => handler.onError(err));
+      return false;
+    }
+    const tunnel = new TunnelDial(this, opts, handler);
+    this.tunnels.add(tunnel);
+    tunnel.start();
+    return true;
+  }
+
+  onTunnelEnd(tunnel: TunnelDial): void {
+    this.tunnels.delete(tunnel);
+    this.checkClosed();
+  }
+
+  /** Tunnels not over yet, switched ones included. */
+  get tunnelCount(): number {
+    return this.tunnels.size;
   }
 
   private open(job: Job): void {
@@ -174,14 +204,14 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
 
   // --- shutdown ---
 
-  /** Stops taking requests, lets running ones finish, then closes every connection. */
+  /** Stops taking requests, lets running ones (and open tunnels) finish, then closes every connection. */
   close(): Promise<void> {
     this.closing = true;
     for (const conn of this.idle.splice(0)) conn.terminate(null);
     return this.whenClosed();
   }
 
-  /** Closes every connection now; running and queued requests fail. */
+  /** Closes every connection now, open tunnels too; running and queued requests fail. */
   destroy(): Promise<void> {
     this.closing = true;
     this.destroyed = true;
@@ -191,6 +221,7 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
     this.queueHead = 0;
     for (const job of queued) job.abort(err);
     for (const conn of [...this.all]) conn.terminate(err);
+    for (const tunnel of [...this.tunnels]) tunnel.destroy(err);
     return this.whenClosed();
   }
 
@@ -200,7 +231,7 @@ export class ConnectionPool implements ConnectionOwner, Sweepable {
   }
 
   private isClosed(): boolean {
-    return this.closing && this.running === 0 && this.all.size === 0;
+    return this.closing && this.running === 0 && this.all.size === 0 && this.tunnels.size === 0;
   }
 
   private checkClosed(): void {

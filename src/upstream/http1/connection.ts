@@ -35,7 +35,10 @@ export interface ConnectOptions {
   noDelay: boolean;
   keepAlive: boolean;
   keepAliveInitialDelay: number;
-  onread: { buffer: Buffer; callback: (bytes: number, buf: Buffer) => boolean };
+  /** Pooled connections read into a shared buffer; a tunnel's socket is read as a plain stream. */
+  onread?: { buffer: Buffer; callback: (bytes: number, buf: Buffer) => boolean };
+  /** A tunnel forwards each direction's end on its own (a half-close), so it keeps writing after the backend's FIN. */
+  allowHalfOpen?: boolean;
 }
 
 /** Opens the socket; replaceable in tests. */

@@ -53,6 +53,11 @@ export interface ResponseSink {
   onResponseBody(buf: Buffer, start: number, end: number): boolean;
   /** The response is complete. */
   onResponseComplete(): void;
+  /**
+   * A 101 head: the connection now speaks another protocol, and parsing
+   * stops. Without it a 101 is an error (a pooled request never asks to switch).
+   */
+  onSwitchingProtocols?(statusText: string, headers: string[]): void;
 }
 
 interface Latin1Buffer {
@@ -382,9 +387,14 @@ export class ResponseParser {
 
     if (statusCode < 200) {
       if (statusCode === 101) {
-        this.error = new TransportError('UND_ERR_NOT_SUPPORTED', 'the backend switched protocols (upgrades are not supported)');
         this.state = State.Done;
-        return -1;
+        if (this.sink.onSwitchingProtocols === undefined) {
+          this.error = new TransportError('UND_ERR_NOT_SUPPORTED', 'the backend switched protocols on a request that did not ask to');
+          return -1;
+        }
+        // The bytes after the head belong to the new protocol: execute() leaves them to the caller.
+        this.sink.onSwitchingProtocols(statusText, headers);
+        return 0;
       }
       // 100 Continue, 103 Early Hints and others: skip, the final answer follows.
       this.state = State.Head;
