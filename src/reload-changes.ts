@@ -40,6 +40,7 @@ const POOL_SETTINGS: readonly [keyof PoolConfig, string][] = [
   ['slowStartMs', 'slowStart'],
   ['panicThreshold', 'panicThreshold'],
   ['sticky', 'sticky'],
+  ['tls', 'tls'],
 ];
 
 /** What differs between a running pool and its new config; matched by URL, as the reload does. */

@@ -83,9 +83,9 @@ test('every bad field of a body is reported in one answer, and nothing changes',
     (added.body['problems'] as Problem[]).map((p) => p.field),
     ['url', 'id', 'weight', 'maxConnections', 'backup', 'state'],
   );
-  const https = await api('POST', '/api/pools/web/backends', { url: 'https://127.0.0.1:18443' });
-  assert.equal(https.status, 400);
-  assert.match(String(https.body['message']), /^url: https:\/\/ backends are not supported yet; use http:\/\//);
+  const ws = await api('POST', '/api/pools/web/backends', { url: 'ws://127.0.0.1:18443' });
+  assert.equal(ws.status, 400);
+  assert.match(String(ws.body['message']), /^url: "ws:\/\/127\.0\.0\.1:18443" is not an http\(s\) URL/);
 
   const patched = await api('PATCH', '/api/pools/web/backends/s1', { state: 'asleep', weight: 2000 });
   assert.equal(patched.status, 400);

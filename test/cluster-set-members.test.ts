@@ -127,8 +127,8 @@ test('a list with an entry no transport can be built for changes nothing, not ev
   const before = [...pool.backends];
   const upstreams = before.map((b) => b.upstream);
   assert.throws(
-    () => pool.setMembers([member('renamed', URLS[0]!, { maxConnections: 2, weight: 5 }), member('s3', URLS[2]!), member('tls', 'https://127.0.0.1:8443')], 1_000),
-    { name: 'TypeError', message: /scheme "https:", which no upstream transport speaks/ },
+    () => pool.setMembers([member('renamed', URLS[0]!, { maxConnections: 2, weight: 5 }), member('s3', URLS[2]!), member('ws', 'ws://127.0.0.1:8443')], 1_000),
+    { name: 'TypeError', message: /scheme "ws:", which no upstream transport speaks/ },
   );
   assert.deepEqual(pool.backends, before);
   assert.deepEqual(ids(pool.backends), ['s1', 's2']);

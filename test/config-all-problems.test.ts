@@ -44,7 +44,7 @@ test('cross-field checks are reported together with schema errors', async () => 
   assert.ok(lines.includes('warning: pools[0]: pool "web" health-check timeout (5s) is longer than its interval (1s)'), result.err);
   assert.ok(lines.includes(`${file}: 4 problems`), result.err);
   assert.ok(lines.some((l) => l.startsWith('algorithm: "fastest" is not a known algorithm')));
-  assert.ok(lines.includes('pools[0].backends[1].url: "nope" is not an http URL (expected http://host:port)'));
+  assert.ok(lines.includes('pools[0].backends[1].url: "nope" is not an http(s) URL (expected http://host:port or https://host:port)'));
   assert.ok(lines.some((l) => l.startsWith('pools[0].sticky.sameSite: None requires secure: true')));
   assert.ok(lines.includes("admin.port: 8090 is also the proxy's listen.port (expected a different port, or admin.enabled: false)"));
 });
@@ -63,13 +63,13 @@ test('an invalid --backend is the only problem, without "no backends configured"
   assert.equal(result.code, 1);
   assert.equal(
     result.stderr,
-    'fairway: the configuration has 1 problem(s):\n--backend: "127.0.0.1:18081" is not an http URL (expected http://host:port)\n',
+    'fairway: the configuration has 1 problem(s):\n--backend: "127.0.0.1:18081" is not an http(s) URL (expected http://host:port or https://host:port)\n',
   );
 });
 
 test('backends that are all invalid in the file give no "no backends configured" either', () => {
   const file = writeConfig('backends: [localhost:80]\n');
-  assert.deepEqual(loadErrors({ file }), ['backends[0].url: "localhost:80" is not an http URL (expected http://host:port)']);
+  assert.deepEqual(loadErrors({ file }), ['backends[0].url: "localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)']);
 });
 
 test('an unset variable is reported once, naming the variable and where it is used, without its consequences', async () => {

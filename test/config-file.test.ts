@@ -135,8 +135,8 @@ colour: blue
 `);
   assert.deepEqual(loadErrors({ file }), [
     'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose)',
-    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
-    'colour: unknown key in the config file (accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
+    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
+    'colour: unknown key in the config file (accepted: listen, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
   ]);
 });
 
@@ -158,7 +158,7 @@ shutdownTimeout: 1x
 `);
   assert.deepEqual(loadErrors({ file }), [
     `pools[0].algorithm: "fastest" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
-    'pools[0].backends[1].url: "localhost:80" is not an http URL (expected http://host:port)',
+    'pools[0].backends[1].url: "localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)',
     'pools[0].backends[3].weight: -2 is not a valid weight (expected an integer from 0 to 1000)',
     'pools[0].backends[4].url: "http://10.0.0.5/app" has a path, query or fragment (expected only http://host:port; request paths are forwarded unchanged)',
     'pools[0].healthCheck.interval: "soon" is not a duration (expected e.g. 250ms, 5s, 1.5s, 2m, 1h, or a bare number of seconds)',

@@ -119,7 +119,7 @@ test('bad environment values and flags are problems named after the variable or 
     'env PORT: "eighty" is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',
     'env HEALTH_CHECK_INTERVAL: "0" is too short (expected at least 1ms)',
     `env FAIRWAY_ALGORITHM: "random-ish" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
-    'env BACKEND_SERVERS: "localhost:80" is not an http URL (expected http://host:port)',
+    'env BACKEND_SERVERS: "localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)',
     '--interval: "often" is not a duration (expected e.g. 250ms, 5s, 1.5s, 2m, 1h, or a bare number of seconds)',
     '--admin-port: "70000" is not a port (expected an integer from 0 to 65535; 0 lets the OS pick)',
     '--log-format: "xml" is not a log format (accepted: json, pretty)',
@@ -147,9 +147,9 @@ test('flags alone, without file or environment, make a complete config', () => {
 test('formatProblems prints one "path: message" line per problem', () => {
   assert.equal(
     formatProblems([
-      { path: 'pools[0].backends[1].url', message: '"localhost:80" is not an http URL (expected http://host:port)' },
+      { path: 'pools[0].backends[1].url', message: '"localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)' },
       { path: 'env PORT', message: 'bad' },
     ]),
-    'pools[0].backends[1].url: "localhost:80" is not an http URL (expected http://host:port)\nenv PORT: bad',
+    'pools[0].backends[1].url: "localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)\nenv PORT: bad',
   );
 });

@@ -244,7 +244,7 @@ sticky: { samesite: Lax }
 test('a pool key unknown to pools lists the new keys among the accepted', () => {
   const file = writeConfig('pools:\n  - { name: a, backends: [http://h:1], retires: { attempts: 2 } }\n');
   assert.deepEqual(loadErrors({ file }), [
-    'pools[0].retires: unknown key in pool (did you mean "retries"? accepted: name, algorithm, hashKey, backends, middlewares, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky)',
+    'pools[0].retires: unknown key in pool (did you mean "retries"? accepted: name, algorithm, hashKey, backends, middlewares, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
   ]);
 });
 

@@ -1,7 +1,8 @@
-// A reload never takes the balancer down: a config that cannot be applied (an
-// https:// backend, which the transport cannot speak yet) is rejected whole by
-// SIGHUP, --watch and POST /api/reload, the process keeps running on the old
-// config, and `fairway validate` and start-up refuse the same config.
+// A reload never takes the balancer down: a config that cannot be applied (a
+// pool whose tls.ca file cannot be read, a backend URL of a scheme no
+// transport speaks) is rejected whole by SIGHUP, --watch and POST /api/reload,
+// the process keeps running on the old config, and `fairway validate` and
+// start-up refuse the same config.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,15 +14,19 @@ import { runCli, startChildFairway, type ChildFairway } from './helpers/child-fa
 import { get, poolConfig, startFairway, testClient, testConfig, waitFor } from './helpers/fixtures.js';
 import type { FairwayConfig } from '../src/config/types.js';
 
-const HTTPS_BACKEND = 'https://127.0.0.1:18443';
+/** A backend URL that passes no validation and that no transport can be built for. */
+const UNSPOKEN_BACKEND = 'ws://127.0.0.1:18443';
+const MISSING_CA = join(tmpdir(), 'fairway-reload-safety-no-such-dir', 'ca.pem');
 
-function yaml(backends: readonly { id: string; url: string }[]): string {
+/** A pool `web` of these backends; `ca` puts a tls.ca file in it. */
+function yaml(backends: readonly { id: string; url: string }[], ca?: string): string {
   return [
     'listen: { host: 127.0.0.1, port: 0 }',
     'admin: { port: 0 }',
     'healthCheck: { interval: 200ms }',
     'pools:',
     '  - name: web',
+    ...(ca === undefined ? [] : [`    tls: { ca: ${JSON.stringify(ca)} }`]),
     '    backends:',
     ...backends.map((b) => `      - { id: ${b.id}, url: ${b.url} }`),
   ].join('\n');
@@ -50,7 +55,7 @@ function tempConfig(t: { after: (fn: () => void) => void }, text: string): strin
   return file;
 }
 
-test('an https backend in a reloaded file is rejected by SIGHUP and POST /api/reload; the process keeps proxying to the old backends', async (t) => {
+test('a reloaded file whose tls.ca cannot be read is rejected by SIGHUP and POST /api/reload; the process keeps proxying to the old backends', async (t) => {
   const backend = await startTestBackend({ port: 0, name: 'a' });
   const file = tempConfig(t, yaml([{ id: 'a', url: backend.url }]));
   const lb = await startChildFairway(['--config', file]);
@@ -61,11 +66,10 @@ test('an https backend in a reloaded file is rejected by SIGHUP and POST /api/re
   const admin = `http://127.0.0.1:${lb.adminPort}`;
   assert.deepEqual([...(await servedBy(lb, 3))], ['a']);
 
-  writeFileSync(file, yaml([{ id: 'a', url: backend.url }, { id: 'tls', url: HTTPS_BACKEND }]));
+  writeFileSync(file, yaml([{ id: 'a', url: backend.url }, { id: 'tls', url: 'https://127.0.0.1:18443' }], MISSING_CA));
   lb.child.kill('SIGHUP');
   const rejection = (await waitFor('the SIGHUP reload to be rejected', () => lb.lines.find((l) => l.includes('reload rejected'))))!;
-  assert.match(rejection, /pools\[0\]\.backends\[1\]\.url/);
-  assert.match(rejection, /https:\/\/ backends are not supported yet/);
+  assert.match(rejection, /pools\[0\]\.tls\.ca: cannot read .*ca\.pem.* \(no such file\)/);
   // Give a crash every chance to happen before checking the process is alive.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(lb.child.exitCode, null, `fairway exited:\n${lb.stderr()}`);
@@ -75,8 +79,8 @@ test('an https backend in a reloaded file is rejected by SIGHUP and POST /api/re
   assert.equal(answer.statusCode, 400);
   const body = (await answer.body.json()) as { error: string; problems: { path: string; message: string }[] };
   assert.equal(body.error, 'invalid_config');
-  assert.deepEqual(body.problems.map((p) => p.path), ['pools[0].backends[1].url']);
-  assert.match(body.problems[0]!.message, /https:\/\/ backends are not supported yet; use http:\/\//);
+  assert.deepEqual(body.problems.map((p) => p.path), ['pools[0].tls.ca']);
+  assert.equal(body.problems[0]!.message, `cannot read ${JSON.stringify(MISSING_CA)} (no such file)`);
 
   const pools = (await (await request(`${admin}/api/pools`)).body.json()) as PoolsAnswer;
   assert.deepEqual(pools.pools[0]!.backends.map((b) => b.url), [backend.url], 'the running config is kept');
@@ -85,7 +89,7 @@ test('an https backend in a reloaded file is rejected by SIGHUP and POST /api/re
   assert.equal(lb.stderr().includes('TypeError'), false, lb.stderr());
 });
 
-test('--watch rejects a rewritten file with an https backend and keeps running', async (t) => {
+test('--watch rejects a rewritten file whose tls.ca cannot be read and keeps running', async (t) => {
   const backend = await startTestBackend({ port: 0, name: 'a' });
   const file = tempConfig(t, yaml([{ id: 'a', url: backend.url }]));
   const lb = await startChildFairway(['--config', file, '--watch']);
@@ -93,28 +97,28 @@ test('--watch rejects a rewritten file with an https backend and keeps running',
     await lb.stop();
     await backend.close();
   });
-  writeFileSync(file, yaml([{ id: 'tls', url: HTTPS_BACKEND }]));
+  writeFileSync(file, yaml([{ id: 'tls', url: 'https://127.0.0.1:18443' }], MISSING_CA));
   const rejection = (await waitFor('the watched reload to be rejected', () => lb.lines.find((l) => l.includes('reload rejected'))))!;
-  assert.match(rejection, /https:\/\/ backends are not supported yet/);
+  assert.match(rejection, /pools\[0\]\.tls\.ca: cannot read/);
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(lb.child.exitCode, null, `fairway exited:\n${lb.stderr()}`);
   assert.deepEqual([...(await servedBy(lb, 3))], ['a']);
 });
 
-test('fairway validate exits 1 on an https backend and says https is not supported yet', async (t) => {
-  const file = tempConfig(t, yaml([{ id: 'a', url: 'http://127.0.0.1:9001' }, { id: 'tls', url: HTTPS_BACKEND }]));
+test('fairway validate exits 1 on a tls.ca file that cannot be read and names its key and path', async (t) => {
+  const file = tempConfig(t, yaml([{ id: 'a', url: 'http://127.0.0.1:9001' }, { id: 'tls', url: 'https://127.0.0.1:18443' }], MISSING_CA));
   const result = await runCli(['validate', file]);
   assert.equal(result.code, 1, result.stdout + result.stderr);
-  assert.match(result.stdout + result.stderr, /pools\[0\]\.backends\[1\]\.url: https:\/\/ backends are not supported yet; use http:\/\//);
+  assert.ok((result.stdout + result.stderr).includes(`pools[0].tls.ca: cannot read ${JSON.stringify(MISSING_CA)} (no such file)`), result.stdout + result.stderr);
 });
 
-test('start-up refuses an https backend from --backend and from BACKEND_SERVERS', async () => {
-  const fromFlag = await runCli(['--port', '0', '--admin-port', '0', '--backend', HTTPS_BACKEND]);
+test('start-up refuses a backend of a scheme no transport speaks from --backend and from BACKEND_SERVERS', async () => {
+  const fromFlag = await runCli(['--port', '0', '--admin-port', '0', '--backend', UNSPOKEN_BACKEND]);
   assert.equal(fromFlag.code, 1);
-  assert.match(fromFlag.stderr, /--backend: https:\/\/ backends are not supported yet/);
-  const fromEnv = await runCli(['--port', '0', '--admin-port', '0'], { BACKEND_SERVERS: `http://127.0.0.1:9001,${HTTPS_BACKEND}` });
+  assert.ok(fromFlag.stderr.includes(`--backend: "${UNSPOKEN_BACKEND}" is not an http(s) URL`), fromFlag.stderr);
+  const fromEnv = await runCli(['--port', '0', '--admin-port', '0'], { BACKEND_SERVERS: `http://127.0.0.1:9001,${UNSPOKEN_BACKEND}` });
   assert.equal(fromEnv.code, 1);
-  assert.match(fromEnv.stderr, /BACKEND_SERVERS: https:\/\/ backends are not supported yet/);
+  assert.ok(fromEnv.stderr.includes(`BACKEND_SERVERS: "${UNSPOKEN_BACKEND}" is not an http(s) URL`), fromEnv.stderr);
 });
 
 test('apply() of an unvalidated config whose pool cannot be built changes nothing and keeps serving', async (t) => {
@@ -133,17 +137,17 @@ test('apply() of an unvalidated config whose pool cannot be built changes nothin
   const algorithmBefore = web.balancer;
 
   // The kept pool would change (new algorithm, backend b added) and a new pool
-  // would come, whose https backend cannot be built: all or nothing.
+  // would come, whose ws: backend cannot be built: all or nothing.
   const next: FairwayConfig = structuredClone(configBefore);
   next.pools[0]!.algorithm = 'least-connections';
   next.pools[0]!.backends.push({ id: 'b', url: backends[1]!.url, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
-  next.pools.push(poolConfig([HTTPS_BACKEND], { name: 'tls' }));
+  next.pools.push(poolConfig([UNSPOKEN_BACKEND], { name: 'tls' }));
   next.routes = [{ pathPrefix: '/tls', pool: 'tls', middlewares: [] }, ...next.routes];
   const result = await lb.fairway.apply(next);
   assert.equal(result.ok, false);
   assert.ok(!result.ok);
   assert.deepEqual(result.errors.map((e) => e.path), ['pools[1]']);
-  assert.match(result.errors[0]!.message, /only http: origins are supported/);
+  assert.match(result.errors[0]!.message, /only http:, https: origins are supported/);
 
   assert.equal(lb.fairway.config, configBefore, 'config unchanged');
   assert.equal(lb.fairway.pools, poolsBefore, 'pools unchanged');
@@ -184,7 +188,7 @@ test('apply() of a kept pool with a backend that cannot be built leaves that poo
   const before = lb.fairway.config;
   const next: FairwayConfig = structuredClone(before);
   next.pools[0]!.backends[0]!.weight = 5;
-  next.pools[0]!.backends.push({ id: 'tls', url: HTTPS_BACKEND, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
+  next.pools[0]!.backends.push({ id: 'tls', url: UNSPOKEN_BACKEND, weight: 1, maxConnections: 64, backup: false, state: 'enabled' });
   const result = await lb.fairway.apply(next);
   assert.ok(!result.ok);
   assert.deepEqual(result.errors.map((e) => e.path), ['pools[0]']);

@@ -1,6 +1,7 @@
 // createUpstream picks the transport for a backend URL by its scheme: http:
-// gets fairway's HTTP/1.1 connection pool with the options given; any other
-// scheme, or a string that is no URL, is refused with what is accepted.
+// and https: get fairway's HTTP/1.1 connection pool (https: over TLS) with
+// the options given; any other scheme, or a string that is no URL, is refused
+// with what is accepted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUpstream, type UpstreamOptions } from '../src/upstream/create-upstream.js';
@@ -49,7 +50,6 @@ test('the options reach the transport: maxConnections caps open connections and 
 
 test('a backend URL with a scheme no transport speaks is refused, naming the scheme and the accepted ones', () => {
   for (const [url, scheme] of [
-    ['https://127.0.0.1:8443', 'https:'],
     ['ws://127.0.0.1:9000', 'ws:'],
     ['ftp://files.example', 'ftp:'],
   ] as const) {
@@ -57,7 +57,7 @@ test('a backend URL with a scheme no transport speaks is refused, naming the sch
       () => createUpstream(url, OPTIONS),
       (err: Error) => {
         assert.ok(err instanceof TypeError);
-        assert.equal(err.message, `backend URL "${new URL(url).href}" has the scheme "${scheme}", which no upstream transport speaks; only http: origins are supported`);
+        assert.equal(err.message, `backend URL "${new URL(url).href}" has the scheme "${scheme}", which no upstream transport speaks; only http:, https: origins are supported`);
         return true;
       },
     );
@@ -67,18 +67,26 @@ test('a backend URL with a scheme no transport speaks is refused, naming the sch
 test('a backend URL that is not a URL at all is refused, saying what is expected', () => {
   assert.throws(() => createUpstream('127.0.0.1:9001', OPTIONS), {
     name: 'TypeError',
-    message: 'backend URL "127.0.0.1:9001" is not a URL (expected http://host:port)',
+    message: 'backend URL "127.0.0.1:9001" is not a URL (expected http://host:port or https://host:port)',
   });
   assert.throws(() => createUpstream('not a url', OPTIONS), {
     name: 'TypeError',
-    message: 'backend URL "not a url" is not a URL (expected http://host:port)',
+    message: 'backend URL "not a url" is not a URL (expected http://host:port or https://host:port)',
   });
 });
 
+test('an https: backend URL gets the same HTTP/1.1 connection pool, on port 443 when the URL gives none', (t) => {
+  const upstream = createUpstream('https://backend.example', OPTIONS);
+  t.after(() => upstream.destroy());
+  assert.ok(upstream instanceof ConnectionPool);
+  assert.equal(upstream.port, 443);
+  assert.equal(upstream.hostHeader, 'backend.example');
+});
+
 test("a pool member's transport is built through createUpstream, so an unsupported scheme fails with the same clear error", () => {
-  const config = { id: 'tls', url: 'https://127.0.0.1:8443', weight: 1, maxConnections: 4, backup: false, state: 'enabled' as const };
-  assert.throws(() => transportFor(config, { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000, tunnelMs: 1_000 }), {
+  const config = { id: 'ws', url: 'ws://127.0.0.1:9000', weight: 1, maxConnections: 4, backup: false, state: 'enabled' as const };
+  assert.throws(() => transportFor(config, { timeouts: { connectMs: 1_000, responseMs: 1_000, idleMs: 1_000, tunnelMs: 1_000 } }), {
     name: 'TypeError',
-    message: 'backend URL "https://127.0.0.1:8443/" has the scheme "https:", which no upstream transport speaks; only http: origins are supported',
+    message: 'backend URL "ws://127.0.0.1:9000/" has the scheme "ws:", which no upstream transport speaks; only http:, https: origins are supported',
   });
 });

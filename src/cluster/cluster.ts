@@ -154,6 +154,7 @@ export class Cluster {
       this.config.healthCheck,
       (b, healthy, reason) => this.setHealth(b, healthy, reason),
       (b, { ok, reason }) => this.events.emit('healthCheck', { pool: this.name, backend: b.id, ok, reason }),
+      this.config.tls,
     );
     this.checker.start();
   }
@@ -202,11 +203,12 @@ export class Cluster {
    * Builds a member list without touching the running pool; commit() then
    * applies it and cannot fail. Members are matched by URL: kept ones keep
    * health, counters and latency averages and take the new id, weight,
-   * state, backup and maxConnections (a new transport only when its limit or
-   * the timeouts change); new ones are added (under slow start, health
-   * checked, in the sticky index); missing ones leave: no new requests, not
-   * even sticky ones, in-flight ones finish up to the drain timeout, then
-   * their connections close. Requests in flight keep what they hold.
+   * state, backup and maxConnections (a new transport only when its limit,
+   * the timeouts or the TLS settings change); new ones are added (under slow
+   * start, health checked, in the sticky index); missing ones leave: no new
+   * requests, not even sticky ones, in-flight ones finish up to the drain
+   * timeout, then their connections close. Requests in flight keep what they
+   * hold.
    */
   prepareMembers(configs: readonly BackendConfig[]): PreparedMembers {
     return this.preparedMembers(this.buildMembers(configs, this.config));
@@ -226,11 +228,11 @@ export class Cluster {
       for (const config of configs) {
         const existing = byUrl.get(config.url);
         if (existing === undefined) {
-          built.added.push(new Backend(config, transportFor(config, pool.timeouts), initiallyHealthy));
+          built.added.push(new Backend(config, transportFor(config, pool), initiallyHealthy));
           continue;
         }
         built.kept.set(existing, config);
-        const transport = transportChange(existing, config, pool.timeouts);
+        const transport = transportChange(existing, config, pool);
         if (transport !== undefined) built.transports.set(existing, transport);
       }
       return built;
@@ -313,7 +315,9 @@ export class Cluster {
     this.retryBudget.percent = next.retries.budgetPercent;
     this.outliers.config = next.outlierDetection;
     this.slowStart.windowMs = next.slowStartMs;
-    const healthCheckChanged = JSON.stringify(previous.healthCheck) !== JSON.stringify(next.healthCheck);
+    // Checks of https backends verify them with the pool's `tls:` too.
+    const healthCheckChanged =
+      JSON.stringify(previous.healthCheck) !== JSON.stringify(next.healthCheck) || JSON.stringify(previous.tls) !== JSON.stringify(next.tls);
     if (healthCheckChanged && this.checking) {
       // New check settings: restart the checker (health verdicts are kept).
       void this.stopHealthChecks()

@@ -18,3 +18,4 @@ export type { QueueConfig } from './sections/pool/queue.js';
 export type { OutlierDetectionConfig } from './sections/pool/outlier-detection.js';
 export { RETRY_CONDITIONS, type RetryCondition, type RetryConfig } from './sections/pool/retries.js';
 export type { SameSite, StickyConfig } from './sections/pool/sticky.js';
+export type { BackendTlsConfig, BackendPemFile } from './sections/pool/tls.js';

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'connect_refused'
   | 'connect_timeout'
   | 'upstream_reset'
+  | 'upstream_tls'
   | 'response_timeout'
   | 'upstream_error'
   | 'client_aborted'
@@ -33,6 +34,7 @@ const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   connect_refused: { status: 502, message: 'the backend refused the connection' },
   connect_timeout: { status: 504, message: 'connecting to the backend timed out' },
   upstream_reset: { status: 502, message: 'the backend closed the connection before answering' },
+  upstream_tls: { status: 502, message: "the backend's TLS certificate could not be verified" },
   response_timeout: { status: 504, message: 'the backend did not answer in time' },
   upstream_error: { status: 502, message: 'the backend answer could not be read' },
   // Never sent (the client is gone); 499 is what access logs conventionally show.
@@ -77,6 +79,9 @@ export function classifyUpstreamError(err: Error & { code?: string }): ErrorKind
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return 'upstream_reset';
+    // Not transient: every try would meet the same certificate.
+    case 'FAIRWAY_TLS_CERTIFICATE':
+      return 'upstream_tls';
     case 'UND_ERR_INVALID_RESPONSE':
     case 'UND_ERR_NOT_SUPPORTED':
       return 'upstream_error';

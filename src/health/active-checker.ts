@@ -1,10 +1,13 @@
 // Active health checks: a request (GET healthCheck.path by default) to every
 // backend of a pool at a fixed interval, with rise/fall thresholds. Checks of
 // different backends are spread across the interval rather than fired together.
+// An https backend is checked over TLS, verified as its requests are
+// (backendTlsOptions), on connections of the checker's own.
 import { Client } from 'undici';
 import type { Readable } from 'node:stream';
-import type { HealthCheckConfig } from '../config/types.js';
+import type { BackendTlsConfig, HealthCheckConfig } from '../config/types.js';
 import type { Backend } from '../cluster/backend.js';
+import { backendTlsOptions } from '../upstream/backend-tls.js';
 
 export interface HealthResult {
   ok: boolean;
@@ -61,15 +64,19 @@ export class ActiveHealthChecker {
     private readonly config: HealthCheckConfig,
     private readonly onTransition: HealthTransition,
     private readonly onResult?: HealthCheckObserver,
+    /** The pool's `tls:`, for its https backends. */
+    private readonly tls?: BackendTlsConfig,
   ) {
     this.probes = backends.map((backend) => this.newProbe(backend));
   }
 
   private newProbe(backend: Backend): Probe {
     const timeout = this.config.timeoutMs;
+    const url = new URL(backend.url);
+    const connect = url.protocol === 'https:' ? { timeout, ...backendTlsOptions(url, this.tls) } : { timeout };
     return {
       backend,
-      client: new Client(backend.url, { pipelining: 1, connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout }),
+      client: new Client(url, { pipelining: 1, connect, headersTimeout: timeout, bodyTimeout: timeout }),
       timer: undefined,
       successes: 0,
       failures: 0,

@@ -49,6 +49,7 @@ const UPSTREAM_ERROR_KINDS: ReadonlySet<string> = new Set([
   'connect_refused',
   'connect_timeout',
   'upstream_reset',
+  'upstream_tls',
   'response_timeout',
   'upstream_error',
 ]);

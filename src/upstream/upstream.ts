@@ -1,7 +1,7 @@
 // The seam between the data path and the transports that carry its requests:
 // an Upstream is one way to send requests to one backend. Backends and the
 // proxy depend on this module, not on a transport (today the only one is
-// http1's ConnectionPool; createUpstream picks it by URL scheme).
+// http1's ConnectionPool, over TCP or TLS; createUpstream picks it by URL scheme).
 import type { DispatchHandler, DispatchOptions } from './http1/types.js';
 import type { TunnelHandler, TunnelOptions } from './http1/tunnel.js';
 

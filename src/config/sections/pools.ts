@@ -153,6 +153,12 @@ function resolvePools(ctx: ResolveContext): PoolConfig[] {
         ['enabled', 'interval', 'timeout'].flatMap((k) => [`healthCheck.${k}`, ...(named ? [`pools[${i}].healthCheck.${k}`] : [])]),
       );
     }
+    if (pool.tls?.insecureSkipVerify === true) {
+      warn(
+        `${where(i)}: pool "${p.name}" does not verify the TLS certificates of its https backends (tls.insecureSkipVerify: true); anyone on the path can impersonate them, so use it only in a lab`,
+        ['tls.insecureSkipVerify', ...(named ? [`pools[${i}].tls.insecureSkipVerify`] : [])],
+      );
+    }
     return pool;
   });
   warnUnusedHashKeys(pools, (i) => file.pools?.[i]?.hashKey !== undefined, named, (w) => warn(w, ['algorithm', 'hashKey', 'pools']));

@@ -3,11 +3,13 @@
 // time out), else opens a new one while below `connections`, else waits in
 // a FIFO queue for the next connection to come free. Idle connections close
 // after `keepAliveTimeoutMs` (or the backend's own Keep-Alive hint, minus a
-// margin).
+// margin). An https: origin is the same over TLS (tls-dial.ts).
+import { isIP } from 'node:net';
 import { Connection, defaultConnect, Job, type ConnectFunction, type ConnectionOwner } from './connection.js';
 import { sweeper, type Sweepable } from './deadlines.js';
 import { TransportError } from './errors.js';
 import { TunnelDial, type TunnelHandler, type TunnelOptions, type TunnelOwner } from './tunnel.js';
+import { tlsDialer, type TlsDialOptions } from './tls-dial.js';
 import type { DispatchHandler, DispatchOptions } from './types.js';
 
 export interface ConnectionPoolOptions {
@@ -19,6 +21,8 @@ export interface ConnectionPoolOptions {
   /** Longest silence while reading a response body (0 = none). */
   bodyTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** For an https: origin: what the handshake trusts, checks and sends (default: the default CAs, and the host as SNI and name). */
+  tls?: TlsDialOptions;
   /** Opens sockets; tests inject one. */
   connect?: ConnectFunction;
 }
@@ -51,16 +55,19 @@ export class ConnectionPool implements ConnectionOwner, TunnelOwner, Sweepable {
 
   constructor(origin: string | URL, options: ConnectionPoolOptions = {}) {
     const url = typeof origin === 'string' ? new URL(origin) : origin;
-    if (url.protocol !== 'http:') throw new TypeError(`only http: origins are supported, not ${url.protocol}`);
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') throw new TypeError(`only http: and https: origins are supported, not ${url.protocol}`);
     this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = url.port === '' ? 80 : Number(url.port);
+    this.port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
     this.hostHeader = url.host;
     this.maxConnections = options.connections ?? 128;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.headersTimeoutMs = options.headersTimeoutMs ?? 300_000;
     this.bodyTimeoutMs = options.bodyTimeoutMs ?? 300_000;
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 4_000;
-    this.connectFn = options.connect ?? defaultConnect;
+    // Without options, the host is the SNI and the name checked (tls.connect sends no SNI unless told).
+    const tls = options.tls ?? (isIP(this.host) === 0 ? { servername: this.host } : {});
+    this.connectFn = options.connect ?? (secure ? tlsDialer(tls) : defaultConnect);
     const timeouts = [this.connectTimeoutMs, this.headersTimeoutMs, this.bodyTimeoutMs, this.keepAliveTimeoutMs].filter((t) => t > 0);
     this.shortestTimeoutMs = Math.min(...timeouts, 1_000);
   }

@@ -4,8 +4,9 @@
 // into one buffer shared by every connection, so reads allocate nothing;
 // body bytes are copied out before they reach the handler.
 import { connect as netConnect, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { sweeper } from './deadlines.js';
-import { markReusedConnection, TransportError } from './errors.js';
+import { certificateRejection, markReusedConnection, TransportError } from './errors.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import { buildRequestHead, StreamBodyWriter, writeHeadAndBuffer, type BodyListener } from './request-writer.js';
 import type { DispatchHandler, DispatchOptions } from './types.js';
@@ -133,7 +134,8 @@ export class Connection implements ResponseSink, BodyListener {
       onread: { buffer: READ_BUFFER, callback: this.onRead },
     });
     this.socket = socket;
-    socket.on('connect', this.onSocketConnect);
+    // Over TLS, requests wait for the handshake (and its certificate checks).
+    socket.on((socket as Partial<TLSSocket>).encrypted === true ? 'secureConnect' : 'connect', this.onSocketConnect);
     socket.on('error', this.onSocketError);
     socket.on('end', this.onSocketEnd);
     socket.on('close', this.onSocketClose);
@@ -392,7 +394,7 @@ export class Connection implements ResponseSink, BodyListener {
   };
 
   private readonly onSocketError = (err: Error): void => {
-    this.socketGone(err);
+    this.socketGone(this.phase === Phase.Connecting ? (certificateRejection(this.socket, err, this.owner.hostHeader) ?? err) : err);
   };
 
   private readonly onSocketEnd = (): void => {

@@ -1,6 +1,10 @@
 // Errors of the HTTP/1.1 client transport. Codes follow undici's names so the
 // proxy's classifier and the health checker read both alike; socket errors
-// (ECONNREFUSED, ECONNRESET, EPIPE, ...) pass through untouched.
+// (ECONNREFUSED, ECONNRESET, EPIPE, ...) pass through untouched. A backend
+// certificate that failed verification is fairway's own code, since undici
+// passes that TLS error through.
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 export type TransportErrorCode =
   | 'UND_ERR_CONNECT_TIMEOUT'
@@ -13,7 +17,8 @@ export type TransportErrorCode =
   | 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'
   | 'UND_ERR_ABORTED'
   | 'UND_ERR_CLOSED'
-  | 'UND_ERR_DESTROYED';
+  | 'UND_ERR_DESTROYED'
+  | 'FAIRWAY_TLS_CERTIFICATE';
 
 export class TransportError extends Error {
   constructor(
@@ -48,4 +53,30 @@ export function isIdleConnectionRace(err: unknown): boolean {
 
 export function invalidResponse(message: string): TransportError {
   return new TransportError('UND_ERR_INVALID_RESPONSE', message);
+}
+
+/** The backend's certificate failed verification; `reason` is OpenSSL's or Node's code for why. */
+export class CertificateRejected extends TransportError {
+  constructor(
+    readonly reason: string,
+    host: string,
+    cause: Error,
+  ) {
+    super('FAIRWAY_TLS_CERTIFICATE', `the TLS certificate of ${host} was not accepted: ${reason} (${cause.message})`);
+    this.cause = cause;
+  }
+}
+
+/**
+ * The error of a TLS socket that closed during its handshake because the
+ * backend's certificate failed verification (tls.connect records why in
+ * `authorizationError` before it destroys the socket); undefined for any
+ * other error or socket.
+ */
+export function certificateRejection(socket: Socket, err: Error, host: string): CertificateRejected | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  if (tls.encrypted !== true || tls.authorized === true) return undefined;
+  const reason = tls.authorizationError as unknown;
+  if (reason === undefined || reason === null || reason === '') return undefined;
+  return new CertificateRejected(String(reason), host, err);
 }

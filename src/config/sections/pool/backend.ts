@@ -11,7 +11,7 @@ export const BACKEND_STATES: readonly BackendState[] = ['enabled', 'draining', '
 
 export interface BackendConfig {
   id: string;
-  /** Origin only, e.g. `http://127.0.0.1:9001` (no trailing slash). */
+  /** Origin only, e.g. `http://127.0.0.1:9001` or `https://api.internal` (no trailing slash). */
   url: string;
   /** 0 = no new requests. */
   weight: number;
@@ -34,10 +34,10 @@ export interface FileBackend {
   state?: BackendState;
 }
 
-/** A backend address: http with a host, nothing after the origin; returns the origin. */
+/** A backend address: http or https with a host, nothing after the origin; returns the origin. */
 export const backendUrl: f.Validator<string> = (input) => {
   const fail = (message: string): f.Check<never> => ({ ok: false, message });
-  const expected = `${f.show(input)} is not an http URL (expected http://host:port)`;
+  const expected = `${f.show(input)} is not an http(s) URL (expected http://host:port or https://host:port)`;
   if (typeof input !== 'string') return fail(expected);
   let url: URL;
   try {
@@ -45,16 +45,14 @@ export const backendUrl: f.Validator<string> = (input) => {
   } catch {
     return fail(expected);
   }
-  // The upstream transport speaks plain HTTP/1.1 only; refusing https here keeps
-  // validate, start-up, reloads and the admin API in agreement.
-  if (url.protocol === 'https:') return fail(`https:// backends are not supported yet; use http:// (got ${f.show(input)})`);
-  if (url.protocol !== 'http:' || url.hostname === '') return fail(expected);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return fail(expected);
+  const scheme = url.protocol.slice(0, -1);
   if (url.username !== '' || url.password !== '') {
-    return fail(`${f.show(input)} contains credentials (expected http://host:port without user:password@)`);
+    return fail(`${f.show(input)} contains credentials (expected ${scheme}://host:port without user:password@)`);
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     // The proxy forwards the client's path unchanged, so a backend path would be ignored.
-    return fail(`${f.show(input)} has a path, query or fragment (expected only http://host:port; request paths are forwarded unchanged)`);
+    return fail(`${f.show(input)} has a path, query or fragment (expected only ${scheme}://host:port; request paths are forwarded unchanged)`);
   }
   return { ok: true, value: url.origin };
 };
@@ -62,7 +60,7 @@ export const backendUrl: f.Validator<string> = (input) => {
 /** The `host:port` of an origin, used as a backend's default id. */
 export function hostPort(origin: string): string {
   const url = new URL(origin);
-  return `${url.hostname}:${url.port || '80'}`;
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 }
 
 export const backendState = f.oneOf(BACKEND_STATES, 'backend state');
@@ -84,7 +82,7 @@ const backendObject = strict(
     if (b.url !== undefined && (b.host !== undefined || b.port !== undefined)) {
       ctx.addIssue({ code: 'custom', message: 'give either url or host and port, not both', path: ['url'] });
     } else if (b.url === undefined && b.host === undefined && b.port === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'missing url (expected url: http://host:port, or host and port)' });
+      ctx.addIssue({ code: 'custom', message: 'missing url (expected url: http://host:port or https://host:port, or host and port)' });
     } else if (b.url === undefined && b.host === undefined) {
       ctx.addIssue({ code: 'custom', message: 'missing (a backend with a port needs a host)', path: ['host'] });
     } else if (b.url === undefined && b.port === undefined) {

@@ -16,6 +16,7 @@ import { resolveRetries, retriesShape, type RetryConfig } from './retries.js';
 import { SLOW_START_DEFAULT_MS, slowStartShape } from './slow-start.js';
 import { resolveSticky, stickyShape, type StickyConfig, type StickySetting } from './sticky.js';
 import { resolveTimeouts, timeoutsShape, type UpstreamTimeouts } from './timeouts.js';
+import { resolveBackendTls, tlsShape, type BackendTlsConfig } from './tls.js';
 
 /** What one layer (the top level, or a pool) says; unset keys are absent so they fall through. */
 export interface PoolSettings {
@@ -29,6 +30,7 @@ export interface PoolSettings {
   slowStartMs?: number;
   panicThreshold?: number;
   sticky?: StickySetting;
+  tls?: Partial<BackendTlsConfig>;
 }
 
 /** Nothing set: every setting falls through to the layer below. */
@@ -44,6 +46,7 @@ export const upstreamSettingsShape = {
   ...slowStartShape,
   ...panicThresholdShape,
   ...stickyShape,
+  ...tlsShape,
 };
 export { balancingShape };
 
@@ -63,6 +66,7 @@ export function readPoolSettings(parsed: Parsed): PoolSettings {
       slowStartMs: parsed.slowStart,
       panicThreshold: parsed.panicThreshold,
       sticky: parsed.sticky,
+      tls: parsed.tls,
     }),
   };
 }
@@ -81,6 +85,8 @@ export interface ResolvedPoolSettings {
   /** Below this percent of healthy backends, balance over all of them; 0 = off. */
   panicThreshold: number;
   sticky?: StickyConfig;
+  /** How https:// backends are reached; absent = the defaults (verified by the default CAs and each backend's host). */
+  tls?: BackendTlsConfig;
 }
 
 /** Settings that env or flags set for every pool. */
@@ -116,5 +122,7 @@ export function resolvePoolSettings(
   };
   const sticky = resolveSticky(top.sticky, own.sticky, ctx);
   if (sticky !== undefined) resolved.sticky = sticky;
+  const tls = resolveBackendTls(top.tls, own.tls, ctx);
+  if (tls !== undefined) resolved.tls = tls;
   return resolved;
 }
