@@ -85,7 +85,9 @@ const cipherList: f.Validator<string> = (input) => {
   try {
     createSecureContext({ ciphers: input.trim() });
   } catch (err) {
-    return { ok: false, message: `${f.show(input)} is not a usable cipher list (${(err as Error).message})` };
+    // OpenSSL's "error:0A0000B9:SSL routines::no cipher match" says it all after its prefix.
+    const why = (err as Error).message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '');
+    return { ok: false, message: `${f.show(input)} is not a usable cipher list (${why})` };
   }
   return { ok: true, value: input.trim() };
 };
