@@ -1,7 +1,7 @@
-// createFairway(config) builds one complete load balancer — listener, pools,
+// createFairway(config) builds one complete load balancer — listeners, pools,
 // health checks, admin — with no hidden globals, so tests can run many side
-// by side on port 0. Reloads build a new routing snapshot and swap one
-// reference; requests in flight keep the one they started with.
+// by side on port 0. Reloads build new routing snapshots (one per listener)
+// and swap one reference; requests in flight keep the one they started with.
 import type { AddressInfo } from 'node:net';
 import type { FairwayConfig, PoolConfig } from './config/types.js';
 import type { LoadResult } from './config/load.js';
@@ -12,11 +12,12 @@ import { FairwayEvents } from './observability/events.js';
 import { Cluster, type PreparedPoolChange } from './cluster/cluster.js';
 import { ConfigFileProvider } from './cluster/config-file-provider.js';
 import { configChanges, poolChanges } from './reload-changes.js';
-import { Http1Listener } from './frontend/http1-listener.js';
+import { Listeners, type ListenerAddress, type PreparedListeners } from './frontend/listener-set.js';
+import { CertificateProblem } from './frontend/certificates.js';
 import { createExchangeHandler } from './exchange/serve.js';
 import type { RoutingSnapshot } from './exchange/route.js';
 import { RouteChains } from './filters/route-chains.js';
-import { buildRoutingSnapshot } from './routing-snapshot.js';
+import { buildListenerSnapshots } from './routing-snapshot.js';
 import { TrafficStats } from './observability/traffic-stats.js';
 import { AdminServer, type AdminRoute } from './admin/server.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
@@ -37,7 +38,10 @@ export interface FairwayOptions {
 }
 
 export interface ListeningAddresses {
+  /** The first listener's address. */
   proxy: AddressInfo;
+  /** Every listener's, in config order. */
+  listeners: ListenerAddress[];
   admin: AddressInfo | undefined;
 }
 
@@ -70,6 +74,8 @@ export interface Fairway {
   reopen(): void;
 }
 
+const hostPort = (a: AddressInfo): string => `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+
 /** A step of a reload that failed while being prepared, and the config path it concerns. */
 class ReloadProblem extends Error {
   constructor(
@@ -86,11 +92,16 @@ interface PreparedReload {
   added: Cluster[];
   removed: Cluster[];
   nextPools: Cluster[];
-  snapshot: RoutingSnapshot;
+  snapshots: ReadonlyMap<string, RoutingSnapshot>;
+  listeners: PreparedListeners;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
 }
 
+/**
+ * Builds a balancer for `initial`; throws a CertificateProblem (naming the
+ * setting) when a TLS listener's certificate cannot be used.
+ */
 export function createFairway(initial: FairwayConfig, options: FairwayOptions = {}): Fairway {
   const logger = options.logger ?? createLogger(initial.log);
   const events = new FairwayEvents();
@@ -112,21 +123,26 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
 
   let pools = config.pools.map(openCluster);
   const chains = new RouteChains(stats, events);
-  let snapshot: RoutingSnapshot = buildRoutingSnapshot(config, pools, chains);
+  let snapshots = buildListenerSnapshots(config, pools, chains, config.listeners);
   let listening = false;
 
   // A client socket may sit silent while its request waits for the response
   // header, in the queue, or between body chunks; none may be cut short here.
   const socketIdleFor = (c: FairwayConfig) =>
     Math.max(...c.pools.map((p) => Math.max(p.timeouts.idleMs, p.timeouts.responseMs + p.queue.timeoutMs)));
-  const listener = new Http1Listener(
-    { ...config.listen, socketIdleMs: socketIdleFor(config) },
-    createExchangeHandler(() => snapshot, { stats, logger, events }),
-  );
-  const getStats = () => statsSnapshot(stats, pools);
+  const exchangeContext = { stats, logger, events };
+  let listeners: Listeners;
+  try {
+    // Each listener routes with its own snapshot of the moment.
+    listeners = new Listeners(config.listeners, config.listen, socketIdleFor(config), (name) => createExchangeHandler(() => snapshots.get(name)!, exchangeContext), logger);
+  } catch (err) {
+    for (const pool of pools) void pool.close();
+    throw err;
+  }
+  const getStats = () => statsSnapshot(stats, pools, listeners.describe());
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
-  const observers = attachObservers({ config, logger, events, pools: () => pools, admin });
+  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), admin });
   let dashboard: Dashboard | undefined;
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
@@ -177,8 +193,25 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
           nextPools.push(pool);
         }
       });
-      const snapshot = step('routes', () => buildRoutingSnapshot(next, nextPools, chains));
-      return { accessLog, kept, added, removed: [...byName.values()], nextPools, snapshot, discard: () => discards.forEach((d) => d()) };
+      // Certificates are read and checked here: a broken pair rejects the reload.
+      const preparedListeners = step('listeners', () => {
+        try {
+          return listeners.prepare(next.listeners);
+        } catch (err) {
+          throw err instanceof CertificateProblem ? new ReloadProblem(err.path, err.message) : err;
+        }
+      });
+      const snapshots = step('routes', () => buildListenerSnapshots(next, nextPools, chains, listeners.routed(next.listeners)));
+      return {
+        accessLog,
+        kept,
+        added,
+        removed: [...byName.values()],
+        nextPools,
+        snapshots,
+        listeners: preparedListeners,
+        discard: () => discards.forEach((d) => d()),
+      };
     } catch (err) {
       for (const discard of discards) discard();
       throw err;
@@ -202,9 +235,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       for (const { pool, next: poolConfig } of prepared.kept) changes.push(...poolChanges(pool, poolConfig));
       for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
       for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
-      if (next.listen.host !== previous.listen.host || next.listen.port !== previous.listen.port) {
-        warnings.push(`listen address ${next.listen.host}:${next.listen.port} needs a restart; still on ${previous.listen.host}:${previous.listen.port}`);
-      }
+      changes.push(...prepared.listeners.changes);
+      warnings.push(...prepared.listeners.warnings);
       if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
         warnings.push('admin listener address changes need a restart');
       }
@@ -215,18 +247,16 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
 
     // Commit: nothing below can fail on a config that prepared.
     prepared.accessLog.commit();
-    listener.server.keepAliveTimeout = next.listen.keepAliveTimeoutMs;
-    listener.abortOnClientClose = next.listen.abortOnClientClose;
-    listener.server.headersTimeout = next.listen.requestHeaderTimeoutMs;
-    listener.server.timeout = socketIdleFor(next);
+    listeners.configure(next.listen, socketIdleFor(next));
+    prepared.listeners.commit();
     auth.configure(next.admin);
     logger.level = next.log.level;
     const drains = prepared.kept.map(({ change }) => change.commit(next.shutdownTimeoutMs));
     for (const pool of prepared.added) if (listening) pool.startHealthChecks();
     pools = prepared.nextPools;
     config = next;
-    // One reference swap: new requests route with the new table.
-    snapshot = prepared.snapshot;
+    // One reference swap: new requests route with the new tables.
+    snapshots = prepared.snapshots;
     for (const gone of prepared.removed) drains.push(drainPool(gone, next.shutdownTimeoutMs));
     for (const w of warnings) logger.warn(w);
     logger.info({ changes }, 'configuration reloaded');
@@ -290,12 +320,13 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     },
     reopen: () => observers.reopen(),
     async listen() {
-      const proxy = await listener.listen();
+      const opened = await listeners.listen();
+      const proxy = opened[0]!.address;
       let adminAddress: AddressInfo | undefined;
       try {
         adminAddress = await admin?.listen();
       } catch (err) {
-        await listener.close(0);
+        await listeners.close(0);
         throw err;
       }
       listening = true;
@@ -303,17 +334,18 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       logger.info(
         {
           proxy: `${proxy.address}:${proxy.port}`,
+          listeners: Object.fromEntries(opened.map((l) => [l.name, `${l.secure ? 'https' : 'http'}://${hostPort(l.address)}`])),
           admin: adminAddress ? `${adminAddress.address}:${adminAddress.port}` : 'disabled',
           pools: pools.map((p) => ({ name: p.name, algorithm: p.balancer.name, backends: p.backends.map((b) => b.url) })),
         },
         'fairway listening',
       );
-      return { proxy, admin: adminAddress };
+      return { proxy, listeners: opened, admin: adminAddress };
     },
     close(timeoutMs) {
       closing ??= (async () => {
         await dashboard?.close();
-        await listener.close(timeoutMs ?? config.shutdownTimeoutMs);
+        await listeners.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
         await observers.close();
@@ -327,7 +359,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     const control: AdminControl = fairway;
     const stream = new EventStream(control);
     const extraRoutes = options.adminRoutes ?? [];
-    dashboard = createDashboard({ auth, stream, proxyAddress: () => listener.server.address(), extraRoutes });
+    dashboard = createDashboard({ auth, stream, proxyAddress: () => listeners.loadTestAddress(), extraRoutes });
     admin.add(statsRoute(control), ...apiRoutes(control, stream), ...extraRoutes, ...dashboard.routes);
   }
   return fairway;

@@ -7,7 +7,7 @@ import { metricsRoute } from './admin/metrics-route.js';
 import { AccessLog } from './observability/access-log.js';
 import type { FairwayEvents } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
-import { FairwayMetrics, type MetricsPoolSource } from './observability/metrics.js';
+import { FairwayMetrics, type MetricsCertificateSource, type MetricsPoolSource } from './observability/metrics.js';
 
 export interface ObservedParts {
   config: FairwayConfig;
@@ -15,6 +15,8 @@ export interface ObservedParts {
   events: FairwayEvents;
   /** Read at every scrape; may change at run time. */
   pools: () => readonly MetricsPoolSource[];
+  /** The TLS listeners' certificates, read at every scrape. */
+  certificates?: () => readonly MetricsCertificateSource[];
   admin: AdminServer | undefined;
 }
 
@@ -40,7 +42,7 @@ export function attachObservers(parts: ObservedParts): Observers {
   let accessLogConfig = JSON.stringify(parts.config.accessLog);
   let metrics: FairwayMetrics | undefined;
   if (parts.admin !== undefined) {
-    metrics = new FairwayMetrics(parts.events, parts.pools);
+    metrics = new FairwayMetrics(parts.events, parts.pools, parts.certificates);
     parts.admin.add(metricsRoute(metrics));
   }
   return {

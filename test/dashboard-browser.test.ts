@@ -63,7 +63,7 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   t.diagnostic(`screenshots in ${shots}`);
 
   const backendPorts = await freePorts(3);
-  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--admin-port', '0', '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
+  const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--https-port', '0', '--admin-port', '0', '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
     env: { PATH: process.env['PATH'] },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

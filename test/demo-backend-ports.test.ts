@@ -24,7 +24,7 @@ test('demo --backend-ports: out-of-range, non-numeric, empty and duplicate entri
 });
 
 test('demo --backend-ports with a duplicate: exits 1 with the message, starts nothing', async () => {
-  const run = await runCli(['demo', '--port', '0', '--admin-port', '0', '--backend-ports', '9001,9001']);
+  const run = await runCli(['demo', '--port', '0', '--https-port', '0', '--admin-port', '0', '--backend-ports', '9001,9001']);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /^fairway demo: --backend-ports: 9001 is given twice/);
   assert.equal(run.stdout, '');
@@ -41,7 +41,7 @@ test('demo help: says one backend per port and three by default', async () => {
 
 test('demo --backend-ports with two ports: two backends in the pool and the banner', async (t) => {
   const ports = await freePorts(2);
-  const demo = await startChildFairway(['demo', '--port', '0', '--admin-port', '0', '--backend-ports', ports.join(','), '--log-format', 'json']);
+  const demo = await startChildFairway(['demo', '--port', '0', '--https-port', '0', '--admin-port', '0', '--backend-ports', ports.join(','), '--log-format', 'json']);
   t.after(() => demo.stop('SIGINT'));
   const listening = JSON.parse(demo.lines.find((l) => l.includes('fairway listening'))!) as { pools: { backends: string[] }[] };
   assert.deepEqual(listening.pools[0]!.backends, ports.map((p) => `http://127.0.0.1:${p}`));

@@ -20,7 +20,7 @@ async function spawnDemo(logFormat: 'json' | 'pretty'): Promise<DemoChild> {
   const [port, adminPort, ...backendPorts] = await freePorts(5);
   const child = spawn(
     process.execPath,
-    [CLI, 'demo', '--port', String(port), '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', logFormat],
+    [CLI, 'demo', '--port', String(port), '--https-port', '0', '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', logFormat],
     { env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

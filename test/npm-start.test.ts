@@ -72,7 +72,7 @@ const skip = stale.status === 0 ? false : `dist/ is not current (${stale.stdout.
 async function startNpmDemo(t: { after: (fn: () => Promise<void>) => void }) {
   for (let attempt = 1; ; attempt++) {
     const [port, adminPort, ...backendPorts] = (await freePorts(5)) as [number, number, ...number[]];
-    const npm = spawn('npm', ['start', '--', '--port', String(port), '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
+    const npm = spawn('npm', ['start', '--', '--port', String(port), '--https-port', '0', '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', 'json'], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] },
       stdio: ['ignore', 'pipe', 'pipe'],

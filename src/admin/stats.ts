@@ -1,6 +1,7 @@
 // The JSON snapshot served at /lb/stats.
 import type { Cluster } from '../cluster/cluster.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
+import type { ListenerDescription } from '../frontend/listener-set.js';
 
 export interface BackendStats {
   id: string;
@@ -49,11 +50,13 @@ export interface StatsSnapshot {
   p50LatencyMs: number;
   p99LatencyMs: number;
   pools: PoolStats[];
+  /** Each listener, and for a TLS one its certificates' names and expiry. */
+  listeners: ListenerDescription[];
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[]): StatsSnapshot {
+export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[], listeners: ListenerDescription[] = []): StatsSnapshot {
   const [p50, p99] = stats.latency.percentiles([50, 99]);
   return {
     uptimeSeconds: round((Date.now() - stats.startedAt) / 1000),
@@ -91,5 +94,6 @@ export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[]): S
         };
       }),
     })),
+    listeners,
   };
 }

@@ -38,10 +38,11 @@ export function registerDemoCommand(program: Command): void {
     .description('start test backends (three by default), the load balancer and the admin listener; Ctrl+C stops all')
     .option('--host <host>', 'load balancer address', '127.0.0.1')
     .option('-p, --port <port>', 'load balancer port', '8080')
+    .option('--https-port <port>', 'load balancer HTTPS port (a self-signed certificate made at start)', '8443')
     .option('--admin-port <port>', 'admin listener port', '8090')
     .option('--backend-ports <ports>', 'comma-separated ports, one test backend per port', '9001,9002,9003')
     .option('--log-format <format>', 'json or pretty', 'pretty')
-    .action(async (opts: { host: string; port: string; adminPort: string; backendPorts: string; logFormat: string }) => {
+    .action(async (opts: { host: string; port: string; httpsPort: string; adminPort: string; backendPorts: string; logFormat: string }) => {
       let options;
       try {
         const backendPorts = parseBackendPorts(opts.backendPorts);
@@ -51,6 +52,7 @@ export function registerDemoCommand(program: Command): void {
         options = {
           host: opts.host,
           port: parsePort(opts.port, '--port'),
+          httpsPort: parsePort(opts.httpsPort, '--https-port'),
           adminPort: parsePort(opts.adminPort, '--admin-port'),
           backendPorts,
           logFormat: opts.logFormat as 'json' | 'pretty',

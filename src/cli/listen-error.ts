@@ -1,6 +1,7 @@
 // Turns a failed listen() into one readable line instead of a stack trace.
-// The admin server and the proxy listener tag their errors with `listener`
-// ('admin listener', 'proxy listener'), so the line says which one failed.
+// The admin server and the proxy listeners tag their errors with `listener`
+// ('admin listener', 'proxy listener' for the one named web, 'listener NAME'
+// for the others), so the line says which one failed.
 
 // How to pick another address for each listener.
 const REMEDY: Record<string, string> = {
@@ -12,7 +13,9 @@ export function describeListenError(err: unknown, what: string): string {
   const e = err as Error & { code?: string; address?: string; port?: number; listener?: string };
   const where = e.address !== undefined ? `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}` : what;
   const who = e.listener !== undefined ? `${e.listener}: ` : '';
-  const remedy = e.listener !== undefined && REMEDY[e.listener] !== undefined ? `; ${REMEDY[e.listener]}` : '';
+  const named = e.listener?.startsWith('listener ') === true ? `choose another port for it in listeners (or --https-port for websecure)` : undefined;
+  const fix = e.listener === undefined ? undefined : (REMEDY[e.listener] ?? named);
+  const remedy = fix !== undefined ? `; ${fix}` : '';
   switch (e.code) {
     case 'EADDRINUSE':
       return `${who}${where} is already in use (EADDRINUSE); another fairway or server may be running there${remedy}`;

@@ -6,6 +6,8 @@ import { formatDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/sections/log.js';
 import { loadConfig, formatProblems, type CliFlags, type EnvironmentReport } from '../config/load.js';
 import { createFairway } from '../fairway.js';
+import { CertificateProblem } from '../frontend/certificates.js';
+import { QUICK_TLS_DEFAULT_PORT } from '../config/sections/listeners.js';
 import type { Logger } from '../observability/logger.js';
 import { onStopSignals } from './signals.js';
 import { describeListenError } from './listen-error.js';
@@ -26,6 +28,9 @@ export function registerStartCommand(program: Command): Command {
     .option('-c, --config <file>', 'config file (YAML or JSON)')
     .addOption(shownDefault('--host <host>', 'address to listen on', DEFAULTS.listen.host))
     .addOption(shownDefault('-p, --port <port>', 'port to listen on', DEFAULTS.listen.port))
+    .option('--tls-cert <file>', 'PEM certificate (chain) for a TLS listener "websecure" beside the plain one; needs --tls-key')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .addOption(shownDefault('--https-port <port>', 'port of the TLS listener of --tls-cert', QUICK_TLS_DEFAULT_PORT))
     .addOption(shownDefault('-i, --interval <duration>', 'health-check interval, e.g. 10 or 10s', formatDuration(DEFAULTS.healthCheck.intervalMs)))
     .addOption(shownDefault('-a, --algorithm <name>', 'balancing algorithm', DEFAULTS.algorithm))
     .option('-b, --backend <url>', 'backend URL; repeat for more', collect)
@@ -49,7 +54,16 @@ export function registerStartCommand(program: Command): Command {
         process.exitCode = 1;
         return;
       }
-      const fairway = createFairway(loaded.config, { loadConfig: load });
+      let fairway;
+      try {
+        fairway = createFairway(loaded.config, { loadConfig: load });
+      } catch (err) {
+        // A certificate that cannot be used is a problem of the configuration.
+        if (!(err instanceof CertificateProblem)) throw err;
+        process.stderr.write(`fairway: the configuration has 1 problem(s):\n${formatProblems([{ path: err.path, message: err.message }])}\n`);
+        process.exitCode = 1;
+        return;
+      }
       for (const warning of loaded.warnings) fairway.logger.warn(warning);
       logEnvironment(fairway.logger, loaded.environment);
       try {

@@ -2,7 +2,8 @@
 // then environment) and report every problem, or a short summary if it is fine.
 // Output goes through commander's output configuration so tests can capture it.
 import type { Command } from 'commander';
-import { formatProblems, loadConfig } from '../config/load.js';
+import { formatProblems, loadConfig, type LoadResult } from '../config/load.js';
+import { certificateProblems } from '../frontend/certificates.js';
 import type { FairwayConfig } from '../config/types.js';
 
 export function registerValidateCommand(program: Command): void {
@@ -12,7 +13,9 @@ export function registerValidateCommand(program: Command): void {
     .argument('<file>', 'config file (YAML, or JSON when it ends in .json)')
     .action((file: string, _options: unknown, command: Command) => {
       const out = command.configureOutput();
-      const result = loadConfig({ file, env: process.env });
+      const loaded = loadConfig({ file, env: process.env });
+      // The certificate files are read as start-up reads them.
+      const result = loaded.ok ? withCertificateProblems(loaded) : loaded;
       for (const warning of result.warnings) out.writeErr?.(`warning: ${warning}\n`);
       if (!result.ok) {
         const count = result.errors.length;
@@ -29,6 +32,11 @@ export function registerValidateCommand(program: Command): void {
     });
 }
 
+function withCertificateProblems(loaded: LoadResult & { ok: true }): LoadResult {
+  const errors = certificateProblems(loaded.config.listeners);
+  return errors.length === 0 ? loaded : { ok: false, errors, warnings: loaded.warnings, environment: loaded.environment };
+}
+
 /** One line: pools with their backends and algorithm, routes, listeners. */
 export function summarize(config: FairwayConfig): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -36,8 +44,10 @@ export function summarize(config: FairwayConfig): string {
     .map((p) => `${p.name}: ${plural(p.backends.length, 'backend')}, ${p.algorithm}`)
     .join('; ');
   const admin = config.admin.enabled ? `, admin on ${config.admin.host}:${config.admin.port}` : '';
-  return (
-    `${plural(config.pools.length, 'pool')} (${pools}), ${plural(config.routes.length, 'route')}; ` +
-    `proxy on ${config.listen.host}:${config.listen.port}${admin}`
-  );
+  const only = config.listeners.length === 1 ? config.listeners[0]! : undefined;
+  const where =
+    only !== undefined && only.tls === undefined
+      ? `proxy on ${only.host}:${only.port}`
+      : `listeners ${config.listeners.map((l) => `${l.name} on ${l.host}:${l.port}${l.tls ? ' (TLS)' : ''}`).join(', ')}`;
+  return `${plural(config.pools.length, 'pool')} (${pools}), ${plural(config.routes.length, 'route')}; ${where}${admin}`;
 }

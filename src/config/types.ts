@@ -2,6 +2,8 @@
 // sections/, gathered here so the rest of fairway imports them from one place.
 export type { FairwayConfig } from './sections/registry.js';
 export type { ListenConfig } from './sections/listen.js';
+export type { ListenerConfig, RedirectToHttpsConfig } from './sections/listeners.js';
+export type { ClientAuthConfig, HstsConfig, ListenerCertificateConfig, ListenerTlsConfig, TlsVersion } from './sections/listener-tls.js';
 export type { AdminConfig } from './sections/admin.js';
 export type { LogConfig, LogFormat, LogLevel } from './sections/log.js';
 export type { AccessLogConfig, AccessLogFormat } from './sections/access-log.js';

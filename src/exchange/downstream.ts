@@ -12,6 +12,8 @@ export interface Downstream {
   readonly clientAddress: string;
   /** The client reached us over TLS. */
   readonly secure: boolean;
+  /** The port the client connected to (X-Forwarded-Port), when known. */
+  readonly localPort?: number;
   readonly method: string;
   /** The request target as routed and forwarded (origin-form path and query). */
   target: string;

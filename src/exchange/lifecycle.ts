@@ -155,8 +155,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     attempt.abort(DISCARDED);
   }
 
-  /** An answer a filter gave in onRequest; the body was not read. */
-  private answerLocally(answer: LocalAnswer): void {
+  /** An answer of our own (a filter's in onRequest, a redirect to HTTPS); the body was not read. */
+  answerLocally(answer: LocalAnswer): void {
     const body = answer.body ?? '';
     this.downstream.settleUnreadBody(this.head.hasBody, this.head.contentLength);
     try {

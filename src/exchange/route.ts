@@ -17,4 +17,6 @@ export interface RoutingSnapshot {
   readonly router: Router<Route>;
   /** Runs for requests answered before any route applies (no route, a bad target). */
   readonly unrouted: CompiledChain;
+  /** Set for a plain listener that answers every request with a redirect to https:// instead of routing it. */
+  readonly redirectToHttps?: { readonly port?: number };
 }

@@ -1,11 +1,12 @@
 // Entry of every exchange, whatever the protocol: read the head, route, then
 // hand the request to its Lifecycle. Requests no route can take (a bad
-// target, no matching route, a protocol switch that cannot be tunnelled) are
-// answered here, and still logged and counted through the snapshot's
-// `unrouted` chain.
+// target, no matching route, a protocol switch that cannot be tunnelled, a
+// listener that redirects to HTTPS) are answered here, and still logged and
+// counted through the snapshot's `unrouted` chain.
 import { randomUUID } from 'node:crypto';
 import type { Downstream } from './downstream.js';
 import { Lifecycle, type ExchangeContext } from './lifecycle.js';
+import { httpsRedirect } from './https-redirect.js';
 import { readRequestHead } from './request-head.js';
 import { readRequestTarget } from './request-target.js';
 import type { RoutingSnapshot } from './route.js';
@@ -35,6 +36,12 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
       }
       target = parsed.path;
       downstream.target = target;
+    }
+
+    if (current.redirectToHttps !== undefined) {
+      const redirect = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt);
+      const answer = httpsRedirect(head.host, target, current.redirectToHttps.port);
+      return answer === undefined ? redirect.answerError('bad_target', 'no usable Host to redirect to') : redirect.answerLocally(answer);
     }
 
     const match = current.router.matchRoute(head.host, target);

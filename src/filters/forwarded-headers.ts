@@ -1,5 +1,5 @@
 // The forwarded-headers filter: the head sent upstream loses the client's
-// hop-by-hop headers and gains X-Forwarded-For/-Proto/-Host and X-Request-Id;
+// hop-by-hop headers and gains X-Forwarded-For/-Proto/-Host/-Port and X-Request-Id;
 // the answer loses the backend's hop-by-hop headers and carries the request
 // id. Both are one pass over flat raw header arrays ([name, value, ...]), so
 // nothing is rebuilt into objects on the hot path. Every route has it.
@@ -22,12 +22,14 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers the proxy sets itself; a client's copies are replaced. */
-const REPLACED_BY_PROXY = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-request-id']);
+const REPLACED_BY_PROXY = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-for', 'x-request-id']);
 
 export interface ForwardFacts {
   clientAddress: string;
   proto: 'http' | 'https';
   requestId: string;
+  /** The port the client connected to, when known. */
+  port?: number;
   /** Host to send instead of the client's (the authority of an absolute-form target). */
   host?: string;
 }
@@ -48,7 +50,7 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
 
 /**
  * Headers to send upstream: hop-by-hop removed, Host kept (or replaced by
- * `facts.host`), X-Forwarded-For appended, X-Forwarded-Proto/Host and
+ * `facts.host`), X-Forwarded-For appended, X-Forwarded-Proto/Host/Port and
  * X-Request-Id set.
  */
 export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFacts): string[] {
@@ -80,6 +82,7 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFac
     facts.requestId,
   );
   if (host !== undefined) out.push('x-forwarded-host', host);
+  if (facts.port !== undefined) out.push('x-forwarded-port', String(facts.port));
   return out;
 }
 
@@ -131,6 +134,7 @@ export class ForwardedHeaders implements Filter {
       clientAddress: ex.downstream.clientAddress,
       proto: ex.downstream.secure ? 'https' : 'http',
       requestId: ex.requestId,
+      port: ex.downstream.localPort,
       host: ex.head.authority,
     });
   }

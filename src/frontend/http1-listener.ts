@@ -1,9 +1,10 @@
-// The client-facing HTTP/1.1 listener: a node:http server with the client
-// timeouts, each request handed on as a Downstream (a request asking to
-// switch protocols with its socket, see http1-upgrade.ts), and a graceful
-// close that lets in-flight requests and open tunnels finish while refusing
-// new connections.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+// The client-facing HTTP/1.1 listener: a node:http server (node:https for a
+// TLS listener) with the client timeouts, each request handed on as a
+// Downstream (a request asking to switch protocols with its socket, see
+// http1-upgrade.ts), and a graceful close that lets in-flight requests and
+// open tunnels finish while refusing new connections.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenConfig } from '../config/types.js';
@@ -15,6 +16,17 @@ import { declineUpgrade, Http1UpgradeDownstream } from './http1-upgrade.js';
 export interface ListenerOptions extends ListenConfig {
   /** Longest silence on a client socket while a request is open. */
   socketIdleMs: number;
+  /** Names it in start-up errors (cli/listen-error.ts); default 'proxy listener'. */
+  label?: string;
+}
+
+/** What makes a listener TLS (frontend/tls-termination.ts). */
+export interface SecureServing {
+  serverOptions(): HttpsServerOptions;
+  /** Given the server once it exists. */
+  attach(server: HttpsServer): void;
+  /** Runs before each request becomes a Downstream. */
+  beforeServe(req: IncomingMessage, res: ServerResponse): void;
 }
 
 export class Http1Listener {
@@ -29,23 +41,30 @@ export class Http1Listener {
   constructor(
     private readonly options: ListenerOptions,
     private readonly serve: ExchangeHandler,
+    secure?: SecureServing,
   ) {
-    this.server = createServer(
-      {
-        // Slow-header clients are cut off; a whole request (say a large upload)
-        // is bounded by socket idleness instead of a total time.
-        headersTimeout: options.requestHeaderTimeoutMs,
-        requestTimeout: 0,
-        keepAliveTimeout: options.keepAliveTimeoutMs,
-        // Reused across requests on a connection; fine for a proxy.
-        connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.requestHeaderTimeoutMs / 4))),
-      },
-      (req, res) => {
-        // While draining, answers carry Connection: close so clients move on.
-        if (this.closing) res.shouldKeepAlive = false;
-        serve(new Http1Downstream(req, res));
-      },
-    );
+    const httpOptions = {
+      // Slow-header clients are cut off; a whole request (say a large upload)
+      // is bounded by socket idleness instead of a total time.
+      headersTimeout: options.requestHeaderTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      // Reused across requests on a connection; fine for a proxy.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.requestHeaderTimeoutMs / 4))),
+    };
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      // While draining, answers carry Connection: close so clients move on.
+      if (this.closing) res.shouldKeepAlive = false;
+      secure?.beforeServe(req, res);
+      serve(new Http1Downstream(req, res));
+    };
+    if (secure === undefined) {
+      this.server = createServer(httpOptions, onRequest);
+    } else {
+      const server = createHttpsServer({ ...httpOptions, ...secure.serverOptions() }, onRequest);
+      secure.attach(server);
+      this.server = server;
+    }
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as Socket, head));
     this.server.timeout = options.socketIdleMs;
     this.abortOnClientClose = options.abortOnClientClose;
@@ -89,7 +108,7 @@ export class Http1Listener {
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
-      const onError = (err: Error) => reject(Object.assign(err, { listener: 'proxy listener' }));
+      const onError = (err: Error) => reject(Object.assign(err, { listener: this.options.label ?? 'proxy listener' }));
       this.server.once('error', onError);
       // A deep accept backlog: a burst of a thousand new clients would
       // overflow Node's default of 511 and leave some waiting a SYN retry (1 s+).

@@ -77,7 +77,12 @@ export class Http1UpgradeDownstream implements Downstream {
   }
 
   get secure(): boolean {
-    return false;
+    // A TLS listener's sockets are TLSSockets: wss:// tunnels say so upstream.
+    return (this.socket as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get localPort(): number | undefined {
+    return this.socket.localPort;
   }
 
   get method(): string {

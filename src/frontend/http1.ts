@@ -32,7 +32,12 @@ export class Http1Downstream implements Downstream {
   }
 
   get secure(): boolean {
-    return false;
+    // A TLS listener's sockets are TLSSockets.
+    return (this.req.socket as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get localPort(): number | undefined {
+    return this.req.socket.localPort;
   }
 
   get method(): string {

@@ -29,6 +29,13 @@ export interface MetricsPoolSource {
   readonly balancer: { readonly name: string };
 }
 
+/** What metrics read of a TLS listener's certificate at scrape time. */
+export interface MetricsCertificateSource {
+  readonly listener: string;
+  readonly name: string;
+  readonly notAfter: Date;
+}
+
 const STATES = ['enabled', 'draining', 'disabled'] as const;
 
 /** Upper bounds in seconds, 0.5 ms to 10 s, roughly 1-2.5-5 per decade. */
@@ -102,6 +109,8 @@ export class FairwayMetrics {
     private readonly events: FairwayEvents,
     /** Read at every scrape, so pools or backends added at run time show up. */
     pools: () => readonly MetricsPoolSource[],
+    /** The TLS listeners' certificates, read at every scrape (they are swapped live). */
+    certificates: () => readonly MetricsCertificateSource[] = () => [],
   ) {
     const registers = [this.registry];
     const requestSeries = this.requestSeries;
@@ -233,6 +242,16 @@ export class FairwayMetrics {
       collect() {
         this.reset();
         for (const pool of pools()) this.set({ pool: pool.name, algorithm: pool.balancer.name }, 1);
+      },
+    });
+    new Gauge({
+      name: 'fairway_tls_certificate_expiry_timestamp_seconds',
+      help: 'When each certificate of a TLS listener expires (its notAfter), in seconds since the epoch.',
+      labelNames: ['listener', 'name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of certificates()) this.set({ listener: c.listener, name: c.name }, Math.floor(c.notAfter.getTime() / 1000));
       },
     });
     this.scraped = Registry.merge([this.registry, sharedProcessRegistry()]);

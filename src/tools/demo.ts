@@ -1,14 +1,21 @@
 // `fairway demo`: test backends (three by default) as child processes, the load balancer
-// in front of them, and the admin listener — everything a newcomer needs to
+// in front of them (plain HTTP, and HTTPS with a self-signed certificate made
+// on the spot), and the admin listener — everything a newcomer needs to
 // watch balancing and health checks work.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, formatProblems } from '../config/load.js';
 import { createFairway, type Fairway } from '../fairway.js';
 import { BackendProcess } from './backend-process.js';
 import { demoRoutes } from './demo-routes.js';
+import { selfSignedCertificate } from './self-signed-certificate.js';
 
 export interface DemoOptions {
   host: string;
   port: number;
+  /** The HTTPS listener's port (self-signed certificate). */
+  httpsPort: number;
   adminPort: number;
   backendPorts: number[];
   logFormat: 'json' | 'pretty';
@@ -18,6 +25,7 @@ export interface RunningDemo {
   fairway: Fairway;
   backends: BackendProcess[];
   proxyUrl: string;
+  httpsUrl: string;
   adminUrl: string;
   stop(): Promise<void>;
 }
@@ -33,11 +41,21 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     throw err;
   }
 
+  // The certificate lives as long as the demo: files in a directory of its own.
+  const certDir = mkdtempSync(join(tmpdir(), 'fairway-demo-tls-'));
+  const removeCertDir = () => rmSync(certDir, { recursive: true, force: true });
+  const pair = selfSignedCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+  writeFileSync(join(certDir, 'localhost.pem'), pair.cert);
+  writeFileSync(join(certDir, 'localhost.key'), pair.key, { mode: 0o600 });
+
   const loaded = loadConfig({
     env: {},
     flags: {
       host: options.host,
       port: String(options.port),
+      tlsCert: join(certDir, 'localhost.pem'),
+      tlsKey: join(certDir, 'localhost.key'),
+      httpsPort: String(options.httpsPort),
       adminHost: '127.0.0.1',
       adminPort: String(options.adminPort),
       backend: backends.map((b) => b.url),
@@ -47,6 +65,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   });
   if (!loaded.ok) {
     await Promise.all(backends.map((b) => b.stop()));
+    removeCertDir();
     throw new Error(formatProblems(loaded.errors));
   }
   // Quick reactions make the demo easy to follow: down after 2 failed checks.
@@ -57,24 +76,28 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     pool.healthCheck.timeoutMs = 1_000;
   }
   loaded.config.shutdownTimeoutMs = 5_000;
-  const fairway = createFairway(loaded.config, { adminRoutes: demoRoutes(backends) });
+  let fairway: Fairway | undefined;
   let addresses;
   try {
+    fairway = createFairway(loaded.config, { adminRoutes: demoRoutes(backends) });
     addresses = await fairway.listen();
   } catch (err) {
-    await fairway.close(0);
+    await fairway?.close(0);
     await Promise.all(backends.map((b) => b.stop()));
+    removeCertDir();
     throw err;
   }
   const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
   return {
-    fairway,
+    fairway: fairway!,
     backends,
     proxyUrl: `http://${shownHost}:${addresses.proxy.port}`,
+    httpsUrl: `https://${shownHost}:${addresses.listeners.find((l) => l.secure)!.address.port}`,
     adminUrl: `http://127.0.0.1:${addresses.admin!.port}`,
     async stop() {
-      await fairway.close();
+      await fairway!.close();
       await Promise.all(backends.map((b) => b.stop()));
+      removeCertDir();
     },
   };
 }
@@ -86,6 +109,7 @@ export function demoBanner(demo: RunningDemo): string {
     '',
     'fairway demo is running',
     `  load balancer   ${demo.proxyUrl}`,
+    `                  ${demo.httpsUrl}  (self-signed certificate: curl -k)`,
     `  dashboard       ${demo.adminUrl}/`,
     `  admin           ${demo.adminUrl}/lb/stats`,
     ...demo.backends.map((b) => `  backend         ${b.url}  (${b.options.name})`),

@@ -80,7 +80,7 @@ export const adminSection = defineSection({
   ],
   key: 'admin',
   resolve: (ctx) => layered(ADMIN_DEFAULTS, ctx.file.admin, ctx.overrides.map((o) => o.admin)),
-  check: ({ admin, listen }, report) => {
+  check: ({ admin, listeners }, report) => {
     if (admin.enabled && admin.token === undefined && !isLoopback(admin.host)) {
       // Runtime control over the network must not be open to anyone who can reach it.
       report(
@@ -91,13 +91,15 @@ export const adminSection = defineSection({
         ['admin.enabled', 'admin.host', 'admin.token'],
       );
     }
-    if (admin.enabled && admin.port !== 0 && admin.port === listen.port) {
+    const clash = admin.enabled && admin.port !== 0 ? listeners.find((l) => l.port === admin.port) : undefined;
+    if (clash !== undefined) {
+      const whose = clash.configPath === 'listen' ? "the proxy's listen.port" : `the port of listener "${clash.name}"`;
       report(
         {
           path: 'admin.port',
-          message: `${admin.port} is also the proxy's listen.port (expected a different port, or admin.enabled: false)`,
+          message: `${admin.port} is also ${whose} (expected a different port, or admin.enabled: false)`,
         },
-        ['admin.enabled', 'admin.port', 'listen.port'],
+        ['admin.enabled', 'admin.port', 'listen.port', 'listeners'],
       );
     }
   },

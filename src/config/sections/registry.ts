@@ -19,6 +19,7 @@
 import { accessLogSection } from './access-log.js';
 import { adminSection } from './admin.js';
 import { listenSection } from './listen.js';
+import { listenersSection } from './listeners.js';
 import { logSection } from './log.js';
 import { middlewaresSection } from './middlewares.js';
 import { poolDefaultsSection } from './pool-defaults.js';
@@ -31,6 +32,7 @@ export type { FairwayConfig, FileLayer, OverrideLayer } from './section.js';
 
 export const SECTIONS = [
   listenSection,
+  listenersSection,
   adminSection,
   poolsSection,
   middlewaresSection,
@@ -47,7 +49,7 @@ export const SECTIONS = [
  * a bad PORT, HEALTH_CHECK_INTERVAL and ADMIN_PORT read in the order they
  * always have.
  */
-export const OVERRIDE_ORDER = [listenSection, poolsSection, adminSection, logSection, poolDefaultsSection] as const satisfies readonly ConfigSection[];
+export const OVERRIDE_ORDER = [listenSection, poolsSection, adminSection, logSection, poolDefaultsSection, listenersSection] as const satisfies readonly ConfigSection[];
 
 // Fails to compile when a FairwayConfig key has no section that resolves it.
 type Unresolved = Exclude<keyof FairwayConfig, NonNullable<(typeof SECTIONS)[number]['key']>>;
@@ -56,5 +58,5 @@ void everyKeyResolved;
 
 /** An override layer that sets nothing. */
 export function emptyOverrideLayer(): OverrideLayer {
-  return { listen: {}, admin: {}, log: {} };
+  return { listen: {}, admin: {}, log: {}, quickTls: {} };
 }

@@ -29,6 +29,8 @@ export interface RouteConfig {
   pool: string;
   /** Names of `middlewares:` definitions, in the order they apply; [] for none. */
   middlewares: string[];
+  /** The listeners it applies to; undefined: all of them. */
+  listeners?: string[];
 }
 
 export const routeHost: f.Validator<string> = (input) => {
@@ -45,10 +47,17 @@ const routeSchema = strict(
     pathPrefix: field(f.urlPath).optional(),
     pool: field(f.name('pool name')),
     middlewares: middlewareChain.optional(),
+    listeners: z.array(field(f.name('listener name'))).min(1, { error: 'expected at least one listener name (leave listeners out for all)' }).optional(),
   },
   'route',
 ).transform(
-  (r): RouteConfig => ({ ...defined({ host: r.host }), pathPrefix: r.pathPrefix ?? '/', pool: r.pool, middlewares: r.middlewares ?? [] }),
+  (r): RouteConfig => ({
+    ...defined({ host: r.host }),
+    pathPrefix: r.pathPrefix ?? '/',
+    pool: r.pool,
+    middlewares: r.middlewares ?? [],
+    ...defined({ listeners: r.listeners }),
+  }),
 );
 
 /** Every route names a defined pool. */
@@ -122,7 +131,18 @@ function resolveRoutes(ctx: ResolveContext): RouteConfig[] {
       ctx.warn(`pools[${i}]: pool "${p.name}" is not named by any route, so it gets no traffic`, reads);
     }
   });
-  return given.map((r) => ({ ...r, middlewares: [...r.middlewares] }));
+  const routes = given.map((r) => ({ ...r, middlewares: [...r.middlewares], ...defined({ listeners: r.listeners && [...r.listeners] }) }));
+  warnUnroutedListeners(ctx, routes);
+  return routes;
+}
+
+/** A listener that no route applies to answers every request 404; say so, unless it only redirects. */
+function warnUnroutedListeners(ctx: ResolveContext, routes: readonly RouteConfig[]): void {
+  ctx.resolved.listeners?.forEach((l) => {
+    if (l.redirectToHttps !== undefined) return;
+    if (routes.some((r) => r.listeners === undefined || r.listeners.includes(l.name))) return;
+    ctx.warn(`${l.configPath}: no route applies to listener "${l.name}", so it answers every request 404 (list it in a route's listeners, or give that route none)`, ['routes', 'listeners']);
+  });
 }
 
 export const routesSection = defineSection({

@@ -32,6 +32,9 @@ export interface CliFlags {
   adminPort?: string;
   logLevel?: string;
   logFormat?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  httpsPort?: string;
 }
 
 /** What a section's settings resolve from, and where they report. */
