@@ -6,24 +6,38 @@ import type { HeaderChanges, HeadersMiddlewareConfig } from '../config/types.js'
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter } from '../exchange/phases.js';
 
-/** Applies `changes` to a flat [name, value, ...] list in place. */
-export function applyHeaderChanges(headers: string[], changes: HeaderChanges): void {
-  const dropped = new Set(changes.remove);
-  for (const s of changes.set) dropped.add(s.lower);
-  let kept = 0;
-  for (let i = 0; i < headers.length; i += 2) {
-    if (dropped.has(headers[i]!.toLowerCase())) continue;
-    headers[kept] = headers[i]!;
-    headers[kept + 1] = headers[i + 1]!;
-    kept += 2;
-  }
-  headers.length = kept;
-  // Validation refuses setting and removing one name on the same side.
-  for (const s of changes.set) headers.push(s.name, s.value);
-}
+/** One side's changes, prepared once per routing snapshot. */
+export class HeaderEdit {
+  /** Lower-case names whose values go: the removed ones and the ones set anew. */
+  private readonly dropped: ReadonlySet<string>;
+  /** Their lengths: a header of another length is kept without lower-casing it. */
+  private readonly droppedLengths: ReadonlySet<number>;
 
-function changesAnything(changes: HeaderChanges): boolean {
-  return changes.set.length > 0 || changes.remove.length > 0;
+  constructor(private readonly changes: HeaderChanges) {
+    const dropped = new Set(changes.remove);
+    for (const s of changes.set) dropped.add(s.lower);
+    this.dropped = dropped;
+    this.droppedLengths = new Set([...dropped].map((n) => n.length));
+  }
+
+  get empty(): boolean {
+    return this.changes.set.length === 0 && this.changes.remove.length === 0;
+  }
+
+  /** Applies the changes to a flat [name, value, ...] list in place. */
+  apply(headers: string[]): void {
+    let kept = 0;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (this.droppedLengths.has(name.length) && this.dropped.has(name.toLowerCase())) continue;
+      headers[kept] = name;
+      headers[kept + 1] = headers[i + 1]!;
+      kept += 2;
+    }
+    headers.length = kept;
+    // Validation refuses setting and removing one name on the same side.
+    for (const s of this.changes.set) headers.push(s.name, s.value);
+  }
 }
 
 export class HeadersFilter implements Filter {
@@ -35,11 +49,9 @@ export class HeadersFilter implements Filter {
     config: HeadersMiddlewareConfig,
   ) {
     // Only the sides with changes get a hook, so the other phase costs nothing.
-    if (changesAnything(config.request)) {
-      this.onUpstreamRequest = (ex) => applyHeaderChanges(ex.editUpstreamHeaders(), config.request);
-    }
-    if (changesAnything(config.response)) {
-      this.onResponse = (ex) => applyHeaderChanges(ex.responseHeaders, config.response);
-    }
+    const request = new HeaderEdit(config.request);
+    const response = new HeaderEdit(config.response);
+    if (!request.empty) this.onUpstreamRequest = (ex) => request.apply(ex.editUpstreamHeaders());
+    if (!response.empty) this.onResponse = (ex) => response.apply(ex.responseHeaders);
   }
 }
