@@ -37,3 +37,45 @@ test('outside src/upstream/http1, only the Upstream seam (upstream.ts, create-up
 test('the modules under src import each other without cycles', () => {
   assert.equal(findCycle(graph)?.join(' -> '), undefined);
 });
+
+/**
+ * The layers of docs/architecture.md, top first: a module imports only from
+ * its own folder or from a layer below. Entries of one layer do not import
+ * each other.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['cli'],
+  ['tools', 'index.ts'],
+  ['fairway.ts'],
+  ['observers.ts'],
+  ['routing-snapshot.ts', 'admin'],
+  ['filters', 'frontend'],
+  ['exchange', 'reload-changes.ts'],
+  ['cluster'],
+  ['health'],
+  ['upstream', 'observability', 'reload-result.ts'],
+  ['config', 'load'],
+  ['balancing'],
+];
+
+/** A module's top-level entry under src: its folder, or the file itself. */
+function entryOf(module: string): string {
+  return module.slice('src/'.length).split('/')[0]!;
+}
+
+test('every import under src runs down the layers: nothing imports a folder above its own', () => {
+  const layerOf = new Map<string, number>();
+  LAYERS.forEach((entries, i) => entries.forEach((e) => layerOf.set(e, i)));
+  const unplaced = [...new Set([...graph.keys()].map(entryOf))].filter((e) => !layerOf.has(e));
+  assert.deepEqual(unplaced, [], 'every entry of src/ has a layer (add a new folder to LAYERS and to docs/architecture.md)');
+  const upward = arrows(
+    () => true,
+    () => true,
+  ).filter((arrow) => {
+    const [from, to] = arrow.split(' -> ') as [string, string];
+    const a = entryOf(from);
+    const b = entryOf(to);
+    return a !== b && layerOf.get(a)! >= layerOf.get(b)!;
+  });
+  assert.deepEqual(upward, []);
+});

@@ -90,11 +90,11 @@ export class Cluster {
   readonly queue: AdmissionQueue;
   /** Shared by every route to this cluster, and kept across reloads. */
   readonly retryBudget: RetryBudget;
-  readonly outliers: OutlierDetector;
+  readonly outliers: OutlierDetector<Backend>;
   private readonly slowStart: SlowStart;
   private readonly stickyByValue = new Map<string, Backend>();
   private readonly stickyValueOf = new Map<Backend, string>();
-  private checker: ActiveHealthChecker | undefined;
+  private checker: ActiveHealthChecker<Backend> | undefined;
   private checking = false;
   /** False until the first member list: that one is the starting membership, at full weight from the start. */
   private membersSet = false;
@@ -115,7 +115,7 @@ export class Cluster {
     this.queue = new AdmissionQueue(config.queue.size, config.queue.timeoutMs);
     this.retryBudget = new RetryBudget(config.retries.budgetPercent);
     this.slowStart = new SlowStart(config.slowStartMs, () => this.refreshEligible());
-    this.outliers = new OutlierDetector(config.outlierDetection, {
+    this.outliers = new OutlierDetector<Backend>(config.outlierDetection, {
       poolSize: () => this.backends.filter((b) => b.state === 'enabled' && !b.backup).length,
       ejectedCount: () => this.backends.reduce((n, b) => n + (b.ejected ? 1 : 0), 0),
       onEject: (backend, reason, until) => {
@@ -149,7 +149,7 @@ export class Cluster {
   startHealthChecks(): void {
     this.checking = true;
     if (!this.config.healthCheck.enabled) return;
-    this.checker = new ActiveHealthChecker(
+    this.checker = new ActiveHealthChecker<Backend>(
       this.backends,
       this.config.healthCheck,
       (b, healthy, reason) => this.setHealth(b, healthy, reason),

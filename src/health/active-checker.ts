@@ -6,7 +6,7 @@
 import { Client } from 'undici';
 import type { Readable } from 'node:stream';
 import type { BackendTlsConfig, HealthCheckConfig } from '../config/types.js';
-import type { Backend } from '../cluster/backend.js';
+import type { CheckedMember } from './health-member.js';
 import { backendTlsOptions } from '../upstream/backend-tls.js';
 
 export interface HealthResult {
@@ -15,12 +15,12 @@ export interface HealthResult {
   reason: string;
 }
 
-export type HealthTransition = (backend: Backend, healthy: boolean, reason: string) => void;
+export type HealthTransition<M extends CheckedMember> = (backend: M, healthy: boolean, reason: string) => void;
 /** Every check's result, for metrics. */
-export type HealthCheckObserver = (backend: Backend, result: HealthResult) => void;
+export type HealthCheckObserver<M extends CheckedMember> = (backend: M, result: HealthResult) => void;
 
-interface Probe {
-  backend: Backend;
+interface Probe<M extends CheckedMember> {
+  backend: M;
   client: Client;
   timer: NodeJS.Timeout | undefined;
   successes: number;
@@ -54,23 +54,23 @@ function describeFailure(err: unknown, hostname: string): string {
   }
 }
 
-export class ActiveHealthChecker {
-  private probes: Probe[];
+export class ActiveHealthChecker<M extends CheckedMember> {
+  private probes: Probe<M>[];
   private stopped = false;
   private started = false;
 
   constructor(
-    backends: readonly Backend[],
+    backends: readonly M[],
     private readonly config: HealthCheckConfig,
-    private readonly onTransition: HealthTransition,
-    private readonly onResult?: HealthCheckObserver,
+    private readonly onTransition: HealthTransition<M>,
+    private readonly onResult?: HealthCheckObserver<M>,
     /** The pool's `tls:`, for its https backends. */
     private readonly tls?: BackendTlsConfig,
   ) {
     this.probes = backends.map((backend) => this.newProbe(backend));
   }
 
-  private newProbe(backend: Backend): Probe {
+  private newProbe(backend: M): Probe<M> {
     const timeout = this.config.timeoutMs;
     const url = new URL(backend.url);
     const connect = url.protocol === 'https:' ? { timeout, ...backendTlsOptions(url, this.tls) } : { timeout };
@@ -85,14 +85,14 @@ export class ActiveHealthChecker {
   }
 
   /** Starts checking a backend added at run time; its first check comes at once. */
-  add(backend: Backend): void {
+  add(backend: M): void {
     const probe = this.newProbe(backend);
     this.probes.push(probe);
     if (this.started) this.schedule(probe, 0);
   }
 
   /** Stops checking a backend that left the pool. */
-  remove(backend: Backend): void {
+  remove(backend: M): void {
     const probe = this.probes.find((p) => p.backend === backend);
     if (probe === undefined) return;
     this.probes = this.probes.filter((p) => p !== probe);
@@ -109,11 +109,11 @@ export class ActiveHealthChecker {
     });
   }
 
-  lastResult(backend: Backend): HealthResult | undefined {
+  lastResult(backend: M): HealthResult | undefined {
     return this.probes.find((p) => p.backend === backend)?.last;
   }
 
-  private schedule(probe: Probe, delayMs: number): void {
+  private schedule(probe: Probe<M>, delayMs: number): void {
     if (this.stopped) return;
     probe.timer = setTimeout(() => {
       void this.runCheck(probe);
@@ -121,7 +121,7 @@ export class ActiveHealthChecker {
     probe.timer.unref();
   }
 
-  private async runCheck(probe: Probe): Promise<void> {
+  private async runCheck(probe: Probe<M>): Promise<void> {
     const result = await this.check(probe);
     if (this.stopped || !this.probes.includes(probe)) return;
     probe.last = result;
@@ -132,7 +132,7 @@ export class ActiveHealthChecker {
   }
 
   /** One check: pass when the status is in the expected range and the body holds expectBody, if set. */
-  private async check(probe: Probe): Promise<HealthResult> {
+  private async check(probe: Probe<M>): Promise<HealthResult> {
     const { method, path, headers, expectBody, expectedStatus, timeoutMs } = this.config;
     try {
       const { statusCode, body } = await probe.client.request({
@@ -159,7 +159,7 @@ export class ActiveHealthChecker {
   }
 
   /** Rise/fall thresholds: a state flips only after enough results in a row. */
-  private apply(probe: Probe, result: HealthResult): void {
+  private apply(probe: Probe<M>, result: HealthResult): void {
     const backend = probe.backend;
     if (result.ok) {
       probe.successes++;

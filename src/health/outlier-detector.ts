@@ -1,16 +1,16 @@
 // Passive health: backends that keep failing real requests are ejected for a
 // while, longer each time, without ever ejecting a whole pool.
 import type { OutlierDetectionConfig } from '../config/types.js';
-import type { Backend } from '../cluster/backend.js';
+import type { EjectableMember } from './health-member.js';
 
 export type RequestResult = 'gateway_failure' | 'server_error' | 'success';
 
-export interface OutlierHooks {
+export interface OutlierHooks<M extends EjectableMember> {
   /** How many backends of the pool could be ejected at all (the pool's size). */
   poolSize(): number;
   ejectedCount(): number;
-  onEject(backend: Backend, reason: string, until: number): void;
-  onReturn(backend: Backend): void;
+  onEject(backend: M, reason: string, until: number): void;
+  onReturn(backend: M): void;
 }
 
 /** Most backends ejectable at once: a pool of 2 or more can always eject one, never all. */
@@ -19,16 +19,16 @@ export function maxEjectable(poolSize: number, percent: number): number {
   return Math.min(poolSize - 1, Math.max(1, Math.floor((poolSize * percent) / 100)));
 }
 
-export class OutlierDetector {
+export class OutlierDetector<M extends EjectableMember> {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     public config: OutlierDetectionConfig,
-    private readonly hooks: OutlierHooks,
+    private readonly hooks: OutlierHooks<M>,
   ) {}
 
   /** Called once per finished attempt with what it says about the backend. */
-  record(backend: Backend, result: RequestResult): void {
+  record(backend: M, result: RequestResult): void {
     if (result === 'success') {
       backend.consecutiveGatewayFailures = 0;
       backend.consecutive5xx = 0;
@@ -49,7 +49,7 @@ export class OutlierDetector {
     if (reason !== undefined) this.eject(backend, reason);
   }
 
-  private eject(backend: Backend, reason: string): void {
+  private eject(backend: M, reason: string): void {
     if (this.hooks.ejectedCount() >= maxEjectable(this.hooks.poolSize(), this.config.maxEjectionPercent)) return;
     const now = Date.now();
     // A backend that stayed in long enough starts over at the base time.

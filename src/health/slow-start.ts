@@ -1,14 +1,14 @@
 // Slow start: a backend that recovers or is added ramps from about 10 % of
 // its weight to all of it, linearly over the window, instead of taking a full
 // share of traffic while its caches are cold.
-import type { Backend } from '../cluster/backend.js';
+import type { RampedMember } from './health-member.js';
 
 const START_SHARE = 0.1;
 const TICKS_PER_WINDOW = 20;
 
 export class SlowStart {
   private timer: NodeJS.Timeout | undefined;
-  private readonly ramping = new Set<Backend>();
+  private readonly ramping = new Set<RampedMember>();
 
   constructor(
     public windowMs: number,
@@ -17,7 +17,7 @@ export class SlowStart {
   ) {}
 
   /** Starts the ramp for a backend that just became eligible again. */
-  begin(backend: Backend): void {
+  begin(backend: RampedMember): void {
     if (this.windowMs <= 0 || backend.configWeight <= 0) return;
     backend.rampStartedAt = Date.now();
     backend.weight = backend.configWeight * START_SHARE;
@@ -27,7 +27,7 @@ export class SlowStart {
   }
 
   /** Ends a ramp at once (backend went away or weight changed by hand). */
-  cancel(backend: Backend): void {
+  cancel(backend: RampedMember): void {
     if (!this.ramping.delete(backend)) return;
     backend.rampStartedAt = 0;
     backend.weight = backend.configWeight;
