@@ -8,6 +8,7 @@
 import { STATUS_CODES, validateHeaderName, validateHeaderValue, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
+import { Http1Request } from './http1-request.js';
 import type { Downstream, DownstreamUpgrade } from '../exchange/downstream.js';
 
 function noop(): void {}
@@ -42,8 +43,7 @@ function headerLines(rawHeaders: readonly string[]): { lines: string; hasLength:
   return { lines, hasLength };
 }
 
-export class Http1UpgradeDownstream implements Downstream {
-  target: string;
+export class Http1UpgradeDownstream extends Http1Request implements Downstream {
   readonly upgrade: DownstreamUpgrade;
   private started = false;
   /** The answer is chunked (no Content-Length from the backend, an HTTP/1.1 client). */
@@ -52,49 +52,16 @@ export class Http1UpgradeDownstream implements Downstream {
   private bodiless = false;
 
   constructor(
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     private readonly socket: Socket,
     /** Bytes the client sent after its request head. */
     private readonly early: Buffer,
     protocols: string,
   ) {
-    this.target = req.url ?? '/';
+    super(req);
     // node:http took its listeners off the socket: a late error must not go unhandled.
     socket.on('error', noop);
     this.upgrade = { protocols, accept: (protocol, rawHeaders) => this.accept(protocol, rawHeaders) };
-  }
-
-  get protocol(): string {
-    return this.req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1';
-  }
-
-  get httpVersion(): string {
-    return this.req.httpVersion;
-  }
-
-  get clientAddress(): string {
-    return this.socket.remoteAddress ?? '';
-  }
-
-  get secure(): boolean {
-    // A TLS listener's sockets are TLSSockets: wss:// tunnels say so upstream.
-    return (this.socket as { encrypted?: boolean }).encrypted === true;
-  }
-
-  get localPort(): number | undefined {
-    return this.socket.localPort;
-  }
-
-  get method(): string {
-    return this.req.method ?? 'GET';
-  }
-
-  get rawHeaders(): readonly string[] {
-    return this.req.rawHeaders;
-  }
-
-  get headers(): IncomingMessage['headers'] {
-    return this.req.headers;
   }
 
   /** Never read: a tunnel's bytes are the socket's, and an Upgrade request with a body is refused. */

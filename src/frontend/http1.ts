@@ -5,51 +5,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Downstream } from '../exchange/downstream.js';
+import { Http1Request } from './http1-request.js';
 
 /** Most unread request body bytes skipped to keep a connection after an answer of our own. */
 const SKIPPABLE_BODY_BYTES = 64 * 1024;
 
-export class Http1Downstream implements Downstream {
-  target: string;
-
+export class Http1Downstream extends Http1Request implements Downstream {
   constructor(
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     private readonly res: ServerResponse,
   ) {
-    this.target = req.url ?? '/';
-  }
-
-  get protocol(): string {
-    return this.req.httpVersion === '1.0' ? 'http/1.0' : 'http/1.1';
-  }
-
-  get httpVersion(): string {
-    return this.req.httpVersion;
-  }
-
-  get clientAddress(): string {
-    return this.req.socket.remoteAddress ?? '';
-  }
-
-  get secure(): boolean {
-    // A TLS listener's sockets are TLSSockets.
-    return (this.req.socket as { encrypted?: boolean }).encrypted === true;
-  }
-
-  get localPort(): number | undefined {
-    return this.req.socket.localPort;
-  }
-
-  get method(): string {
-    return this.req.method ?? 'GET';
-  }
-
-  get rawHeaders(): readonly string[] {
-    return this.req.rawHeaders;
-  }
-
-  get headers(): IncomingMessage['headers'] {
-    return this.req.headers;
+    super(req);
   }
 
   get body(): Readable {
