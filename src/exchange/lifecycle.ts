@@ -297,6 +297,19 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     this.cluster!.release(attempt.backend);
   }
 
+  /** Runs the onResponse filters; what threw, if one did (the caller answers filter_failed). */
+  private runResponseHooks(): { filter: string; err: unknown } | undefined {
+    const hooks = this.chain.onResponse;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!.onResponse!(this);
+      } catch (err) {
+        return { filter: hooks[i]!.name, err };
+      }
+    }
+    return undefined;
+  }
+
   private runResultHooks(result: TryResult): TryVerdict {
     const hooks = this.chain.onUpstreamResult;
     let verdict: TryVerdict;
@@ -324,15 +337,11 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     }
     this.status = statusCode;
     this.responseHeaders = rawHeaders;
-    const hooks = this.chain.onResponse;
-    for (let i = 0; i < hooks.length; i++) {
-      try {
-        hooks[i]!.onResponse!(this);
-      } catch (err) {
-        this.dropAttempt(attempt);
-        this.filterFailed(hooks[i]!.name, err);
-        return false;
-      }
+    const failed = this.runResponseHooks();
+    if (failed !== undefined) {
+      this.dropAttempt(attempt);
+      this.filterFailed(failed.filter, failed.err);
+      return false;
     }
     try {
       this.downstream.respond(this.status, this.responseHeaders);
@@ -386,15 +395,11 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     const protocol = rawHeader(rawHeaders, 'upgrade') || this.downstream.upgrade!.protocols;
     this.status = 101;
     this.responseHeaders = rawHeaders;
-    const hooks = this.chain.onResponse;
-    for (let i = 0; i < hooks.length; i++) {
-      try {
-        hooks[i]!.onResponse!(this);
-      } catch (err) {
-        socket.destroy();
-        this.endAttempt(attempt);
-        return this.filterFailed(hooks[i]!.name, err);
-      }
+    const failed = this.runResponseHooks();
+    if (failed !== undefined) {
+      socket.destroy();
+      this.endAttempt(attempt);
+      return this.filterFailed(failed.filter, failed.err);
     }
     let client: Duplex;
     try {
