@@ -247,8 +247,9 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
 
     // Commit: nothing below can fail on a config that prepared.
     prepared.accessLog.commit();
-    listeners.configure(next.listen, socketIdleFor(next));
+    // The listeners' configs first: configure reads their HTTP/2 limits.
     prepared.listeners.commit();
+    listeners.configure(next.listen, socketIdleFor(next));
     auth.configure(next.admin);
     logger.level = next.log.level;
     const drains = prepared.kept.map(({ change }) => change.commit(next.shutdownTimeoutMs));

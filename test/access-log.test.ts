@@ -70,6 +70,7 @@ const record = (over: Partial<RequestRecord> = {}): RequestRecord => ({
   referer: '',
   userAgent: 'curl/8',
   httpVersion: '1.1',
+  protocol: 'http/1.1',
   ...over,
 });
 
@@ -88,6 +89,7 @@ test('json lines carry every field of the request, flushed when the balancer clo
     'time',
     'requestId',
     'clientAddress',
+    'protocol',
     'method',
     'host',
     'path',
@@ -363,6 +365,6 @@ test('requests answered before a backend is chosen (404, 400, 501) are logged an
     ],
   );
   assert.equal(lines[0]!['userAgent'], 'probe/1');
-  assert.match(metrics, /fairway_requests_total\{pool="",backend="",method="GET",code="404"\} 1/);
-  assert.match(metrics, new RegExp(`fairway_requests_total\\{pool="${pool.name}",backend="",method="POST",code="501"\\} 1`));
+  assert.match(metrics, /fairway_requests_total\{pool="",backend="",method="GET",code="404",protocol="http\/1.1"\} 1/);
+  assert.match(metrics, new RegExp(`fairway_requests_total\\{pool="${pool.name}",backend="",method="POST",code="501",protocol="http/1.1"\\} 1`));
 });

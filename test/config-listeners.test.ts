@@ -1,7 +1,7 @@
 // `listeners:`, its shorthand `listen:` (and HOST/PORT, --port), the
 // quick-start TLS flags, and every mistake reported with its path: unknown
 // listener names in routes, duplicate names and ports, settings on the
-// wrong kind of listener, http2 (not yet), missing certificate files.
+// wrong kind of listener, http2 on the wrong kind, missing certificate files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/load.js';
@@ -10,12 +10,16 @@ import { runCli } from './helpers/child-fairway.js';
 import { loadErrors, loadOk, writeConfig } from './config-helpers.js';
 
 const pool = ['pools:', '  - { name: app, backends: [{ url: http://127.0.0.1:9001 }] }'].join('\n');
+// HTTP/2 as every listener gets it by default: on over TLS (ALPN), off on a plain port.
+const h2Limits = { maxConcurrentStreams: 100, streamWindowBytes: 65_536, connectionWindowBytes: 1_048_576, maxHeaderListBytes: 32_768 };
+const h2Off = { enabled: false, ...h2Limits };
+const h2On = { enabled: true, ...h2Limits };
 const tls = (extra = '') => `tls: { certificates: [{ cert: /etc/fairway/a.pem, key: /etc/fairway/a.key }]${extra} }`;
 
 test('without listeners, listen: (and --port) is the one plain listener "web"', () => {
-  assert.deepEqual(loadOk({ flags: { backend: ['http://127.0.0.1:9001'] } }).listeners, [{ name: 'web', host: '0.0.0.0', port: 8080, configPath: 'listen' }]);
+  assert.deepEqual(loadOk({ flags: { backend: ['http://127.0.0.1:9001'] } }).listeners, [{ name: 'web', host: '0.0.0.0', port: 8080, configPath: 'listen', http2: h2Off }]);
   const file = writeConfig(['listen: { host: 127.0.0.1, port: 7000 }', 'backends: [{ url: http://127.0.0.1:9001 }]'].join('\n'));
-  assert.deepEqual(loadOk({ file, flags: { port: '7001' } }).listeners, [{ name: 'web', host: '127.0.0.1', port: 7001, configPath: 'listen' }]);
+  assert.deepEqual(loadOk({ file, flags: { port: '7001' } }).listeners, [{ name: 'web', host: '127.0.0.1', port: 7001, configPath: 'listen', http2: h2Off }]);
 });
 
 test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile defaults; HOST/PORT address the listener named web', () => {
@@ -29,7 +33,7 @@ test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile def
   );
   const config = loadOk({ file, env: { PORT: '8000' } });
   assert.deepEqual(config.listeners, [
-    { name: 'web', host: '0.0.0.0', port: 8000, configPath: 'listeners[0]', redirectToHttps: {} },
+    { name: 'web', host: '0.0.0.0', port: 8000, configPath: 'listeners[0]', redirectToHttps: {}, http2: h2Off },
     {
       name: 'websecure',
       host: '10.0.0.1',
@@ -37,6 +41,7 @@ test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile def
       configPath: 'listeners[1]',
       tls: { ...LISTENER_TLS_DEFAULTS, certificates: [{ cert: '/etc/fairway/a.pem', key: '/etc/fairway/a.key' }] },
       hsts: { maxAgeSeconds: 3600, includeSubDomains: false, preload: false },
+      http2: h2On,
     },
   ]);
   assert.equal(
@@ -77,6 +82,28 @@ test('the quick-start flags add websecure (port 8443 by default) beside web, and
   ]);
 });
 
+test('http2: on over TLS unless false, h2c on a plain listener only with cleartext, limits in sizes', () => {
+  const file = writeConfig(
+    [
+      'listeners:',
+      '  - { name: plain, port: 8080 }',
+      '  - { name: h2c, port: 8081, http2: { cleartext: true, maxConcurrentStreams: 50, streamWindow: 128KiB, connectionWindow: 4MiB, maxHeaderListSize: 16k } }',
+      `  - { name: secure, port: 8443, ${tls()} }`,
+      `  - { name: h1only, port: 8444, ${tls()}, http2: false }`,
+      pool,
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    loadOk({ file }).listeners.map((l) => [l.name, l.http2]),
+    [
+      ['plain', h2Off],
+      ['h2c', { enabled: true, maxConcurrentStreams: 50, streamWindowBytes: 131_072, connectionWindowBytes: 4_194_304, maxHeaderListBytes: 16_384 }],
+      ['secure', h2On],
+      ['h1only', h2Off],
+    ],
+  );
+});
+
 test('listener mistakes are reported with their paths, all at once', () => {
   const file = writeConfig(
     [
@@ -85,6 +112,7 @@ test('listener mistakes are reported with their paths, all at once', () => {
       '  - { name: web, port: 8080, hsts: { maxAge: 60 } }',
       `  - { name: web, port: 8443, ${tls()}, redirectToHttps: true }`,
       '  - { name: other, port: 8080, http2: true }',
+      `  - { name: h2, port: 8444, ${tls()}, http2: { cleartext: true, maxConcurrentStreams: 0, window: 1 } }`,
       `  - { name: secure, port: 9443, ${tls(', defaultCertificate: main, minVersion: TLSv1.1, ciphers: NOT-A-CIPHER')} }`,
       pool,
       'routes:',
@@ -92,14 +120,17 @@ test('listener mistakes are reported with their paths, all at once', () => {
     ].join('\n'),
   );
   assert.deepEqual(loadErrors({ file }), [
-    'listeners[2].http2: HTTP/2 is not supported yet (it is planned); remove http2: listeners speak HTTP/1.1, over TLS with ALPN http/1.1',
-    'listeners[3].tls.minVersion: "TLSv1.1" is not a TLS version fairway accepts (TLS 1.1 and older are not offered: they are insecure) (accepted: TLSv1.2, TLSv1.3)',
-    'listeners[3].tls.ciphers: "NOT-A-CIPHER" is not a usable cipher list (no cipher match)',
+    'listeners[3].http2.maxConcurrentStreams: 0 is not a valid stream count (expected an integer from 1 to 10000)',
+    'listeners[3].http2.window: unknown key in http2 (accepted: enabled, cleartext, maxConcurrentStreams, streamWindow, connectionWindow, maxHeaderListSize)',
+    'listeners[4].tls.minVersion: "TLSv1.1" is not a TLS version fairway accepts (TLS 1.1 and older are not offered: they are insecure) (accepted: TLSv1.2, TLSv1.3)',
+    'listeners[4].tls.ciphers: "NOT-A-CIPHER" is not a usable cipher list (no cipher match)',
     'listen.port: with listeners, each listener says where it listens (listeners[i].port); remove listen.port (listen keeps the timeouts every listener shares)',
     'listeners[0].hsts: HSTS is sent by TLS listeners only (browsers ignore it over plain HTTP); give this listener tls, or move hsts to the TLS one',
     'listeners[1].name: duplicate listener name "web" (also listeners[0])',
     'listeners[1].redirectToHttps: a TLS listener is HTTPS already; redirectToHttps belongs on a plain listener',
-    'listeners[3].tls.defaultCertificate: no certificate of this listener is named "main" (give the one you mean a name: field)',
+    'listeners[2].http2: a plain listener speaks HTTP/2 only as h2c with prior knowledge: say http2: { cleartext: true } (browsers use h2 over TLS only)',
+    'listeners[3].http2.cleartext: cleartext is h2c on a plain listener; a TLS listener offers h2 through ALPN already (http2: false turns it off)',
+    'listeners[4].tls.defaultCertificate: no certificate of this listener is named "main" (give the one you mean a name: field)',
   ]);
 
   const resolved = writeConfig(

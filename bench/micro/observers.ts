@@ -25,6 +25,7 @@ const record: RequestRecord = {
   referer: '',
   userAgent: 'wrk/4',
   httpVersion: '1.1',
+  protocol: 'http/1.1',
 };
 const backends = ['s1', 's2', 's3'];
 

@@ -11,7 +11,7 @@ export interface AttemptOwner {
   readonly abandoned: boolean;
   onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean;
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean;
-  onAttemptComplete(attempt: Attempt): void;
+  onAttemptComplete(attempt: Attempt, trailers: string[] | null): void;
   onAttemptError(attempt: Attempt, err: Error): void;
   /** The backend switched protocols: the connection is the owner's now. */
   onAttemptUpgrade(attempt: Attempt, rawHeaders: string[], socket: Duplex, head: Buffer): void;
@@ -53,8 +53,8 @@ export class Attempt implements TunnelHandler {
     return this.owner.onAttemptData(this, chunk);
   }
 
-  onComplete(): void {
-    this.owner.onAttemptComplete(this);
+  onComplete(trailers: string[] | null): void {
+    this.owner.onAttemptComplete(this, trailers);
   }
 
   onError(err: Error): void {

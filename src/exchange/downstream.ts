@@ -5,7 +5,7 @@
 import type { Duplex, Readable } from 'node:stream';
 
 export interface Downstream {
-  /** Protocol as it appears in logs and metrics: 'http/1.1', 'http/1.0', later 'h2'. */
+  /** Protocol as it appears in logs and metrics: 'http/1.1', 'http/1.0', 'h2'. */
   readonly protocol: string;
   /** The version number alone ('1.1'), as access logs print it. */
   readonly httpVersion: string;
@@ -21,8 +21,16 @@ export interface Downstream {
   readonly rawHeaders: readonly string[];
   /** Lower-case header names to values, built only when read (balancers' hash keys). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Whether a body follows, for protocols that frame it themselves (HTTP/2
+   * ends a bodiless request with its HEADERS frame). Absent in HTTP/1.1,
+   * where Content-Length or Transfer-Encoding in the head says.
+   */
+  readonly bodyFollows?: boolean;
   /** The request body as a stream; read it only when the head says one follows. */
   readonly body: Readable;
+  /** The request's trailer fields ([name, value, ...]), once its body has ended. */
+  readonly trailers?: readonly string[];
   /** The whole request body has been read. */
   readonly bodyComplete: boolean;
   /** The response head went out. */
@@ -36,8 +44,8 @@ export interface Downstream {
   respond(status: number, rawHeaders: readonly string[]): void;
   /** Sends body bytes; false when the client is slow: wait for `onDrain`. */
   write(chunk: Buffer): boolean;
-  /** Ends the response, with an optional last chunk. */
-  end(chunk?: string | Buffer): void;
+  /** Ends the response, with an optional last chunk and trailer fields ([name, value, ...]). */
+  end(chunk?: string | Buffer, trailers?: readonly string[]): void;
   /** `listener` runs once, when the client can take more bytes. */
   onDrain(listener: () => void): void;
   /** `listener` runs when the client side closes, finished or not. */

@@ -263,6 +263,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
         method: this.downstream.method,
         headers: this.upstreamHeaders ?? (this.downstream.rawHeaders as string[]),
         body: this.body,
+        trailers: this.requestTrailers,
         headersTimeout,
       },
       attempt,
@@ -375,9 +376,12 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     return false;
   }
 
-  onAttemptComplete(attempt: Attempt): void {
+  private readonly requestTrailers = (): readonly string[] | undefined => this.downstream.trailers;
+
+  onAttemptComplete(attempt: Attempt, trailers: string[] | null): void {
     if (attempt !== this.attempt) return;
-    this.downstream.end();
+    if (trailers === null) this.downstream.end();
+    else this.downstream.end(undefined, trailers);
     attempt.backend.recordLatency(performance.now() - attempt.startedAt);
     this.endAttempt(attempt);
     this.finish(undefined, this.status);

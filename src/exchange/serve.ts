@@ -19,6 +19,7 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     ctx.stats.requests++;
     const current = snapshot();
     const head = readRequestHead(downstream.rawHeaders);
+    if (downstream.bodyFollows !== undefined) head.hasBody = downstream.bodyFollows;
     const requestId = head.requestId ?? randomUUID();
 
     let target = downstream.target;

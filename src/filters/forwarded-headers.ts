@@ -6,13 +6,12 @@
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter } from '../exchange/phases.js';
 
-/** Hop-by-hop headers (RFC 9110 7.6.1), plus ones undici refuses to forward. */
+/** Hop-by-hop headers (RFC 9110 7.6.1), plus ones undici refuses to forward. Trailer is end to end: trailers pass through. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
   'te',
-  'trailer',
   'transfer-encoding',
   'upgrade',
   'proxy-authenticate',

@@ -44,6 +44,7 @@ export class RequestRecorder implements Filter {
       referer: ex.header('referer'),
       userAgent: ex.header('user-agent'),
       httpVersion: downstream.httpVersion,
+      protocol: downstream.protocol,
     });
   }
 }

@@ -10,6 +10,12 @@ import { Http1Request } from './http1-request.js';
 /** Most unread request body bytes skipped to keep a connection after an answer of our own. */
 const SKIPPABLE_BODY_BYTES = 64 * 1024;
 
+function pairs(raw: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
 export class Http1Downstream extends Http1Request implements Downstream {
   constructor(
     req: IncomingMessage,
@@ -20,6 +26,10 @@ export class Http1Downstream extends Http1Request implements Downstream {
 
   get body(): Readable {
     return this.req;
+  }
+
+  get trailers(): readonly string[] {
+    return this.req.rawTrailers;
   }
 
   get bodyComplete(): boolean {
@@ -49,7 +59,9 @@ export class Http1Downstream extends Http1Request implements Downstream {
     return this.res.write(chunk);
   }
 
-  end(chunk?: string | Buffer): void {
+  end(chunk?: string | Buffer, trailers?: readonly string[]): void {
+    // node:http sends them only on a chunked answer, which is the only kind a backend's trailers come with.
+    if (trailers !== undefined && trailers.length > 0) this.res.addTrailers(pairs(trailers));
     if (chunk === undefined) this.res.end();
     else this.res.end(chunk);
   }

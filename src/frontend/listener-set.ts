@@ -8,7 +8,8 @@ import type { ListenConfig, ListenerConfig } from '../config/types.js';
 import { WEB_LISTENER } from '../config/sections/listeners.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
 import type { Logger } from '../observability/logger.js';
-import { Http1Listener } from './http1-listener.js';
+import type { FloodListener } from './http2-sessions.js';
+import { Listener } from './listener.js';
 import { TlsTermination, type CertificateDescription, type PreparedTls } from './tls-termination.js';
 
 export interface ListenerAddress {
@@ -25,6 +26,8 @@ export interface ListenerDescription {
   port: number;
   secure: boolean;
   redirectToHttps: boolean;
+  /** What it speaks, as ALPN names them: ['h2', 'http/1.1'], or ['h2c', 'http/1.1'] for cleartext HTTP/2. */
+  protocols: string[];
   tls?: { certificates: CertificateDescription[] };
 }
 
@@ -44,7 +47,7 @@ export interface PreparedListeners {
 interface Entry {
   /** As configured; replaced by reloads (the address stays what it listens on). */
   config: ListenerConfig;
-  http: Http1Listener;
+  http: Listener;
   tls: TlsTermination | undefined;
 }
 
@@ -67,7 +70,9 @@ export class Listeners {
         const tls = config.tls === undefined ? undefined : new TlsTermination(config, logger);
         if (tls !== undefined) terminations.push(tls);
         const options = { ...listen, host: config.host, port: config.port, socketIdleMs, label: label(config.name) };
-        this.entries.push({ config, tls, http: new Http1Listener(options, handlerFor(config.name), tls) });
+        const onFlood: FloodListener = (kind, clientAddress) =>
+          logger.warn({ listener: config.name, clientAddress, kind }, 'HTTP/2 client went over its allowance; connection closed with ENHANCE_YOUR_CALM');
+        this.entries.push({ config, tls, http: new Listener(options, handlerFor(config.name), tls, config.http2, onFlood) });
       }
     } catch (err) {
       // Servers that do not listen hold nothing; the certificate watches do.
@@ -98,9 +103,10 @@ export class Listeners {
     return addresses;
   }
 
-  /** Timeouts shared by every listener; applied live. */
+  /** Timeouts shared by every listener, and each one's HTTP/2 limits; applied live. */
   configure(listen: ListenConfig, socketIdleMs: number): void {
-    for (const { http } of this.entries) {
+    for (const { http, config } of this.entries) {
+      http.http2?.configure(config.http2, { keepAliveTimeoutMs: listen.keepAliveTimeoutMs, socketIdleMs });
       http.server.keepAliveTimeout = listen.keepAliveTimeoutMs;
       http.server.headersTimeout = listen.requestHeaderTimeoutMs;
       http.server.timeout = socketIdleMs;
@@ -128,6 +134,11 @@ export class Listeners {
         warnings.push(`listener ${n.name}: switching TLS ${n.tls === undefined ? 'off' : 'on'} needs a restart`);
         continue;
       }
+      if (n.http2.enabled !== running.http2.enabled) {
+        warnings.push(`listener ${n.name}: turning HTTP/2 ${n.http2.enabled ? 'on' : 'off'} needs a restart`);
+      } else if (JSON.stringify(n.http2) !== JSON.stringify(running.http2)) {
+        changes.push(`listener ${n.name}: HTTP/2 limits changed (for connections from now on)`);
+      }
       if (e.tls !== undefined) {
         const prepared = e.tls.prepare(n);
         if (prepared.changed) {
@@ -146,8 +157,11 @@ export class Listeners {
       warnings,
       commit: () => {
         for (const swap of swaps) swap.commit();
-        // The address stays the one it listens on.
-        for (const [e, n] of configs) e.config = { ...n, host: e.config.host, port: e.config.port };
+        // The address, and whether it speaks HTTP/2, stay what it started with.
+        for (const [e, n] of configs) {
+          const http2 = n.http2.enabled === e.config.http2.enabled ? n.http2 : { ...n.http2, enabled: e.config.http2.enabled };
+          e.config = { ...n, host: e.config.host, port: e.config.port, http2 };
+        }
       },
     };
   }
@@ -162,6 +176,7 @@ export class Listeners {
         port,
         secure: e.tls !== undefined,
         redirectToHttps: e.config.redirectToHttps !== undefined,
+        protocols: e.http.http2 === undefined ? ['http/1.1'] : [e.tls === undefined ? 'h2c' : 'h2', 'http/1.1'],
       };
       if (e.tls !== undefined) description.tls = { certificates: e.tls.describe() };
       return description;

@@ -6,7 +6,6 @@
 // certificate files changing on disk. A swap replaces the map the callback
 // reads and the server's default context; open connections keep theirs.
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type { ListenerConfig } from '../config/types.js';
@@ -15,10 +14,11 @@ import type { Logger } from '../observability/logger.js';
 import { watchFiles, type FileWatch } from './certificate-watch.js';
 import { CertificateProblem, loadCaBundle, loadCertificate, validityWarning, type LoadedCertificate } from './certificates.js';
 import { verifiedSubject, withClientSubject } from './client-subject.js';
+import type { SecureServing } from './secure-serving.js';
 import { SniMap } from './sni.js';
 
-// 'h2' joins here when HTTP/2 lands.
-const ALPN_PROTOCOLS = ['http/1.1'];
+/** What ALPN offers, best first; h2 unless the listener says http2: false. */
+const alpnProtocols = (listener: ListenerConfig): string[] => (listener.http2.enabled ? ['h2', 'http/1.1'] : ['http/1.1']);
 
 /** One certificate as /lb/stats and /metrics show it. */
 export interface CertificateDescription {
@@ -61,7 +61,7 @@ function hstsValue(listener: ListenerConfig): string | undefined {
   return `max-age=${h.maxAgeSeconds}${h.includeSubDomains ? '; includeSubDomains' : ''}${h.preload ? '; preload' : ''}`;
 }
 
-export class TlsTermination {
+export class TlsTermination implements SecureServing {
   /** Session tickets stay valid across swaps for as long as the process runs. */
   private readonly ticketKeys = randomBytes(48);
   private readonly sessionIdContext: string;
@@ -90,7 +90,7 @@ export class TlsTermination {
     return {
       ...s.serverContext,
       SNICallback: this.sniCallback,
-      ALPNProtocols: ALPN_PROTOCOLS,
+      ALPNProtocols: alpnProtocols(s.listener),
       requestCert: s.requestCert,
       rejectUnauthorized: s.rejectUnauthorized,
     };
@@ -106,14 +106,17 @@ export class TlsTermination {
     this.rewatch();
   }
 
-  /** Before each request: HSTS on the answer, the verified client subject (and never the client's copy) on the request. */
-  beforeServe(req: IncomingMessage, res: ServerResponse): void {
-    const s = this.state;
-    if (s.hsts !== undefined) res.setHeader('strict-transport-security', s.hsts);
-    if (s.subjectHeader !== undefined) {
-      // node:http builds req.headers from rawHeaders on first read, so both agree.
-      req.rawHeaders = withClientSubject(req.rawHeaders, s.subjectHeader, verifiedSubject(req.socket as TLSSocket));
-    }
+  get hsts(): string | undefined {
+    return this.state.hsts;
+  }
+
+  get hasClientSubject(): boolean {
+    return this.state.subjectHeader !== undefined;
+  }
+
+  requestHeaders(raw: readonly string[], socket: TLSSocket): string[] {
+    const header = this.state.subjectHeader;
+    return header === undefined ? [...raw] : withClientSubject(raw, header, verifiedSubject(socket));
   }
 
   /** Loads what `next` names and checks it, changing nothing; throws a CertificateProblem. */

@@ -52,7 +52,7 @@ const jsonOrNull = (s: string): string => (s === '' ? 'null' : jsonString(s));
 export function formatJson(r: RequestRecord): string {
   return (
     `{"time":"${isoTime.format(r.time)}","requestId":${jsonString(r.requestId)},` +
-    `"clientAddress":${jsonString(r.clientAddress)},"method":${jsonString(r.method)},` +
+    `"clientAddress":${jsonString(r.clientAddress)},"protocol":"${r.protocol}","method":${jsonString(r.method)},` +
     `"host":${jsonString(r.host)},"path":${jsonString(r.path)},"status":${r.status},` +
     `"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${round3(r.durationMs)},` +
     `"upstreamDurationMs":${round3(r.upstreamDurationMs)},"pool":${jsonString(r.pool)},` +

@@ -39,8 +39,10 @@ export interface RequestRecord {
   /** Referer and User-Agent request headers ('' when absent), for combined access logs. */
   referer: string;
   userAgent: string;
-  /** e.g. '1.1'. */
+  /** e.g. '1.1', '2.0'. */
   httpVersion: string;
+  /** 'http/1.1', 'http/1.0' or 'h2', as metrics label it. */
+  protocol: string;
 }
 
 export interface RetryEvent {

@@ -64,7 +64,7 @@ const UPSTREAM_ERROR_KINDS: ReadonlySet<string> = new Set([
 
 /** One (pool, backend, method, code): its count, and the histogram child of its (pool, backend). */
 interface RequestSeries {
-  labels: { pool: string; backend: string; method: string; code: string };
+  labels: { pool: string; backend: string; method: string; code: string; protocol: string };
   count: number;
   duration: HistogramSeries;
 }
@@ -116,8 +116,8 @@ export class FairwayMetrics {
     const requestSeries = this.requestSeries;
     new Counter({
       name: 'fairway_requests_total',
-      help: 'Client requests answered, by pool, last backend tried, method and status code.',
-      labelNames: ['pool', 'backend', 'method', 'code'],
+      help: 'Client requests answered, by pool, last backend tried, method, status code and client protocol (http/1.1, h2).',
+      labelNames: ['pool', 'backend', 'method', 'code', 'protocol'],
       registers,
       // Counted in plain numbers per request (prom-client's inc hashes the
       // labels on every call) and handed over when Prometheus scrapes.
@@ -282,22 +282,23 @@ export class FairwayMetrics {
 
   private readonly onRequest = (r: RequestRecord): void => {
     const method = normalizeMethod(r.method);
-    const key = `${r.pool}\n${r.backend}\n${method}\n${r.status}`;
-    const series = this.requestSeries.get(key) ?? this.addRequestSeries(key, r.pool, r.backend, method, r.status);
+    const key = `${r.pool}\n${r.backend}\n${method}\n${r.status}\n${r.protocol}`;
+    const series = this.requestSeries.get(key) ?? this.addRequestSeries(key, r, method);
     series.count++;
     // A tunnel is recorded when it closes: its lifetime is no response time.
     if (r.status !== 101) series.duration.observe(r.durationMs / 1000);
     if (UPSTREAM_ERROR_KINDS.has(r.errorKind)) this.upstreamErrors.inc({ pool: r.pool, backend: r.backend, reason: r.errorKind });
   };
 
-  private addRequestSeries(key: string, pool: string, backend: string, method: string, status: number): RequestSeries {
+  private addRequestSeries(key: string, r: RequestRecord, method: string): RequestSeries {
+    const { pool, backend } = r;
     const durationKey = `${pool}\n${backend}`;
     let duration = this.durationSeries.get(durationKey);
     if (duration === undefined) {
       duration = this.duration.child({ pool, backend });
       this.durationSeries.set(durationKey, duration);
     }
-    const series = { labels: { pool, backend, method, code: String(status) }, count: 0, duration };
+    const series = { labels: { pool, backend, method, code: String(r.status), protocol: r.protocol }, count: 0, duration };
     this.requestSeries.set(key, series);
     return series;
   }

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { FairwayConfig, PoolConfig } from '../../src/config/types.js';
 import { createFairway, type Fairway } from '../../src/index.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
+import { resolveListenerHttp2 } from '../../src/config/sections/listener-http2.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -40,7 +41,7 @@ export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig
   return {
     listen,
     // The shorthand's one plain listener, at the listen address.
-    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen' }],
+    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false) }],
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     pools,
     middlewares: [],

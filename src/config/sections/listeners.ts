@@ -16,6 +16,7 @@ import {
   type HstsConfig,
   type ListenerTlsConfig,
 } from './listener-tls.js';
+import { listenerHttp2Schema, resolveListenerHttp2, type FileListenerHttp2, type ListenerHttp2Config } from './listener-http2.js';
 import { defineSection, lastOverride, overrideOf, type ResolveContext } from './section.js';
 
 // This section's parts of the composed config types (section.ts).
@@ -49,6 +50,7 @@ export interface ListenerConfig {
   redirectToHttps?: RedirectToHttpsConfig;
   /** Strict-Transport-Security on every answer of a TLS listener. */
   hsts?: HstsConfig;
+  http2: ListenerHttp2Config;
 }
 
 export interface FileListener {
@@ -58,6 +60,7 @@ export interface FileListener {
   tls?: FileListenerTls;
   redirectToHttps?: RedirectToHttpsConfig;
   hsts?: HstsConfig;
+  http2?: FileListenerHttp2;
 }
 
 interface QuickTlsLayer {
@@ -86,12 +89,6 @@ const redirectToHttps: f.Validator<RedirectToHttpsConfig> = (input) => {
   return { ok: false, message: `${f.show(input)} is not a redirect (expected true or { port: 8443 })` };
 };
 
-// Accepted as a key so that its absence reads as planned, not as a typo.
-const http2NotYet: f.Validator<never> = () => ({
-  ok: false,
-  message: 'HTTP/2 is not supported yet (it is planned); remove http2: listeners speak HTTP/1.1, over TLS with ALPN http/1.1',
-});
-
 const listenerSchema = strict(
   {
     name: field(f.name('listener name')),
@@ -100,14 +97,14 @@ const listenerSchema = strict(
     tls: listenerTlsSchema.optional(),
     redirectToHttps: field(redirectToHttps).optional(),
     hsts: hstsSchema.optional(),
-    http2: field(http2NotYet).optional(),
+    http2: listenerHttp2Schema.optional(),
   },
   'listener',
 ).transform(
   (l): FileListener => ({
     name: l.name,
     port: l.port,
-    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts }),
+    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts, http2: l.http2 }),
   }),
 );
 
@@ -142,6 +139,22 @@ function checkFileListeners(raw: Record<string, unknown>, ctx: z.RefinementCtx):
         code: 'custom',
         path: ['listeners', i, 'redirectToHttps'],
         message: 'a TLS listener is HTTPS already; redirectToHttps belongs on a plain listener',
+      });
+    }
+    const http2 = l['http2'];
+    if (tls !== undefined && isObject(http2) && http2['cleartext'] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', i, 'http2', 'cleartext'],
+        message: 'cleartext is h2c on a plain listener; a TLS listener offers h2 through ALPN already (http2: false turns it off)',
+      });
+    }
+    const plainOn = http2 === true || http2 === 'true' || (isObject(http2) && (http2['enabled'] === true || http2['enabled'] === 'true') && http2['cleartext'] === undefined);
+    if (tls === undefined && plainOn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', i, 'http2'],
+        message: 'a plain listener speaks HTTP/2 only as h2c with prior knowledge: say http2: { cleartext: true } (browsers use h2 over TLS only)',
       });
     }
     if (tls === undefined && l['hsts'] !== undefined) {
@@ -181,13 +194,14 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
   const given = ctx.file.listeners;
   let listeners: ListenerConfig[];
   if (given === undefined) {
-    listeners = [{ name: WEB_LISTENER, host: listen.host, port: listen.port, configPath: 'listen' }];
+    listeners = [{ name: WEB_LISTENER, host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false) }];
   } else {
     listeners = given.map((l, i) => ({
       name: l.name,
       host: l.host ?? LISTEN_DEFAULTS.host,
       port: l.port,
       configPath: `listeners[${i}]`,
+      http2: resolveListenerHttp2(l.http2, l.tls !== undefined),
       ...defined({ tls: l.tls && resolveListenerTls(l.tls), redirectToHttps: l.redirectToHttps, hsts: l.hsts }),
     }));
     // HOST/PORT and --host/--port address the listener named web, as in the shorthand.
@@ -234,6 +248,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
         port: quick.port?.value ?? QUICK_TLS_DEFAULT_PORT,
         configPath: quick.port?.source ?? quick.cert.source,
         tls: resolveListenerTls({ certificates: [{ cert: quick.cert.value, key: quick.key.value }] }),
+        http2: resolveListenerHttp2(undefined, true),
       });
     }
   }

@@ -201,7 +201,7 @@ export class Connection implements ResponseSink, BodyListener {
       this.requestSent = true;
     } else {
       this.socket.write(head, 'latin1');
-      this.bodyWriter = new StreamBodyWriter(this.socket, body, streamLength, this);
+      this.bodyWriter = new StreamBodyWriter(this.socket, body, streamLength, this, job.opts.trailers);
       this.bodyWriter.start();
     }
   }
@@ -321,6 +321,8 @@ export class Connection implements ResponseSink, BodyListener {
   }
 
   private finishJob(job: Job, clean: boolean): void {
+    // Read before the connection goes idle: the next request resets the parser.
+    const trailers = this.parser.trailers;
     this.job = null;
     job.done = true;
     this.served++;
@@ -337,7 +339,7 @@ export class Connection implements ResponseSink, BodyListener {
         this.resumeSocket();
         this.arm(Wait.Send, this.owner.bodyTimeoutMs);
         this.owner.onJobDone(job);
-        job.handler.onComplete(null);
+        job.handler.onComplete(trailers);
         return;
       }
       this.bodyWriter = null;
@@ -353,7 +355,7 @@ export class Connection implements ResponseSink, BodyListener {
       this.terminate(null);
     }
     this.owner.onJobDone(job);
-    job.handler.onComplete(null);
+    job.handler.onComplete(trailers);
   }
 
   private becomeIdle(): void {

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { TransportError } from './errors.js';
+import { forwardableTrailer } from './trailer-fields.js';
 
 export type RequestBody = Buffer | Readable | null;
 
@@ -121,6 +122,16 @@ export function writeHeadAndBuffer(socket: Socket, head: string, body: Buffer | 
 
 const LAST_CHUNK = '0\r\n\r\n';
 
+/** The last chunk, with the trailer fields that may be passed on. */
+function lastChunk(trailers: readonly string[] | undefined): string {
+  if (trailers === undefined || trailers.length === 0) return LAST_CHUNK;
+  let out = '0\r\n';
+  for (let i = 0; i < trailers.length; i += 2) {
+    if (forwardableTrailer(trailers[i]!, trailers[i + 1]!)) out += `${trailers[i]!}: ${trailers[i + 1]!}\r\n`;
+  }
+  return `${out}\r\n`;
+}
+
 /** Copies a stream body to the socket, raw (known length) or chunked. */
 export class StreamBodyWriter {
   private sent = 0;
@@ -133,6 +144,8 @@ export class StreamBodyWriter {
     /** Declared length, or -1 for chunked. */
     private readonly length: number,
     private readonly listener: BodyListener,
+    /** Read when the body ends: the trailer fields to send after a chunked body. */
+    private readonly trailers?: () => readonly string[] | undefined,
   ) {}
 
   start(): void {
@@ -197,7 +210,7 @@ export class StreamBodyWriter {
 
   private readonly onEnd = (): void => {
     if (this.finished) return;
-    if (this.length === -1) this.socket.write(LAST_CHUNK, 'latin1');
+    if (this.length === -1) this.socket.write(lastChunk(this.trailers?.()), 'latin1');
     else if (this.sent !== this.length) {
       this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body shorter than its content-length'));
       return;

@@ -11,6 +11,7 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
+import { forwardableTrailer, isFieldName, isFieldValue } from './trailer-fields.js';
 
 /** Largest response head (and trailer section) accepted. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -117,6 +118,9 @@ export class ResponseParser {
   private chunkDigits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
+  private trailerLine = '';
+  /** The last response's trailer fields ([name, value, ...]), kept until the next reset(); null when it had none. */
+  trailers: string[] | null = null;
 
   constructor(private readonly sink: ResponseSink) {}
 
@@ -128,6 +132,7 @@ export class ResponseParser {
     this.partial = null;
     this.error = undefined;
     this.framing = Framing.None;
+    this.trailers = null;
   }
 
   /** The response is complete or was never started. */
@@ -257,11 +262,14 @@ export class ResponseParser {
         this.state = State.ChunkSize;
         return 0;
       case State.Trailer:
-        // Trailer fields are consumed and dropped; only their size is checked.
+        // Rare and small (bounded like a head): gathered a byte at a time.
         if (++this.trailerBytes > MAX_HEAD_BYTES) return this.fail('trailer section too large');
         if (c === CR) this.state = State.TrailerLf;
         else if (c === LF) return this.fail('bare LF in trailer section');
-        else this.lineBytes++;
+        else {
+          this.lineBytes++;
+          this.trailerLine += String.fromCharCode(c);
+        }
         return 0;
       case State.TrailerLf:
         if (c !== LF) return this.fail('bare CR in trailer section');
@@ -270,6 +278,7 @@ export class ResponseParser {
           this.sink.onResponseComplete();
           return 1;
         }
+        if (!this.keepTrailerLine()) return this.fail('malformed trailer field');
         this.lineBytes = 0;
         this.state = State.Trailer;
         return 0;
@@ -277,6 +286,18 @@ export class ResponseParser {
         // Done: bytes after a complete response are left to the caller.
         return 1;
     }
+  }
+
+  /** Adds the trailer line just read as a field; false when it is not `name: value`. */
+  private keepTrailerLine(): boolean {
+    const line = this.trailerLine;
+    this.trailerLine = '';
+    const colon = line.indexOf(':');
+    const name = line.slice(0, Math.max(colon, 0));
+    const value = line.slice(colon + 1).trim();
+    if (colon <= 0 || !isFieldName(name) || !isFieldValue(value)) return false;
+    if (forwardableTrailer(name, value)) (this.trailers ??= []).push(name, value);
+    return true;
   }
 
   private fail(message: string): -1 {

@@ -10,6 +10,8 @@ export interface DispatchOptions {
   /** Flat [name, value, name, value, ...]. */
   headers: readonly string[];
   body: Buffer | Readable | null;
+  /** Read when a stream body without a length ends: trailer fields ([name, value, ...]) to send after it. */
+  trailers?: () => readonly string[] | undefined;
   /** Overrides the pool's headers timeout for this request (ms). */
   headersTimeout?: number | undefined;
 }
@@ -21,7 +23,7 @@ export interface DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
   /** A body chunk (owned by the handler); return false to pause until `resume()`. */
   onData(chunk: Buffer): boolean;
-  /** The response ended; trailers are not kept. */
+  /** The response ended, with its trailer fields ([name, value, ...]) or null. */
   onComplete(trailers: string[] | null): void;
   /** The request failed; exactly one of onComplete and onError is called, once. */
   onError(err: Error): void;
