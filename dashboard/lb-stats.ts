@@ -63,6 +63,7 @@ export class LbStatsSnapshots {
       successRate: stats.totals.requests === 0 ? 1 : 1 - stats.totals.errors / stats.totals.requests,
       latencyMs: { p50: stats.p50LatencyMs, p99: stats.p99LatencyMs },
       pools,
+      listeners: stats.listeners,
     };
   }
 }

@@ -14,6 +14,7 @@ import { loadCurrentTest } from './current-test.js';
 import { pollDemoBackends } from './demo-poll.js';
 import { byId, h } from './dom.js';
 import { mountHeader } from './header.js';
+import { mountListenersPanel } from './listeners-panel.js';
 import { createLoadTestPanel } from './load-test-panel.js';
 import { mountMessages } from './messages.js';
 import { mountPerformancePanel } from './performance-panel.js';
@@ -46,6 +47,7 @@ const grid = h('main', { class: 'grid' });
 app.append(grid);
 const systemPanel = mountSystemPanel(grid);
 const performancePanel = mountPerformancePanel(grid);
+const listenersPanel = mountListenersPanel(grid);
 const backendsPanel = mountBackendsPanel(grid, { state, settings, act: messages.act, canControl });
 const flowPanel = mountRequestFlowPanel(grid);
 const algorithmForms = createAlgorithmForms({ state, act: messages.act, canControl, onChange: () => renderSystem() });
@@ -71,6 +73,7 @@ function renderSystem(): void {
 function renderAll(): void {
   renderSystem();
   performancePanel.render(state.snapshot, state.history);
+  listenersPanel.render(state.snapshot);
   flowPanel.render({ snapshot: state.snapshot, totalsHistory: state.totalsHistory, requests: state.requests, live: canControl(), colorOf: (key) => backendColor(state.snapshot, key) });
   backendsPanel.render();
   algorithmForms.render();

@@ -40,6 +40,28 @@ export interface PoolView {
   backends: BackendView[];
 }
 
+/** One certificate of a TLS listener. */
+export interface CertificateView {
+  name: string;
+  subjectNames: string[];
+  notBefore: string;
+  notAfter: string;
+  expired: boolean;
+  /** Answers clients whose name no certificate covers. */
+  default: boolean;
+}
+
+export interface ListenerView {
+  name: string;
+  host: string;
+  port: number;
+  secure: boolean;
+  redirectToHttps: boolean;
+  /** What the listener speaks, e.g. ['h2', 'http/1.1'] (older servers: absent). */
+  protocols?: string[];
+  tls?: { certificates: CertificateView[] };
+}
+
 export interface Snapshot {
   time: number;
   uptimeSeconds: number;
@@ -50,6 +72,8 @@ export interface Snapshot {
   successRate: number;
   latencyMs: { p50: number | null; p99: number | null };
   pools: PoolView[];
+  /** Older servers: absent. */
+  listeners?: ListenerView[];
 }
 
 export interface RequestEvent {
@@ -136,4 +160,5 @@ export interface LbStats {
       p99LatencyMs: number;
     }[];
   }[];
+  listeners?: ListenerView[];
 }

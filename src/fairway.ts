@@ -12,7 +12,7 @@ import { FairwayEvents } from './observability/events.js';
 import { Cluster, type PreparedPoolChange } from './cluster/cluster.js';
 import { ConfigFileProvider } from './cluster/config-file-provider.js';
 import { configChanges, poolChanges } from './reload-changes.js';
-import { Listeners, type ListenerAddress, type PreparedListeners } from './frontend/listener-set.js';
+import { Listeners, type ListenerAddress, type ListenerDescription, type PreparedListeners } from './frontend/listener-set.js';
 import { CertificateProblem } from './frontend/certificates.js';
 import { createExchangeHandler } from './exchange/serve.js';
 import type { RoutingSnapshot } from './exchange/route.js';
@@ -62,6 +62,8 @@ export interface Fairway {
   close(timeoutMs?: number): Promise<void>;
   /** The /lb/stats snapshot. */
   stats(): StatsSnapshot;
+  /** Each listener with its address and, for a TLS one, its certificates (as in /lb/stats). */
+  describeListeners(): ListenerDescription[];
   /**
    * Applies a new config (validated by the loader). Everything fallible is
    * built first; anything that fails rejects it whole and changes nothing.
@@ -296,6 +298,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       return pools;
     },
     stats: getStats,
+    describeListeners: () => listeners.describe(),
     apply(next) {
       // Reloads run one at a time, in order.
       const result = reloading.then(() => applySafely(next));

@@ -10,19 +10,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './helpers/chromium.js';
 import { CLI, startChildFairway } from './helpers/child-fairway.js';
 import { freePorts, waitFor } from './helpers/fixtures.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-// CI installs chromium (.ci/run); elsewhere the test is skipped without it.
-const skip = !existsSync(CHROMIUM) && process.env['CI'] !== 'true' ? `${CHROMIUM} is not installed` : false;
+const skip = skipWithoutChromium;
 
 /**
  * Waits for `n` backend cards. (Not page.waitForFunction with a string: its
@@ -110,12 +108,7 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   );
 
   // A fresh profile directory for every run.
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'fairway-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 800 },
-  });
+  browser = await launchChromium();
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(10_000);
   const consoleErrors: string[] = [];
@@ -266,12 +259,7 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
     assert.equal(await page.textContent('#kpi-success'), '93.55%', `success rate in the ${view} view`);
   };
 
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'fairway-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 800 },
-  });
+  browser = await launchChromium();
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(10_000);
   const seen = watch(page);

@@ -6,6 +6,7 @@ import type { FairwayEvents } from '../observability/events.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
 import type { ReloadResult } from '../reload-result.js';
+import type { ListenerDescription } from '../frontend/listener-set.js';
 import type { StatsSnapshot } from './stats.js';
 
 export interface AdminControl {
@@ -19,6 +20,8 @@ export interface AdminControl {
   readonly traffic: TrafficStats;
   /** The /lb/stats snapshot. */
   stats(): StatsSnapshot;
+  /** Each listener as /lb/stats lists it, for the live event stream. */
+  describeListeners(): ListenerDescription[];
   /** Re-reads the config from its source and applies it; an invalid one changes nothing. */
   reload(): Promise<ReloadResult>;
 }

@@ -1,6 +1,7 @@
 // GET /api/events: Server-Sent Events for live views. A `snapshot` every
-// second, a `health` event on every transition or ejection, and `request`
-// events for a sample of recent requests. A consumer that cannot keep up is
+// second (the listeners included, so a certificate swap shows), a `health`
+// event on every transition or ejection, and `request` events for a sample
+// of recent requests. A consumer that cannot keep up is
 // skipped while its socket buffer is full and dropped if it stays full, so a
 // slow dashboard never slows the proxy or grows memory.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -34,7 +35,7 @@ export class EventStream {
   private seenThisTick = 0;
   private previous: Previous | undefined;
 
-  constructor(private readonly control: Pick<AdminControl, 'events' | 'traffic' | 'pools'>) {}
+  constructor(private readonly control: Pick<AdminControl, 'events' | 'traffic' | 'pools' | 'describeListeners'>) {}
 
   private readonly onRequest = (record: RequestRecord): void => {
     this.seenThisTick++;
@@ -103,7 +104,7 @@ export class EventStream {
     this.seenThisTick = 0;
   }
 
-  /** Totals, rates over the last tick, and per-backend state. */
+  /** Totals, rates over the last tick, per-backend state, and the listeners. */
   private snapshot(advance: boolean) {
     const now = performance.now();
     const traffic = this.control.traffic;
@@ -157,6 +158,7 @@ export class EventStream {
           };
         }),
       })),
+      listeners: this.control.describeListeners(),
     };
     if (advance) this.previous = next;
     return view;
