@@ -294,7 +294,7 @@ function tlsHeadline(results: readonly ScenarioResult[], id: string, what: strin
   if (result === undefined || fairway === undefined || nginx === undefined) return '';
   if (medianRound(fairway.rounds) === undefined) {
     const reason = fairway.rounds.find(isFailed)?.failure;
-    return `**${what}:** fairway failed${reason === undefined ? '' : ` (${reason})`}.`;
+    return `**${what}:** fairway failed${reason === undefined ? '' : `: ${reason}`}.`;
   }
   const [cf, cn] = [medianCpuUs(fairway.rounds), medianCpuUs(nginx.rounds)];
   const cpu = cf !== undefined && cn !== undefined ? `; CPU per request fairway ${cf.toFixed(1)} µs, NGINX ${cn.toFixed(1)} µs` : '';
