@@ -1,28 +1,40 @@
 // `npm run bench:compare`: fairway against NGINX, HAProxy, http-proxy and
 // @fastify/reply-from on this machine, in one run. Fixed nginx backends and
-// wrk share core 1; each proxy gets core 0 (taskset). Rounds are interleaved
-// so a slow minute of a shared machine hits every path alike. The results go
-// to docs/benchmarks.md between its markers.
+// the load generator (wrk, or h2load for HTTP/2) share core 1; each proxy
+// gets core 0 (taskset). Rounds are interleaved so a slow minute of a shared
+// machine hits every path alike. The results go to docs/benchmarks.md
+// between its markers.
+//
+// The TLS scenarios (https-small-50 over HTTPS/1.1, h2-small over HTTP/2)
+// run against NGINX, HAProxy and fairway only, each with one TLS port and
+// the same ECDSA P-256 certificate, made per run with openssl. A target
+// that does not speak HTTP/2 shows as failed with the reason; the run goes on.
 //
 // Options (flags or environment):
 //   --duration 5s   BENCH_DURATION   length of each measured run
 //   --rounds 3      BENCH_ROUNDS     interleaved rounds
 //   --scenarios a,b BENCH_SCENARIOS  subset of: small-50 small-1000 get-64k post-1m conn-close
+//                                    https-small-50 h2-small
 //   --targets a,b   BENCH_TARGETS    subset of: direct nginx haproxy fairway http-proxy reply-from
 //   --out FILE      BENCH_OUT        where to write (default docs/benchmarks.md for a full
 //                                    run, bench/results/quick.md otherwise)
-//   --no-install                     fail instead of installing nginx, haproxy and wrk
+//   --no-install                     fail instead of installing nginx, haproxy, wrk, h2load
+//                                    (nghttp2-client) and openssl
 //   BENCH_PROFILE_DIR=DIR            run fairway with --cpu-prof, profile written to DIR
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { parseDuration } from '../src/config/duration.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
+import { runH2load } from './compare/h2load.js';
+import { isFailed, type RunOutcome } from './compare/load-result.js';
 import { freePort, hasCommand, killAllNow, processTreeCpuSeconds, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
-import { runWrk, type WrkResult } from './compare/wrk.js';
+import { checkH2, checkHttps, checkPlain } from './compare/sanity.js';
+import { SCENARIOS, type Scenario, type Transport } from './compare/scenarios.js';
+import { haproxyTlsBind, makeCertificate, nginxTlsServer, nginxVersion, type Certificate } from './compare/tls-configs.js';
+import { runWrk } from './compare/wrk.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROXY_CORE = 0;
@@ -30,25 +42,11 @@ const LOAD_CORE = 1;
 const START_MARKER = '<!-- bench:compare:start -->';
 const END_MARKER = '<!-- bench:compare:end -->';
 
-interface Scenario {
-  id: string;
-  title: string;
-  path: string;
-  connections: number;
-  post?: boolean;
-  headers?: string[];
-}
-
-const SCENARIOS: Scenario[] = [
-  { id: 'small-50', title: 'Small GET, 50 keep-alive connections', path: '/', connections: 50 },
-  { id: 'small-1000', title: 'Small GET, 1,000 keep-alive connections', path: '/', connections: 1000 },
-  { id: 'get-64k', title: '64 KiB responses, 50 keep-alive connections', path: '/64k', connections: 50 },
-  { id: 'post-1m', title: '1 MiB request bodies (POST), 50 keep-alive connections', path: '/', connections: 50, post: true },
-  { id: 'conn-close', title: 'A new connection per request (Connection: close), 50 connections', path: '/', connections: 50, headers: ['Connection: close'] },
-];
-
 const TARGETS = ['direct', 'nginx', 'haproxy', 'fairway', 'http-proxy', 'reply-from'] as const;
 type TargetId = (typeof TARGETS)[number];
+/** The targets with a TLS port (HTTPS/1.1 and HTTP/2 via ALPN). */
+const TLS_TARGETS: readonly TargetId[] = ['nginx', 'haproxy', 'fairway'];
+const speaks = (target: TargetId, transport: Transport) => transport === 'http' || TLS_TARGETS.includes(target);
 const LABELS: Record<TargetId, string> = {
   direct: 'direct to a backend, no proxy',
   nginx: 'NGINX `proxy_pass`, upstream keepalive 64',
@@ -97,11 +95,14 @@ function parseArgs(argv: string[]): Settings {
   };
 }
 
+/** The Debian package of each command the harness runs, where its name differs. */
+const PACKAGE_OF: Record<string, string> = { taskset: 'util-linux', h2load: 'nghttp2-client' };
+
 function ensureTools(install: boolean): void {
-  const missing = ['nginx', 'haproxy', 'wrk', 'taskset'].filter((c) => !hasCommand(c));
+  const missing = ['nginx', 'haproxy', 'wrk', 'h2load', 'openssl', 'taskset'].filter((c) => !hasCommand(c));
   if (missing.length === 0) return;
   if (!install) throw new Error(`missing ${missing.join(', ')}; install them or run without --no-install`);
-  const packages = missing.map((c) => (c === 'taskset' ? 'util-linux' : c));
+  const packages = missing.map((c) => PACKAGE_OF[c] ?? c);
   console.log(`installing ${packages.join(', ')} from Debian (apt-get update first)...`);
   const update = runQuiet('apt-get', ['update']);
   if (update.code !== 0) throw new Error(`apt-get update failed:\n${update.output}`);
@@ -116,6 +117,8 @@ function machineFacts(): Machine {
   const nginx = first(runQuiet('nginx', ['-v']).output).replace(/^nginx version: /, '');
   const haproxyVersion = first(runQuiet('haproxy', ['-v']).output).replace(/^HAProxy version (\S+).*/, 'HAProxy $1');
   const wrk = first(runQuiet('wrk', ['-v']).output).replace(/^(wrk \S+).*/, '$1');
+  const h2load = first(runQuiet('h2load', ['--version']).output);
+  const openssl = first(runQuiet('openssl', ['version']).output).replace(/^(OpenSSL \S+).*/, '$1');
   return {
     date: new Date().toISOString().slice(0, 10),
     nproc: Number(runQuiet('nproc', []).output.trim()) || cpus().length,
@@ -124,18 +127,21 @@ function machineFacts(): Machine {
     nginx,
     haproxy: haproxyVersion,
     wrk,
+    h2load,
+    openssl,
     kernel: release(),
   };
 }
 
 interface Started {
-  urls: Map<TargetId, string>;
+  /** Each target's base URL per transport; a target without TLS has only `http`. */
+  urls: Record<Transport, Map<TargetId, string>>;
   /** Each proxy's process, for its CPU time (none for the direct path). */
   processes: Map<TargetId, Managed>;
-  backendPorts: number[];
 }
 
-async function startEverything(dir: string, targets: readonly TargetId[]): Promise<Started> {
+/** Starts the backends and every target; with `cert`, NGINX, HAProxy and fairway also get a TLS port. */
+async function startEverything(dir: string, targets: readonly TargetId[], cert: Certificate | undefined): Promise<Started> {
   const www = join(dir, 'www');
   mkdirSync(www);
   const block = Buffer.alloc(65536);
@@ -148,28 +154,33 @@ async function startEverything(dir: string, targets: readonly TargetId[]): Promi
   for (const p of backendPorts) await waitListening(backends, p);
 
   const backendUrls = backendPorts.map((p) => `http://127.0.0.1:${p}`);
-  const urls = new Map<TargetId, string>();
+  const urls: Started['urls'] = { http: new Map(), https: new Map(), h2: new Map() };
   const processes = new Map<TargetId, Managed>();
   for (const target of targets) {
     if (target === 'direct') {
-      urls.set(target, backendUrls[0]!);
+      urls.http.set(target, backendUrls[0]!);
       continue;
     }
     const port = await freePort();
+    const tlsPort = cert !== undefined && speaks(target, 'https') ? await freePort() : undefined;
     let m: Managed;
     switch (target) {
-      case 'nginx':
-        writeFileSync(join(dir, 'nginx-proxy.conf'), proxyNginx(dir, port, backendPorts));
+      case 'nginx': {
+        const tls = tlsPort === undefined ? '' : nginxTlsServer(tlsPort, cert!, nginxVersion(runQuiet('nginx', ['-v']).output));
+        writeFileSync(join(dir, 'nginx-proxy.conf'), proxyNginx(dir, port, backendPorts, tls));
         m = startPinned('nginx proxy', PROXY_CORE, 'nginx', ['-e', join(dir, 'nginx-proxy.startup.log'), '-p', dir, '-c', join(dir, 'nginx-proxy.conf')]);
         break;
+      }
       case 'haproxy':
-        writeFileSync(join(dir, 'haproxy.cfg'), haproxy(port, backendPorts));
+        writeFileSync(join(dir, 'haproxy.cfg'), haproxy(port, backendPorts, tlsPort === undefined ? [] : [haproxyTlsBind(tlsPort, cert!)]));
         m = startPinned('haproxy', PROXY_CORE, 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
         break;
       case 'fairway': {
         const admin = await freePort();
         const args = [join(ROOT, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn'];
         for (const u of backendUrls) args.push('--backend', u);
+        // The quick-start TLS listener "websecure", beside the plain one.
+        if (tlsPort !== undefined) args.push('--tls-cert', cert!.certFile, '--tls-key', cert!.keyFile, '--https-port', String(tlsPort));
         // BENCH_PROFILE_DIR=DIR writes a CPU profile of fairway there when it stops.
         const profile = process.env.BENCH_PROFILE_DIR;
         if (profile) args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
@@ -184,25 +195,60 @@ async function startEverything(dir: string, targets: readonly TargetId[]): Promi
         break;
     }
     await waitListening(m, port);
-    urls.set(target, `http://127.0.0.1:${port}`);
+    urls.http.set(target, `http://127.0.0.1:${port}`);
+    if (tlsPort !== undefined) {
+      await waitListening(m, tlsPort);
+      urls.https.set(target, `https://127.0.0.1:${tlsPort}`);
+      urls.h2.set(target, `https://127.0.0.1:${tlsPort}`);
+    }
     processes.set(target, m);
   }
-  return { urls, processes, backendPorts };
+  return { urls, processes };
 }
 
-/** Every target answers each scenario's request correctly before anything is measured. */
-async function sanityCheck(urls: Map<TargetId, string>): Promise<void> {
-  for (const [target, base] of urls) {
-    const small = await request(`${base}/`);
-    const text = await small.body.text();
-    if (small.statusCode !== 200 || !text.startsWith('hello from')) throw new Error(`${target}: GET / answered ${small.statusCode} ${text.slice(0, 80)}`);
-    const big = await request(`${base}/64k`);
-    const size = (await big.body.arrayBuffer()).byteLength;
-    if (big.statusCode !== 200 || size !== 65536) throw new Error(`${target}: GET /64k answered ${big.statusCode} with ${size} bytes`);
-    const post = await request(`${base}/`, { method: 'POST', body: Buffer.alloc(1 << 20, 97), headers: { 'content-type': 'application/octet-stream' } });
-    await post.body.dump();
-    if (post.statusCode !== 200) throw new Error(`${target}: POST of 1 MiB answered ${post.statusCode}`);
+/**
+ * Every target answers each transport's requests correctly before anything
+ * is measured; a wrong answer stops the run. A target without HTTP/2 does
+ * not: its reason is returned, and its h2 runs are reported as failed.
+ */
+async function sanityCheck(urls: Started['urls'], cert: Certificate | undefined, wanted: ReadonlySet<Transport>): Promise<Map<TargetId, string>> {
+  for (const [target, base] of urls.http) await checkPlain(target, base);
+  if (cert !== undefined && wanted.has('https')) for (const [target, base] of urls.https) await checkHttps(target, base, cert.pem);
+  const noH2 = new Map<TargetId, string>();
+  if (cert === undefined || !wanted.has('h2')) return noH2;
+  for (const [target, base] of urls.h2) {
+    const problem = await checkH2(base, cert.pem);
+    if (problem !== undefined) {
+      noH2.set(target, problem);
+      console.log(`${target}: no HTTP/2 (${problem}); its h2 runs are reported as failed`);
+    }
   }
+  return noH2;
+}
+
+/** One run of a scenario against one target; a tool that fails gives a failed run, not an exception. */
+async function runOnce(scenario: Scenario, url: string, durationS: number, postScript: string): Promise<RunOutcome> {
+  if (scenario.transport === 'h2') {
+    return runH2load({ url, connections: scenario.connections, streams: scenario.streams ?? 1, durationS, cpu: LOAD_CORE });
+  }
+  try {
+    return await runWrk({ url, connections: scenario.connections, durationS, cpu: LOAD_CORE, headers: scenario.headers, script: scenario.post ? postScript : undefined });
+  } catch (error) {
+    return { failure: oneLine((error as Error).message) };
+  }
+}
+
+/** A tool's multi-line complaint as one short line for a table cell. */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
+}
+
+function describe(outcome: RunOutcome): string {
+  if (isFailed(outcome)) return `failed: ${outcome.failure}`;
+  const latency = outcome.p50 !== undefined && outcome.p99 !== undefined ? `p50 ${outcome.p50.toFixed(2)} ms  p99 ${outcome.p99.toFixed(2)} ms` : `mean ${outcome.meanMs?.toFixed(2) ?? '?'} ms`;
+  const cpu = outcome.cpuUsPerRequest === undefined ? '' : `  cpu ${outcome.cpuUsPerRequest.toFixed(1)} µs/req`;
+  return `${Math.round(outcome.rps).toLocaleString('en-US').padStart(8)} req/s  ${latency}  errors ${outcome.errors}${cpu}`;
 }
 
 function rotate<T>(list: readonly T[], by: number): T[] {
@@ -210,12 +256,18 @@ function rotate<T>(list: readonly T[], by: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
+const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(2)}×`);
+
 function headline(results: readonly ScenarioResult[]): string {
+  const parts = [plainHeadline(results), tlsHeadline(results, 'https-small-50', 'Over HTTPS/1.1'), tlsHeadline(results, 'h2-small', 'Over HTTP/2')];
+  return parts.filter((p) => p !== '').join(' ');
+}
+
+function plainHeadline(results: readonly ScenarioResult[]): string {
   const small = results.find((r) => r.id === 'small-50');
   if (small === undefined) return '';
   const p99 = (t: string) => medianRound(small.cells.find((c) => c.target === t)?.rounds ?? [])?.p99;
   const parts: string[] = [];
-  const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(2)}×`);
   const vsHttpProxy = ratio(small, 'fairway', 'http-proxy');
   const vsReplyFrom = ratio(small, 'fairway', 'reply-from');
   const vsNginx = ratio(small, 'fairway', 'nginx');
@@ -232,6 +284,21 @@ function headline(results: readonly ScenarioResult[]): string {
     parts.push(`CPU per request: fairway ${cf.toFixed(1)} µs, http-proxy ${ch.toFixed(1)} µs (${(ch / cf).toFixed(2)}× fairway's), reply-from ${cr.toFixed(1)} µs (${(cr / cf).toFixed(2)}×).`);
   }
   return parts.join(' ');
+}
+
+/** fairway against NGINX in one TLS scenario: throughput and CPU per request, or why fairway's runs failed. */
+function tlsHeadline(results: readonly ScenarioResult[], id: string, what: string): string {
+  const result = results.find((r) => r.id === id);
+  const fairway = result?.cells.find((c) => c.target === 'fairway');
+  const nginx = result?.cells.find((c) => c.target === 'nginx');
+  if (result === undefined || fairway === undefined || nginx === undefined) return '';
+  if (medianRound(fairway.rounds) === undefined) {
+    const reason = fairway.rounds.find(isFailed)?.failure;
+    return `**${what}:** fairway failed${reason === undefined ? '' : `: ${reason}`}.`;
+  }
+  const [cf, cn] = [medianCpuUs(fairway.rounds), medianCpuUs(nginx.rounds)];
+  const cpu = cf !== undefined && cn !== undefined ? `; CPU per request fairway ${cf.toFixed(1)} µs, NGINX ${cn.toFixed(1)} µs` : '';
+  return `**${what}:** fairway delivers ${fmt(ratio(result, 'fairway', 'nginx'))} the throughput of NGINX${cpu}.`;
 }
 
 function writeResults(file: string, body: string): void {
@@ -258,47 +325,52 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fairway-compare-'));
   const postScript = join(dir, 'post-1m.lua');
   writeFileSync(postScript, wrkPostScript(1 << 20));
-  const runs = settings.rounds * settings.scenarios.length * settings.targets.length;
+  const targetsOf = (scenario: Scenario) => settings.targets.filter((t) => speaks(t, scenario.transport));
+  const scenarios = settings.scenarios.filter((s) => {
+    if (targetsOf(s).length > 0) return true;
+    console.log(`${s.id}: none of the chosen targets has TLS (${TLS_TARGETS.join(', ')} do); left out`);
+    return false;
+  });
+  const pairs = scenarios.reduce((n, s) => n + targetsOf(s).length, 0);
+  const runs = settings.rounds * pairs;
   console.log(
-    `bench:compare: ${settings.targets.join(', ')} × ${settings.scenarios.map((s) => s.id).join(', ')}; ` +
-      `${settings.rounds} round(s) of ${settings.durationS} s = ${runs} runs, about ${Math.ceil((runs * (settings.durationS + 0.5) + settings.scenarios.length * settings.targets.length * 2) / 60)} min`,
+    `bench:compare: ${settings.targets.join(', ')} × ${scenarios.map((s) => s.id).join(', ')}; ` +
+      `${settings.rounds} round(s) of ${settings.durationS} s = ${runs} runs, about ${Math.ceil((runs * (settings.durationS + 0.5) + pairs * 2) / 60)} min`,
   );
   try {
-    const { urls, processes } = await startEverything(dir, settings.targets);
+    const transports = new Set(scenarios.map((s) => s.transport));
+    const cert = transports.has('https') || transports.has('h2') ? makeCertificate(dir) : undefined;
+    const { urls, processes } = await startEverything(dir, settings.targets, cert);
     const cpuOf = (target: TargetId) => {
       const pid = processes.get(target)?.child.pid;
       return pid === undefined ? undefined : processTreeCpuSeconds(pid);
     };
-    await sanityCheck(urls);
-    const results: ScenarioResult[] = settings.scenarios.map((s) => ({
+    const noH2 = await sanityCheck(urls, cert, transports);
+    const results: ScenarioResult[] = scenarios.map((s) => ({
       id: s.id,
       title: s.title,
-      cells: settings.targets.map((t) => ({ target: t, label: LABELS[t], rounds: [] as WrkResult[] })),
+      ...(s.note === undefined ? {} : { note: s.note }),
+      cells: targetsOf(s).map((t) => ({ target: t, label: LABELS[t], rounds: [] as RunOutcome[] })),
     }));
     for (let round = 0; round < settings.rounds; round++) {
-      for (const [si, scenario] of settings.scenarios.entries()) {
-        for (const target of rotate(settings.targets, round + si)) {
-          const run = {
-            url: urls.get(target)! + scenario.path,
-            connections: scenario.connections,
-            cpu: LOAD_CORE,
-            headers: scenario.headers,
-            script: scenario.post ? postScript : undefined,
-          };
-          // The first round warms each path up (JIT, connection pools) unmeasured.
-          if (round === 0) await runWrk({ ...run, durationS: 2 });
-          const cpuBefore = cpuOf(target);
-          const result = await runWrk({ ...run, durationS: settings.durationS });
-          const cpuAfter = cpuOf(target);
-          if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) {
-            result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+      for (const [si, scenario] of scenarios.entries()) {
+        for (const target of rotate(targetsOf(scenario), round + si)) {
+          const url = urls[scenario.transport].get(target)! + scenario.path;
+          const skip = scenario.transport === 'h2' ? noH2.get(target) : undefined;
+          let outcome: RunOutcome;
+          if (skip !== undefined) outcome = { failure: skip };
+          else {
+            // The first round warms each path up (JIT, connection pools, TLS sessions) unmeasured.
+            if (round === 0) await runOnce(scenario, url, 2, postScript);
+            const cpuBefore = cpuOf(target);
+            outcome = await runOnce(scenario, url, settings.durationS, postScript);
+            const cpuAfter = cpuOf(target);
+            if (!isFailed(outcome) && cpuBefore !== undefined && cpuAfter !== undefined && outcome.requests > 0) {
+              outcome.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / outcome.requests;
+            }
           }
-          results[si]!.cells.find((c) => c.target === target)!.rounds.push(result);
-          console.log(
-            `round ${round + 1}/${settings.rounds} ${scenario.id.padEnd(10)} ${target.padEnd(10)} ` +
-              `${Math.round(result.rps).toLocaleString('en-US').padStart(8)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  errors ${result.errors}` +
-              (result.cpuUsPerRequest === undefined ? '' : `  cpu ${result.cpuUsPerRequest.toFixed(1)} µs/req`),
-          );
+          results[si]!.cells.find((c) => c.target === target)!.rounds.push(outcome);
+          console.log(`round ${round + 1}/${settings.rounds} ${scenario.id.padEnd(14)} ${target.padEnd(10)} ${describe(outcome)}`);
         }
       }
     }

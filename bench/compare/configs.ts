@@ -50,8 +50,18 @@ ${servers}
 `;
 }
 
-/** NGINX as the proxy: proxy_pass to an upstream with keep-alive connections. */
-export function proxyNginx(dir: string, port: number, backends: readonly number[]): string {
+/** What every nginx proxy server block does, plain or TLS. */
+export const NGINX_PROXY_LOCATION = `    location / {
+      proxy_pass http://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }`;
+
+/**
+ * NGINX as the proxy: proxy_pass to an upstream with keep-alive connections.
+ * `extraServers` are more server blocks on the same upstream (the TLS one).
+ */
+export function proxyNginx(dir: string, port: number, backends: readonly number[], extraServers = ''): string {
   return `user root;
 worker_processes 1;
 daemon off;
@@ -72,18 +82,14 @@ ${backends.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   }
   server {
     listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backends;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
+${NGINX_PROXY_LOCATION}
   }
-}
+${extraServers}}
 `;
 }
 
-/** HAProxy in HTTP mode, one thread, round robin, server connections reused. */
-export function haproxy(port: number, backends: readonly number[]): string {
+/** HAProxy in HTTP mode, one thread, round robin, server connections reused; `extraBinds` (TLS) share the frontend. */
+export function haproxy(port: number, backends: readonly number[], extraBinds: readonly string[] = []): string {
   return `global
   nbthread 1
   maxconn 8000
@@ -98,7 +104,7 @@ defaults
 
 frontend fe
   bind 127.0.0.1:${port}
-  default_backend be
+${extraBinds.map((b) => `  ${b}\n`).join('')}  default_backend be
 
 backend be
   balance roundrobin

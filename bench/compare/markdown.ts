@@ -1,16 +1,18 @@
 // The compare results as markdown: the machine, the command, one table per
 // scenario with the median round and the ratio to NGINX.
-import type { WrkResult } from './wrk.js';
+import { isFailed, type LoadResult, type RunOutcome } from './load-result.js';
 
 export interface Cell {
   target: string;
   label: string;
-  rounds: WrkResult[];
+  rounds: RunOutcome[];
 }
 
 export interface ScenarioResult {
   id: string;
   title: string;
+  /** A line under the title (how this scenario differs from the others). */
+  note?: string;
   cells: Cell[];
 }
 
@@ -22,6 +24,8 @@ export interface Machine {
   nginx: string;
   haproxy: string;
   wrk: string;
+  h2load: string;
+  openssl: string;
   kernel: string;
 }
 
@@ -31,16 +35,18 @@ export interface RunFacts {
   rounds: number;
 }
 
-/** The round with the median req/s (the lower middle for an even count). */
-export function medianRound(rounds: readonly WrkResult[]): WrkResult | undefined {
-  if (rounds.length === 0) return undefined;
-  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+const measured = (rounds: readonly RunOutcome[]): LoadResult[] => rounds.filter((r): r is LoadResult => !isFailed(r));
+
+/** The measured round with the median req/s (the lower middle for an even count); failed rounds are left out. */
+export function medianRound(rounds: readonly RunOutcome[]): LoadResult | undefined {
+  const sorted = measured(rounds).sort((a, b) => a.rps - b.rps);
+  if (sorted.length === 0) return undefined;
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** Median CPU microseconds per request over the rounds that measured it. */
-export function medianCpuUs(rounds: readonly WrkResult[]): number | undefined {
-  const values = rounds.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest])).sort((a, b) => a - b);
+export function medianCpuUs(rounds: readonly RunOutcome[]): number | undefined {
+  const values = measured(rounds).flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest])).sort((a, b) => a - b);
   return values.length === 0 ? undefined : values[Math.floor((values.length - 1) / 2)];
 }
 
@@ -53,37 +59,55 @@ export function ratio(result: ScenarioResult, target: string, reference: string)
   return a && b && b.rps > 0 ? a.rps / b.rps : undefined;
 }
 
+/** wrk's rounds have percentiles; h2load's only a mean. */
+function latencyColumns(result: ScenarioResult): { header: string; value: (r: LoadResult) => number | undefined }[] {
+  const rounds = result.cells.flatMap((c) => measured(c.rounds));
+  if (rounds.length > 0 && rounds.every((r) => r.p50 === undefined)) return [{ header: 'mean', value: (r) => r.meanMs }];
+  return [
+    { header: 'p50', value: (r) => r.p50 },
+    { header: 'p99', value: (r) => r.p99 },
+  ];
+}
+
 export function scenarioTable(result: ScenarioResult): string {
   const nginx = medianRound(result.cells.find((c) => c.target === 'nginx')?.rounds ?? []);
-  const lines = [
-    `### ${result.title}`,
-    '',
-    '| path | req/s | p50 | p99 | errors | vs nginx | CPU µs/req | req/s of each round |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-  ];
+  const latency = latencyColumns(result);
+  const headers = ['path', 'req/s', ...latency.map((l) => l.header), 'errors', 'vs nginx', 'CPU µs/req', 'req/s of each round'];
+  const lines = [`### ${result.title}`, ''];
+  if (result.note !== undefined) lines.push(result.note, '');
+  lines.push(`| ${headers.join(' | ')} |`, `| --- | ${headers.slice(1, -1).map(() => '---:').join(' | ')} | --- |`);
+  const notes: string[] = [];
+  const blank = (n: number) => ' |'.repeat(n);
   for (const cell of result.cells) {
     const m = medianRound(cell.rounds);
+    const failures = cell.rounds.filter(isFailed);
     if (m === undefined) {
-      lines.push(`| ${cell.label} | failed | | | | | | |`);
+      const reasons = [...new Set(failures.map((f) => f.failure))].join('; ');
+      lines.push(`| ${cell.label} | failed${reasons === '' ? '' : `: ${reasons}`} |${blank(headers.length - 2)}`);
       continue;
     }
-    const errors = cell.rounds.reduce((s, r) => s + r.errors, 0);
+    for (const [i, r] of cell.rounds.entries()) if (isFailed(r)) notes.push(`- ${cell.label}, round ${i + 1} failed: ${r.failure}`);
+    const errors = measured(cell.rounds).reduce((s, r) => s + r.errors, 0);
     const vs = nginx && nginx.rps > 0 ? (m.rps / nginx.rps).toFixed(2) : '–';
     const cpu = medianCpuUs(cell.rounds);
-    lines.push(
-      `| ${cell.label} | ${int(m.rps)} | ${ms(m.p50)} | ${ms(m.p99)} | ${int(errors)} | ${vs} | ${cpu === undefined ? '–' : cpu.toFixed(1)} | ${cell.rounds.map((r) => int(r.rps)).join(', ')} |`,
-    );
+    const times = latency.map((l) => {
+      const v = l.value(m);
+      return v === undefined ? '–' : ms(v);
+    });
+    const each = cell.rounds.map((r) => (isFailed(r) ? 'failed' : int(r.rps))).join(', ');
+    lines.push(`| ${cell.label} | ${int(m.rps)} | ${times.join(' | ')} | ${int(errors)} | ${vs} | ${cpu === undefined ? '–' : cpu.toFixed(1)} | ${each} |`);
   }
+  if (notes.length > 0) lines.push('', ...notes);
   return lines.join('\n');
 }
 
 export function resultsMarkdown(machine: Machine, run: RunFacts, results: readonly ScenarioResult[], headline: string): string {
   return [
-    `Measured ${machine.date} with \`${run.command}\`: ${run.rounds} interleaved round(s) of ${run.durationS} s per path and scenario; the median round is shown (its req/s, p50 and p99), errors are summed over the rounds.`,
+    `Measured ${machine.date} with \`${run.command}\`: ${run.rounds} interleaved round(s) of ${run.durationS} s per path and scenario; the median round is shown (its req/s, and p50 and p99 from wrk or the mean from h2load), errors are summed over the rounds, and a round that failed is left out and named with its reason.`,
     '',
     'CPU µs/req is the proxy process\'s own CPU time (user + system, workers included) per request served, read from /proc around each run: a shared machine lowers throughput much more than it changes this.',
     '',
-    `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}.`,
+    `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}, ${machine.h2load}, ${machine.openssl}.`,
     '',
     headline,
     '',

@@ -1,24 +1,11 @@
 // Runs wrk pinned to its core and reads its summary.
 import { spawn } from 'node:child_process';
+import { toMs, type LoadResult } from './load-result.js';
 
-export interface WrkResult {
-  rps: number;
-  /** Milliseconds. */
+/** wrk always measures percentiles; errors are socket errors (connect, read, write, timeout) plus non-2xx/3xx answers. */
+export interface WrkResult extends LoadResult {
   p50: number;
   p99: number;
-  requests: number;
-  /** Socket errors (connect, read, write, timeout) plus non-2xx/3xx answers. */
-  errors: number;
-  /** The proxy's CPU time per request in microseconds, when it was read. */
-  cpuUsPerRequest?: number;
-}
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function toMs(text: string): number {
-  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new Error(`wrk: cannot read the latency "${text}"`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
 export function parseWrk(output: string): WrkResult {
@@ -32,7 +19,7 @@ export function parseWrk(output: string): WrkResult {
   if (socket) errors += Number(socket[1]) + Number(socket[2]) + Number(socket[3]) + Number(socket[4]);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
   if (non2xx) errors += Number(non2xx[1]);
-  return { rps: Number(rps[1]), p50: toMs(p50[1]!), p99: toMs(p99[1]!), requests: Number(requests[1]), errors };
+  return { rps: Number(rps[1]), p50: toMs(p50[1]!, 'wrk'), p99: toMs(p99[1]!, 'wrk'), requests: Number(requests[1]), errors };
 }
 
 export interface WrkRun {

@@ -1,0 +1,34 @@
+// What one measured run of a load generator (wrk or h2load) reports, in the
+// shape the tables read.
+
+export interface LoadResult {
+  rps: number;
+  /** Requests completed in the run (what CPU time is divided by). */
+  requests: number;
+  /** Socket errors plus answers that were not 2xx/3xx. */
+  errors: number;
+  /** Milliseconds; wrk gives percentiles, h2load only the mean. */
+  p50?: number;
+  p99?: number;
+  meanMs?: number;
+  /** The proxy's CPU time per request in microseconds, when it was read. */
+  cpuUsPerRequest?: number;
+}
+
+/** A run that produced no usable measurement, and why. */
+export interface FailedRun {
+  failure: string;
+}
+
+export type RunOutcome = LoadResult | FailedRun;
+
+export const isFailed = (r: RunOutcome): r is FailedRun => 'failure' in r;
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A time as wrk and h2load print it (`812.00us`, `1.81ms`, `2.5s`) in milliseconds. */
+export function toMs(text: string, tool: string): number {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new Error(`${tool}: cannot read the time "${text}"`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
