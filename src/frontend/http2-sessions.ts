@@ -25,6 +25,8 @@ interface Connection {
   readonly client: Http2Client;
   readonly guard: FloodGuard;
   openStreams: number;
+  /** Armed while no stream is open: closes the connection after the keep-alive timeout. */
+  idle: NodeJS.Timeout | undefined;
 }
 
 /** Told when a client is cut off for going over a flood bound. */
@@ -134,9 +136,12 @@ export class Http2Sessions {
 
   private adopt(session: ServerHttp2Session): void {
     const socket = session.socket as Socket;
-    const connection: Connection = { client: new ClientConnection(socket, this.tls), guard: new FloodGuard(), openStreams: 0 };
+    const connection: Connection = { client: new ClientConnection(socket, this.tls), guard: new FloodGuard(), openStreams: 0, idle: undefined };
     this.connections.set(session, connection);
-    session.once('close', () => this.connections.delete(session));
+    session.once('close', () => {
+      clearTimeout(connection.idle);
+      this.connections.delete(session);
+    });
     // Failures of one connection are the client's business; the stream's owner sees its stream end.
     session.on('error', () => {});
     if (this.closing) {
@@ -145,15 +150,15 @@ export class Http2Sessions {
     }
     // Node starts the connection window at HTTP/2's 64 KiB, too small to keep several streams busy.
     session.setLocalWindowSize(this.config.connectionWindowBytes);
-    session.setTimeout(this.timeouts.keepAliveTimeoutMs, () => {
-      if (connection.openStreams === 0) session.close();
-    });
+    this.armIdle(session, connection);
     session.on('remoteSettings', () => this.count(session, connection, 'settings'));
     session.on('ping', () => this.count(session, connection, 'pings'));
   }
 
   private onStream(stream: ServerHttp2Stream, raw: string[]): void {
-    const connection = this.connections.get(stream.session as ServerHttp2Session);
+    // Kept here: a closed stream no longer knows its session.
+    const session = stream.session as ServerHttp2Session;
+    const connection = this.connections.get(session);
     if (connection === undefined) {
       stream.close(constants.NGHTTP2_REFUSED_STREAM);
       return;
@@ -164,13 +169,13 @@ export class Http2Sessions {
       stream.respond({ ':status': 431, 'content-length': 0 }, { endStream: true });
       return;
     }
-    connection.openStreams++;
+    if (connection.openStreams++ === 0) clearTimeout(connection.idle);
     const downstream = new Http2Downstream(stream, raw, connection.client);
     stream.on('error', () => {});
     stream.once('close', () => {
-      connection.openStreams--;
+      if (--connection.openStreams === 0) this.armIdle(session, connection);
       // Reset by the client before its answer ended: rapid reset is many of these.
-      if (stream.aborted && !downstream.abortedHere) this.count(stream.session as ServerHttp2Session, connection, 'resets');
+      if (stream.aborted && !downstream.abortedHere) this.count(session, connection, 'resets');
     });
     stream.setTimeout(this.timeouts.socketIdleMs, () => stream.close(constants.NGHTTP2_CANCEL));
     // node:http answers Expect: 100-continue itself; HTTP/2 leaves it to us.
@@ -178,9 +183,19 @@ export class Http2Sessions {
     this.serve(downstream);
   }
 
+  /** Node's own session timeout fires once, mid-stream too; this one runs only while nothing is open. */
+  private armIdle(session: ServerHttp2Session, connection: Connection): void {
+    if (this.closing || session.closed || session.destroyed) return;
+    connection.idle = setTimeout(() => {
+      if (connection.openStreams === 0) session.close();
+    }, this.timeouts.keepAliveTimeoutMs);
+  }
+
   private count(session: ServerHttp2Session, connection: Connection, kind: FloodKind): void {
     if (connection.guard.allow(kind) || session.destroyed) return;
     this.onFlood(kind, connection.client.clientAddress);
-    session.destroy(undefined, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    // destroy()'s own code argument is not what its GOAWAY carries (Node 20): say it first.
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    session.destroy();
   }
 }
