@@ -29,9 +29,11 @@ test('request: hop-by-hop headers and those named by Connection are removed', ()
     'Accept', 'text/html',
   ];
   const out = toObject(upstreamRequestHeaders(raw, facts));
-  for (const name of ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'x-secret']) {
+  for (const name of ['connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'proxy-connection', 'x-secret']) {
     assert.equal(out[name], undefined, `${name} must not be forwarded`);
   }
+  // End to end (RFC 9110 6.6.2): it announces the trailers, which pass through too.
+  assert.deepEqual(out['trailer'], ['X-Foo']);
   assert.deepEqual(out['host'], ['example.com']);
   assert.deepEqual(out['accept'], ['text/html']);
   assert.deepEqual(out['x-forwarded-host'], ['example.com']);
