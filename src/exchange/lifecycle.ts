@@ -19,7 +19,7 @@
 // the tunnel closes; then done. Any other answer is relayed as usual.
 //
 // One object per request: the Exchange the filters see, driven from here.
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
@@ -262,7 +262,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
         path: this.downstream.target,
         method: this.downstream.method,
         headers: this.upstreamHeaders ?? (this.downstream.rawHeaders as string[]),
-        body: this.body,
+        body: this.bodyForTry(),
         trailers: this.requestTrailers,
         headersTimeout,
       },
@@ -377,6 +377,18 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
   }
 
   private readonly requestTrailers = (): readonly string[] | undefined => this.downstream.trailers;
+
+  /**
+   * The body as one try sends it. A buffered body whose request ended in
+   * trailers goes as a one-chunk stream, fresh per try: HTTP/1.1 carries
+   * trailers only after a chunked body, and a Buffer goes with a Content-Length.
+   */
+  private bodyForTry(): Buffer | Readable | null {
+    const body = this.body;
+    const trailers = this.downstream.trailers;
+    if (!Buffer.isBuffer(body) || trailers === undefined || trailers.length === 0) return body;
+    return Readable.from([body], { objectMode: false });
+  }
 
   onAttemptComplete(attempt: Attempt, trailers: string[] | null): void {
     if (attempt !== this.attempt) return;
