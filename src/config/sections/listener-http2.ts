@@ -16,7 +16,7 @@ export interface ListenerHttp2Config {
   streamWindowBytes: number;
   /** Bytes a client may send on the whole connection before we read them. */
   connectionWindowBytes: number;
-  /** Largest request header list, decoded (SETTINGS_MAX_HEADER_LIST_SIZE). */
+  /** Largest request header list, decoded; a larger one is answered 431 (SETTINGS_MAX_HEADER_LIST_SIZE advertises twice this: Node resets past it). */
   maxHeaderListBytes: number;
 }
 
