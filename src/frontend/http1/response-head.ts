@@ -1,0 +1,104 @@
+// The head of an answer as fairway's own HTTP/1.1 front end writes it: one
+// latin1 string, the status line cached per status, the backend's fields
+// checked (a CR or LF in one would split the answer) and its framing fields
+// replaced by ours: Content-Length when the backend gave one, chunked
+// otherwise (close-delimited for an HTTP/1.0 client), none for answers that
+// have no body, and Connection as the keep-alive decision says.
+import { STATUS_CODES } from 'node:http';
+import { isFieldName, isFieldValue } from '../../http/field-syntax.js';
+
+export interface ResponseHeadOptions {
+  /** HTTP/1.x minor version of the request. */
+  versionMinor: number;
+  /** The request was HEAD: no body follows whatever the fields say. */
+  head: boolean;
+  keepAlive: boolean;
+  /** Added when set, on a TLS listener with HSTS. */
+  hsts: string | undefined;
+}
+
+export interface ResponseHead {
+  text: string;
+  /** Body bytes go out as chunks. */
+  chunked: boolean;
+  /** No body may follow (1xx, 204, 304, HEAD): writes are dropped. */
+  bodiless: boolean;
+  /** The connection stays open after this answer. */
+  keepAlive: boolean;
+}
+
+const statusLines = new Map<number, string>();
+
+/** `HTTP/1.1 200 OK\r\n`, built once per status. */
+export function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    if (statusLines.size < 1000) statusLines.set(status, line);
+  }
+  return line;
+}
+
+let dateSecond = -1;
+let dateLine = '';
+
+/** The Date field, rebuilt at most once a second. */
+function dateField(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = `date: ${new Date(now).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+function lowerEquals(s: string, lower: string): boolean {
+  return s === lower || s.toLowerCase() === lower;
+}
+
+/** Builds the head; throws a TypeError, writing nothing, on a field HTTP/1.1 cannot carry. */
+export function buildResponseHead(status: number, raw: readonly string[], options: ResponseHeadOptions): ResponseHead {
+  let fields = '';
+  let hasLength = false;
+  let hasDate = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (!isFieldName(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    if (!isFieldValue(value)) throw new TypeError(`invalid value for header "${name}"`);
+    // Framing fields are ours to write; the rest pass in order.
+    switch (name.length) {
+      case 4:
+        if (lowerEquals(name, 'date')) hasDate = true;
+        break;
+      case 10:
+        if (lowerEquals(name, 'connection') || lowerEquals(name, 'keep-alive')) continue;
+        break;
+      case 14:
+        if (lowerEquals(name, 'content-length')) hasLength = true;
+        break;
+      case 17:
+        if (lowerEquals(name, 'transfer-encoding')) continue;
+        break;
+    }
+    fields += `${name}: ${value}\r\n`;
+  }
+  if (!hasDate) fields += dateField();
+  if (options.hsts !== undefined) fields += `strict-transport-security: ${options.hsts}\r\n`;
+  const bodiless = options.head || status < 200 || status === 204 || status === 304;
+  let chunked = false;
+  let keepAlive = options.keepAlive;
+  if (!bodiless && !hasLength) {
+    if (options.versionMinor >= 1) {
+      chunked = true;
+      fields += 'transfer-encoding: chunked\r\n';
+    } else {
+      // An HTTP/1.0 client reads the body until the connection closes.
+      keepAlive = false;
+    }
+  }
+  if (!keepAlive) fields += 'connection: close\r\n';
+  else if (options.versionMinor === 0) fields += 'connection: keep-alive\r\n';
+  return { text: `${statusLine(status)}${fields}\r\n`, chunked, bodiless, keepAlive };
+}
