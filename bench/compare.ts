@@ -5,6 +5,13 @@
 // machine hits every path alike. The results go to docs/benchmarks.md
 // between its markers.
 //
+// Each run also says whether every connection was answered: wrk's socket
+// errors by kind (timeouts in their own column), and how many of the client
+// connections received an answer, read from the kernel's view of the load
+// generator's sockets (compare/served-connections.ts). Before its first
+// measured run each target gets a 2 s warm-up, repeated up to 3 times while
+// some connection went unanswered.
+//
 // The TLS scenarios (https-small-50 over HTTPS/1.1, h2-small over HTTP/2)
 // run against NGINX, HAProxy and fairway only, each with one TLS port and
 // the same ECDSA P-256 certificate, made per run with openssl. A target
@@ -18,29 +25,31 @@
 //   --targets a,b   BENCH_TARGETS    subset of: direct nginx haproxy fairway http-proxy reply-from
 //   --out FILE      BENCH_OUT        where to write (default docs/benchmarks.md for a full
 //                                    run, bench/results/quick.md otherwise)
+//   --fairway-node PATH  BENCH_FAIRWAY_NODE  run fairway under this node binary (default: the
+//                                    harness's own); `npx -y -p node@24 -- which node` gives one
 //   --no-install                     fail instead of installing nginx, haproxy, wrk, h2load
-//                                    (nghttp2-client) and openssl
+//                                    (nghttp2-client), openssl and ss (iproute2)
 //   BENCH_PROFILE_DIR=DIR            run fairway with --cpu-prof, profile written to DIR
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../src/config/duration.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
-import { runH2load } from './compare/h2load.js';
 import { isFailed, type RunOutcome } from './compare/load-result.js';
-import { freePort, hasCommand, killAllNow, processTreeCpuSeconds, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
+import { overflowText, runLoad, servedText, warmUp } from './compare/load-run.js';
+import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
+import { freePort, killAllNow, processTreeCpuSeconds, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
 import { checkH2, checkHttps, checkPlain } from './compare/sanity.js';
 import { SCENARIOS, type Scenario, type Transport } from './compare/scenarios.js';
+import { writeResults } from './compare/results-file.js';
+import { ensureTools } from './compare/tools.js';
 import { haproxyTlsBind, makeCertificate, nginxTlsServer, nginxVersion, type Certificate } from './compare/tls-configs.js';
-import { runWrk } from './compare/wrk.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
-const START_MARKER = '<!-- bench:compare:start -->';
-const END_MARKER = '<!-- bench:compare:end -->';
 
 const TARGETS = ['direct', 'nginx', 'haproxy', 'fairway', 'http-proxy', 'reply-from'] as const;
 type TargetId = (typeof TARGETS)[number];
@@ -63,6 +72,7 @@ interface Settings {
   targets: TargetId[];
   out: string | undefined;
   install: boolean;
+  fairwayNode: NodeBinary;
 }
 
 function parseArgs(argv: string[]): Settings {
@@ -71,7 +81,7 @@ function parseArgs(argv: string[]): Settings {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--no-install') install = false;
-    else if (['--duration', '--rounds', '--scenarios', '--targets', '--out'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
+    else if (['--duration', '--rounds', '--scenarios', '--targets', '--out', '--fairway-node'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
     else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/compare.ts)`);
   }
   const pick = (name: string, env: string) => flags.get(name) ?? process.env[env];
@@ -92,27 +102,11 @@ function parseArgs(argv: string[]): Settings {
     targets: list(pick('targets', 'BENCH_TARGETS'), TARGETS, 'targets') as TargetId[],
     out: pick('out', 'BENCH_OUT'),
     install,
+    fairwayNode: fairwayNode(pick('fairway-node', 'BENCH_FAIRWAY_NODE')),
   };
 }
 
-/** The Debian package of each command the harness runs, where its name differs. */
-const PACKAGE_OF: Record<string, string> = { taskset: 'util-linux', h2load: 'nghttp2-client' };
-
-function ensureTools(install: boolean): void {
-  const missing = ['nginx', 'haproxy', 'wrk', 'h2load', 'openssl', 'taskset'].filter((c) => !hasCommand(c));
-  if (missing.length === 0) return;
-  if (!install) throw new Error(`missing ${missing.join(', ')}; install them or run without --no-install`);
-  const packages = missing.map((c) => PACKAGE_OF[c] ?? c);
-  console.log(`installing ${packages.join(', ')} from Debian (apt-get update first)...`);
-  const update = runQuiet('apt-get', ['update']);
-  if (update.code !== 0) throw new Error(`apt-get update failed:\n${update.output}`);
-  const add = runQuiet('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
-  if (add.code !== 0) throw new Error(`apt-get install failed:\n${add.output}`);
-  const still = missing.filter((c) => !hasCommand(c));
-  if (still.length > 0) throw new Error(`still missing after install: ${still.join(', ')}`);
-}
-
-function machineFacts(): Machine {
+function machineFacts(fairwayOn: NodeBinary): Machine {
   const first = (text: string) => text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
   const nginx = first(runQuiet('nginx', ['-v']).output).replace(/^nginx version: /, '');
   const haproxyVersion = first(runQuiet('haproxy', ['-v']).output).replace(/^HAProxy version (\S+).*/, 'HAProxy $1');
@@ -124,6 +118,7 @@ function machineFacts(): Machine {
     nproc: Number(runQuiet('nproc', []).output.trim()) || cpus().length,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
+    ...(fairwayOn.own ? {} : { fairwayNode: fairwayOn.version }),
     nginx,
     haproxy: haproxyVersion,
     wrk,
@@ -141,7 +136,7 @@ interface Started {
 }
 
 /** Starts the backends and every target; with `cert`, NGINX, HAProxy and fairway also get a TLS port. */
-async function startEverything(dir: string, targets: readonly TargetId[], cert: Certificate | undefined): Promise<Started> {
+async function startEverything(dir: string, targets: readonly TargetId[], cert: Certificate | undefined, node: NodeBinary): Promise<Started> {
   const www = join(dir, 'www');
   mkdirSync(www);
   const block = Buffer.alloc(65536);
@@ -184,7 +179,7 @@ async function startEverything(dir: string, targets: readonly TargetId[], cert: 
         // BENCH_PROFILE_DIR=DIR writes a CPU profile of fairway there when it stops.
         const profile = process.env.BENCH_PROFILE_DIR;
         if (profile) args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
-        m = startPinned('fairway', PROXY_CORE, process.execPath, args);
+        m = startPinned('fairway', PROXY_CORE, node.path, args);
         break;
       }
       case 'http-proxy':
@@ -226,29 +221,12 @@ async function sanityCheck(urls: Started['urls'], cert: Certificate | undefined,
   return noH2;
 }
 
-/** One run of a scenario against one target; a tool that fails gives a failed run, not an exception. */
-async function runOnce(scenario: Scenario, url: string, durationS: number, postScript: string): Promise<RunOutcome> {
-  if (scenario.transport === 'h2') {
-    return runH2load({ url, connections: scenario.connections, streams: scenario.streams ?? 1, durationS, cpu: LOAD_CORE });
-  }
-  try {
-    return await runWrk({ url, connections: scenario.connections, durationS, cpu: LOAD_CORE, headers: scenario.headers, script: scenario.post ? postScript : undefined });
-  } catch (error) {
-    return { failure: oneLine((error as Error).message) };
-  }
-}
-
-/** A tool's multi-line complaint as one short line for a table cell. */
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
-}
-
 function describe(outcome: RunOutcome): string {
   if (isFailed(outcome)) return `failed: ${outcome.failure}`;
   const latency = outcome.p50 !== undefined && outcome.p99 !== undefined ? `p50 ${outcome.p50.toFixed(2)} ms  p99 ${outcome.p99.toFixed(2)} ms` : `mean ${outcome.meanMs?.toFixed(2) ?? '?'} ms`;
   const cpu = outcome.cpuUsPerRequest === undefined ? '' : `  cpu ${outcome.cpuUsPerRequest.toFixed(1)} µs/req`;
-  return `${Math.round(outcome.rps).toLocaleString('en-US').padStart(8)} req/s  ${latency}  errors ${outcome.errors}${cpu}`;
+  const timeouts = outcome.socketErrors === undefined ? '' : ` (timeouts ${outcome.socketErrors.timeout})`;
+  return `${Math.round(outcome.rps).toLocaleString('en-US').padStart(8)} req/s  ${latency}  errors ${outcome.errors}${timeouts}  ${servedText(outcome.connections)}${overflowText(outcome.listenOverflows)}${cpu}`;
 }
 
 function rotate<T>(list: readonly T[], by: number): T[] {
@@ -301,27 +279,12 @@ function tlsHeadline(results: readonly ScenarioResult[], id: string, what: strin
   return `**${what}:** fairway delivers ${fmt(ratio(result, 'fairway', 'nginx'))} the throughput of NGINX${cpu}.`;
 }
 
-function writeResults(file: string, body: string): void {
-  const block = `${START_MARKER}\n${body}\n${END_MARKER}`;
-  let text: string;
-  if (existsSync(file)) {
-    const old = readFileSync(file, 'utf8');
-    const a = old.indexOf(START_MARKER);
-    const b = old.indexOf(END_MARKER);
-    text = a !== -1 && b > a ? old.slice(0, a) + block + old.slice(b + END_MARKER.length) : `${old.trimEnd()}\n\n## Results\n\n${block}\n`;
-  } else {
-    mkdirSync(dirname(file), { recursive: true });
-    text = `# Benchmarks\n\n## Results\n\n${block}\n`;
-  }
-  writeFileSync(file, text);
-}
-
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
-  ensureTools(settings.install);
+  ensureTools(['nginx', 'haproxy', 'wrk', 'h2load', 'openssl', 'taskset', 'ss'], settings.install);
   const full = settings.rounds >= 3 && settings.scenarios.length === SCENARIOS.length && settings.targets.length === TARGETS.length;
   const out = settings.out ?? join(ROOT, full ? 'docs/benchmarks.md' : 'bench/results/quick.md');
-  const machine = machineFacts();
+  const machine = machineFacts(settings.fairwayNode);
   const dir = mkdtempSync(join(tmpdir(), 'fairway-compare-'));
   const postScript = join(dir, 'post-1m.lua');
   writeFileSync(postScript, wrkPostScript(1 << 20));
@@ -340,7 +303,7 @@ async function main(): Promise<void> {
   try {
     const transports = new Set(scenarios.map((s) => s.transport));
     const cert = transports.has('https') || transports.has('h2') ? makeCertificate(dir) : undefined;
-    const { urls, processes } = await startEverything(dir, settings.targets, cert);
+    const { urls, processes } = await startEverything(dir, settings.targets, cert, settings.fairwayNode);
     const cpuOf = (target: TargetId) => {
       const pid = processes.get(target)?.child.pid;
       return pid === undefined ? undefined : processTreeCpuSeconds(pid);
@@ -360,10 +323,11 @@ async function main(): Promise<void> {
           let outcome: RunOutcome;
           if (skip !== undefined) outcome = { failure: skip };
           else {
+            const run = { scenario, url, durationS: settings.durationS, cpu: LOAD_CORE, postScript };
             // The first round warms each path up (JIT, connection pools, TLS sessions) unmeasured.
-            if (round === 0) await runOnce(scenario, url, 2, postScript);
+            if (round === 0) for (const line of await warmUp(run)) console.log(`         ${scenario.id.padEnd(14)} ${target.padEnd(10)} ${line}`);
             const cpuBefore = cpuOf(target);
-            outcome = await runOnce(scenario, url, settings.durationS, postScript);
+            outcome = await runLoad(run);
             const cpuAfter = cpuOf(target);
             if (!isFailed(outcome) && cpuBefore !== undefined && cpuAfter !== undefined && outcome.requests > 0) {
               outcome.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / outcome.requests;
@@ -375,7 +339,7 @@ async function main(): Promise<void> {
       }
     }
     const command = `npm run bench:compare${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
-    const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_SCENARIOS', 'BENCH_TARGETS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+    const env = ['BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_SCENARIOS', 'BENCH_TARGETS', 'BENCH_FAIRWAY_NODE'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
     const markdown = resultsMarkdown(
       machine,
       { command: [...env, command].join(' '), durationS: settings.durationS, rounds: settings.rounds },
@@ -385,7 +349,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const r of results) console.log(scenarioTable(r) + '\n');
     console.log(headline(results));
-    writeResults(out, markdown);
+    writeResults(out, { name: 'compare', heading: 'Results' }, markdown);
     console.log(`\nwritten to ${relative(process.cwd(), out) || out}`);
   } finally {
     await stopAll();

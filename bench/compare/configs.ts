@@ -60,14 +60,15 @@ export const NGINX_PROXY_LOCATION = `    location / {
 /**
  * NGINX as the proxy: proxy_pass to an upstream with keep-alive connections.
  * `extraServers` are more server blocks on the same upstream (the TLS one).
+ * `workerConnections` counts client and upstream connections alike.
  */
-export function proxyNginx(dir: string, port: number, backends: readonly number[], extraServers = ''): string {
+export function proxyNginx(dir: string, port: number, backends: readonly number[], extraServers = '', workerConnections = 8192): string {
   return `user root;
 worker_processes 1;
 daemon off;
 ${nginxPaths(dir, 'nginx-proxy')}
-worker_rlimit_nofile 20000;
-events { worker_connections 8192; }
+worker_rlimit_nofile ${Math.max(20000, workerConnections + 100)};
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   keepalive_requests 10000000;

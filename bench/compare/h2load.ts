@@ -11,6 +11,8 @@ export interface H2loadRun {
   streams: number;
   durationS: number;
   cpu: number;
+  /** Told h2load's process id once it runs (taskset execs h2load). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Any failed, errored or timed-out request makes the run a failure: HTTP/2 has to work throughout. */
@@ -49,6 +51,7 @@ export function runH2load(run: H2loadRun): Promise<RunOutcome> {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     // h2load stops itself; this is only a guard against a hang.
     const guard = setTimeout(() => child.kill('SIGKILL'), (run.durationS + 30) * 1000);
+    child.once('spawn', () => run.onSpawn?.(child.pid!));
     child.once('error', (error) => {
       clearTimeout(guard);
       resolve({ failure: `h2load did not start: ${error.message}` });

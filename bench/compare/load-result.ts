@@ -1,18 +1,45 @@
 // What one measured run of a load generator (wrk or h2load) reports, in the
 // shape the tables read.
 
+/** wrk's socket errors by kind, as its summary line names them. */
+export interface SocketErrors {
+  connect: number;
+  read: number;
+  write: number;
+  /** Requests still unanswered after wrk's --timeout (5 s here). */
+  timeout: number;
+}
+
+/** How many of the run's client connections got at least one answer (served-connections.ts). */
+export interface ServedConnections {
+  /** Connections the load generator was asked to keep open. */
+  asked: number;
+  /** Its sockets to the target seen during the run (more than asked after reconnects). */
+  seen: number;
+  /** Of those, the ones that received an answer. */
+  served: number;
+}
+
 export interface LoadResult {
   rps: number;
   /** Requests completed in the run (what CPU time is divided by). */
   requests: number;
   /** Socket errors plus answers that were not 2xx/3xx. */
   errors: number;
+  /** wrk's socket errors; h2load fails the run instead. */
+  socketErrors?: SocketErrors;
+  /** Answers that were not 2xx/3xx. */
+  non2xx?: number;
   /** Milliseconds; wrk gives percentiles, h2load only the mean. */
   p50?: number;
   p99?: number;
   meanMs?: number;
   /** The proxy's CPU time per request in microseconds, when it was read. */
   cpuUsPerRequest?: number;
+  /** Absent where it cannot be told (a new connection per request). */
+  connections?: ServedConnections;
+  /** Connections a full accept queue turned away during the run (listen-overflows.ts). */
+  listenOverflows?: number;
 }
 
 /** A run that produced no usable measurement, and why. */

@@ -20,7 +20,10 @@ export interface Machine {
   date: string;
   nproc: number;
   cpu: string;
+  /** The harness's Node.js, which also runs http-proxy and reply-from. */
   node: string;
+  /** The Node.js that runs fairway (--fairway-node), when it is another one. */
+  fairwayNode?: string;
   nginx: string;
   haproxy: string;
   wrk: string;
@@ -69,10 +72,37 @@ function latencyColumns(result: ScenarioResult): { header: string; value: (r: Lo
   ];
 }
 
+/** The worst round's served connections ("998/1,000"), or – where they were not counted. */
+function servedCell(rounds: readonly LoadResult[]): string {
+  const counted = rounds.flatMap((r) => (r.connections === undefined ? [] : [r.connections]));
+  if (counted.length === 0) return '–';
+  const worst = counted.reduce((a, b) => (b.served / b.asked < a.served / a.asked ? b : a));
+  return `${int(worst.served)}/${int(worst.asked)}`;
+}
+
+/** wrk's socket errors by kind and the non-2xx/3xx answers, summed over the rounds; undefined when all are 0. */
+function errorBreakdown(rounds: readonly LoadResult[]): string | undefined {
+  const sum = (pick: (r: LoadResult) => number | undefined) => rounds.reduce((s, r) => s + (pick(r) ?? 0), 0);
+  const kinds = [
+    ['connect', sum((r) => r.socketErrors?.connect)],
+    ['read', sum((r) => r.socketErrors?.read)],
+    ['write', sum((r) => r.socketErrors?.write)],
+    ['timeout', sum((r) => r.socketErrors?.timeout)],
+    ['non-2xx/3xx answers', sum((r) => r.non2xx)],
+  ] as const;
+  if (kinds.every(([, n]) => n === 0)) return undefined;
+  return kinds.map(([name, n]) => `${name} ${int(n)}`).join(', ');
+}
+
+/** Sockets seen beyond the connections asked for: wrk reconnects after an error. */
+function reconnects(rounds: readonly LoadResult[]): number {
+  return rounds.reduce((s, r) => s + (r.connections === undefined ? 0 : Math.max(0, r.connections.seen - r.connections.asked)), 0);
+}
+
 export function scenarioTable(result: ScenarioResult): string {
   const nginx = medianRound(result.cells.find((c) => c.target === 'nginx')?.rounds ?? []);
   const latency = latencyColumns(result);
-  const headers = ['path', 'req/s', ...latency.map((l) => l.header), 'errors', 'vs nginx', 'CPU µs/req', 'req/s of each round'];
+  const headers = ['path', 'req/s', ...latency.map((l) => l.header), 'errors', 'timeouts', 'served conns', 'vs nginx', 'CPU µs/req', 'req/s of each round'];
   const lines = [`### ${result.title}`, ''];
   if (result.note !== undefined) lines.push(result.note, '');
   lines.push(`| ${headers.join(' | ')} |`, `| --- | ${headers.slice(1, -1).map(() => '---:').join(' | ')} | --- |`);
@@ -87,7 +117,15 @@ export function scenarioTable(result: ScenarioResult): string {
       continue;
     }
     for (const [i, r] of cell.rounds.entries()) if (isFailed(r)) notes.push(`- ${cell.label}, round ${i + 1} failed: ${r.failure}`);
-    const errors = measured(cell.rounds).reduce((s, r) => s + r.errors, 0);
+    const rounds = measured(cell.rounds);
+    const errors = rounds.reduce((s, r) => s + r.errors, 0);
+    const timeouts = rounds.some((r) => r.socketErrors !== undefined) ? int(rounds.reduce((s, r) => s + (r.socketErrors?.timeout ?? 0), 0)) : '–';
+    const breakdown = errorBreakdown(rounds);
+    if (breakdown !== undefined) notes.push(`- ${cell.label}, errors over the rounds: ${breakdown}.`);
+    const overflows = rounds.reduce((s, r) => s + (r.listenOverflows ?? 0), 0);
+    if (overflows > 0) notes.push(`- ${cell.label}: the kernel counted ${int(overflows)} accept-queue overflows during the rounds (a handshake turned away waits a second or more for the client to try again; the counter is the whole machine's).`);
+    const extra = reconnects(rounds);
+    if (extra > 0) notes.push(`- ${cell.label}: ${int(extra)} more sockets than connections over the rounds (wrk reconnects after an error).`);
     const vs = nginx && nginx.rps > 0 ? (m.rps / nginx.rps).toFixed(2) : '–';
     const cpu = medianCpuUs(cell.rounds);
     const times = latency.map((l) => {
@@ -95,7 +133,7 @@ export function scenarioTable(result: ScenarioResult): string {
       return v === undefined ? '–' : ms(v);
     });
     const each = cell.rounds.map((r) => (isFailed(r) ? 'failed' : int(r.rps))).join(', ');
-    lines.push(`| ${cell.label} | ${int(m.rps)} | ${times.join(' | ')} | ${int(errors)} | ${vs} | ${cpu === undefined ? '–' : cpu.toFixed(1)} | ${each} |`);
+    lines.push(`| ${cell.label} | ${int(m.rps)} | ${times.join(' | ')} | ${int(errors)} | ${timeouts} | ${servedCell(rounds)} | ${vs} | ${cpu === undefined ? '–' : cpu.toFixed(1)} | ${each} |`);
   }
   if (notes.length > 0) lines.push('', ...notes);
   return lines.join('\n');
@@ -107,7 +145,9 @@ export function resultsMarkdown(machine: Machine, run: RunFacts, results: readon
     '',
     'CPU µs/req is the proxy process\'s own CPU time (user + system, workers included) per request served, read from /proc around each run: a shared machine lowers throughput much more than it changes this.',
     '',
-    `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}, ${machine.h2load}, ${machine.openssl}.`,
+    'Timeouts are wrk\'s: requests still unanswered after 5 s, summed over the rounds (a note under a table breaks all errors down by kind). Served conns is, in the worst round, how many of the connections received an answer, read from the kernel\'s view of the load generator\'s sockets (`ss`); – where every request has a connection of its own.',
+    '',
+    `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}${machine.fairwayNode === undefined ? '' : ` (fairway on Node.js ${machine.fairwayNode})`}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}, ${machine.h2load}, ${machine.openssl}.`,
     '',
     headline,
     '',

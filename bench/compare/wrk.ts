@@ -1,11 +1,13 @@
 // Runs wrk pinned to its core and reads its summary.
 import { spawn } from 'node:child_process';
-import { toMs, type LoadResult } from './load-result.js';
+import { toMs, type LoadResult, type SocketErrors } from './load-result.js';
 
-/** wrk always measures percentiles; errors are socket errors (connect, read, write, timeout) plus non-2xx/3xx answers. */
+/** wrk always measures percentiles and counts its socket errors (all zero when it prints no such line). */
 export interface WrkResult extends LoadResult {
   p50: number;
   p99: number;
+  socketErrors: SocketErrors;
+  non2xx: number;
 }
 
 export function parseWrk(output: string): WrkResult {
@@ -14,12 +16,19 @@ export function parseWrk(output: string): WrkResult {
   const p50 = /^\s*50%\s+(\S+)/m.exec(output);
   const p99 = /^\s*99%\s+(\S+)/m.exec(output);
   if (!rps || !requests || !p50 || !p99) throw new Error(`wrk: unexpected output:\n${output}`);
-  let errors = 0;
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  if (socket) errors += Number(socket[1]) + Number(socket[2]) + Number(socket[3]) + Number(socket[4]);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  if (non2xx) errors += Number(non2xx[1]);
-  return { rps: Number(rps[1]), p50: toMs(p50[1]!, 'wrk'), p99: toMs(p99[1]!, 'wrk'), requests: Number(requests[1]), errors };
+  const [connect, read, write, timeout] = socket ? socket.slice(1, 5).map(Number) : [0, 0, 0, 0];
+  const socketErrors = { connect: connect!, read: read!, write: write!, timeout: timeout! };
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  return {
+    rps: Number(rps[1]),
+    p50: toMs(p50[1]!, 'wrk'),
+    p99: toMs(p99[1]!, 'wrk'),
+    requests: Number(requests[1]),
+    errors: connect! + read! + write! + timeout! + non2xx,
+    socketErrors,
+    non2xx,
+  };
 }
 
 export interface WrkRun {
@@ -29,6 +38,8 @@ export interface WrkRun {
   cpu: number;
   script?: string;
   headers?: string[];
+  /** Told wrk's process id once it runs (taskset execs wrk, so the child is wrk). */
+  onSpawn?: (pid: number) => void;
 }
 
 export function runWrk(run: WrkRun): Promise<WrkResult> {
@@ -43,6 +54,7 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     // wrk stops itself; this is only a guard against a hang.
     const guard = setTimeout(() => child.kill('SIGKILL'), (run.durationS + 30) * 1000);
+    child.once('spawn', () => run.onSpawn?.(child.pid!));
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(guard);
