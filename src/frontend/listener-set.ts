@@ -107,10 +107,7 @@ export class Listeners {
   configure(listen: ListenConfig, socketIdleMs: number): void {
     for (const { http, config } of this.entries) {
       http.http2?.configure(config.http2, { keepAliveTimeoutMs: listen.keepAliveTimeoutMs, socketIdleMs });
-      http.server.keepAliveTimeout = listen.keepAliveTimeoutMs;
-      http.server.headersTimeout = listen.requestHeaderTimeoutMs;
-      http.server.timeout = socketIdleMs;
-      http.abortOnClientClose = listen.abortOnClientClose;
+      http.configure(listen, socketIdleMs);
     }
   }
 

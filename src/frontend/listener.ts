@@ -1,22 +1,18 @@
-// One address clients connect to: a node:http server (node:https for a TLS
-// listener) with the client timeouts, each HTTP/1.1 request handed on as a
-// Downstream (a request asking to switch protocols with its socket, see
-// http1-upgrade.ts). Connections that speak HTTP/2 — chosen through ALPN, or
-// by their preface on a plain port with h2c — go to Http2Sessions instead.
-// A graceful close lets in-flight requests, streams and open tunnels finish
-// while refusing new connections.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+// One address clients connect to: a net.Server (a tls.Server for a TLS
+// listener) whose HTTP/1.1 connections fairway's own front end serves
+// (http1/connection.ts), each request handed on as a Downstream. Connections
+// that speak HTTP/2 — chosen through ALPN, or by their preface on a plain
+// port with h2c — go to Http2Sessions instead. A graceful close lets
+// in-flight requests, streams and open tunnels finish while refusing new
+// connections, then cuts what is left at the deadline.
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerHttp2Config } from '../config/sections/listener-http2.js';
 import type { ListenConfig } from '../config/types.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
-import { tunnelledProtocols } from '../exchange/upgrade.js';
 import { awaitFirstBytes } from './h2c-preface.js';
-import { Http1Downstream } from './http1.js';
-import { declineUpgrade, Http1UpgradeDownstream } from './http1-upgrade.js';
+import { Http1Connection, type Http1ConnectionOwner, type ConnectionSettings } from './http1/connection.js';
+import { ConnectionSweep } from './http1/connection-sweep.js';
 import { Http2Sessions, type FloodListener } from './http2-sessions.js';
 import type { SecureServing } from './secure-serving.js';
 
@@ -27,119 +23,68 @@ export interface ListenerOptions extends ListenConfig {
   label?: string;
 }
 
-export class Listener {
-  readonly server: Server;
+export class Listener implements Http1ConnectionOwner {
+  readonly server: NetServer;
   /** Present when the listener speaks HTTP/2 (h2 over TLS, or h2c). */
   readonly http2: Http2Sessions | undefined;
-  private closing = false;
-  /**
-   * Sockets node:http handed over with an Upgrade request, until they close:
-   * the server no longer tracks them, so closeAllConnections() misses them.
-   */
-  private readonly upgraded = new Set<Socket>();
+  readonly settings: ConnectionSettings;
+  closing = false;
+  private readonly sweep = new ConnectionSweep<Http1Connection>();
+  /** Sockets handed over to tunnels, until they close: closed at the shutdown deadline. */
+  private readonly tunnels = new Set<Socket>();
   /** Plain connections whose first bytes have yet to say HTTP/1.1 or h2c. */
   private readonly undecided = new Set<Socket>();
 
   constructor(
     private readonly options: ListenerOptions,
     private readonly serve: ExchangeHandler,
-    secure: SecureServing | undefined,
+    private readonly secure: SecureServing | undefined,
     http2: ListenerHttp2Config,
     onFlood: FloodListener,
   ) {
-    const httpOptions = {
-      // Slow-header clients are cut off; a whole request (say a large upload)
-      // is bounded by socket idleness instead of a total time.
-      headersTimeout: options.requestHeaderTimeoutMs,
-      requestTimeout: 0,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      // Reused across requests on a connection; fine for a proxy.
-      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(options.requestHeaderTimeoutMs / 4))),
+    this.settings = {
+      requestHeaderTimeoutMs: options.requestHeaderTimeoutMs,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+      socketIdleMs: options.socketIdleMs,
+      abortOnClientClose: options.abortOnClientClose,
     };
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      // While draining, answers carry Connection: close so clients move on.
-      if (this.closing) res.shouldKeepAlive = false;
-      if (secure !== undefined) {
-        if (secure.hsts !== undefined) res.setHeader('strict-transport-security', secure.hsts);
-        // node:http builds req.headers from rawHeaders on first read, so both agree.
-        if (secure.hasClientSubject) req.rawHeaders = secure.requestHeaders(req.rawHeaders, req.socket as TLSSocket);
-      }
-      serve(new Http1Downstream(req, res));
-    };
-    if (secure === undefined) {
-      this.server = createServer(httpOptions, onRequest);
-    } else {
-      const server = createHttpsServer({ ...httpOptions, ...secure.serverOptions() }, onRequest);
+    this.sweep.precision(this.shortestTimeout());
+    const sessions = http2.enabled ? new Http2Sessions(http2, { keepAliveTimeoutMs: options.keepAliveTimeoutMs, socketIdleMs: options.socketIdleMs }, serve, secure, onFlood) : undefined;
+    this.http2 = sessions;
+    // Half-open: a client's FIN after its request means "no more requests", and the answer still goes out.
+    if (secure !== undefined) {
+      const server = createTlsServer({ ...secure.serverOptions(), allowHalfOpen: true });
       secure.attach(server);
+      server.on('secureConnection', (socket: TLSSocket) => (sessions !== undefined && socket.alpnProtocol === 'h2' ? sessions.accept(socket) : this.accept(socket)));
       this.server = server;
-    }
-    this.http2 = http2.enabled ? new Http2Sessions(http2, { keepAliveTimeoutMs: options.keepAliveTimeoutMs, socketIdleMs: options.socketIdleMs }, serve, secure, onFlood) : undefined;
-    if (this.http2 !== undefined) this.handOverHttp2(this.http2, secure !== undefined);
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as Socket, head));
-    this.server.timeout = options.socketIdleMs;
-    this.abortOnClientClose = options.abortOnClientClose;
-    // Node answers slow-header clients with 408; other client errors close the socket.
-    this.server.on('clientError', (err: Error & { code?: string }, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    });
-  }
-
-  /**
-   * Puts a fork in front of node:http's own connection handling: a TLS
-   * connection that chose h2 by ALPN, or a plain one that opens with the
-   * HTTP/2 preface, goes to `sessions`; the rest to node:http as before.
-   */
-  private handOverHttp2(sessions: Http2Sessions, secure: boolean): void {
-    const event = secure ? 'secureConnection' : 'connection';
-    const http1 = this.server.listeners(event) as ((socket: Socket) => void)[];
-    this.server.removeAllListeners(event);
-    const toHttp1 = (socket: Socket) => {
-      for (const listener of http1) listener.call(this.server, socket);
-    };
-    if (secure) {
-      this.server.on(event, (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? sessions.accept(socket) : toHttp1(socket)));
     } else {
-      this.server.on(event, (socket: Socket) => {
-        this.undecided.add(socket);
-        awaitFirstBytes(socket, this.options.requestHeaderTimeoutMs, (protocol) => {
-          this.undecided.delete(socket);
-          if (protocol === 'h2') sessions.accept(socket);
-          else toHttp1(socket);
-        });
-        socket.once('close', () => this.undecided.delete(socket));
-      });
+      this.server = createNetServer({ allowHalfOpen: true, noDelay: true });
+      this.server.on('connection', (socket: Socket) => (sessions === undefined ? this.accept(socket) : this.sniff(socket, sessions)));
     }
   }
 
-  /** A request asking to switch protocols, with the socket node:http no longer reads. */
-  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const protocols = tunnelledProtocols(req.headers.upgrade);
-    if (protocols === undefined) {
-      declineUpgrade(this.server, req, socket, head);
-      return;
-    }
-    this.upgraded.add(socket);
-    socket.once('close', () => this.upgraded.delete(socket));
-    this.serve(new Http1UpgradeDownstream(req, socket, head, protocols));
+  /** Timeouts from a reload; open connections go by them from now on. */
+  configure(listen: ListenConfig, socketIdleMs: number): void {
+    this.settings.requestHeaderTimeoutMs = listen.requestHeaderTimeoutMs;
+    this.settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
+    this.settings.socketIdleMs = socketIdleMs;
+    this.settings.abortOnClientClose = listen.abortOnClientClose;
+    this.sweep.precision(this.shortestTimeout());
   }
 
   /** Tunnels open now (and Upgrade requests not answered yet). */
   get upgradedConnections(): number {
-    return this.upgraded.size;
+    return this.tunnels.size;
   }
 
-  /**
-   * By default a client's FIN after its request means "no more requests", not
-   * "gone": answer what was asked, then close. node:http's own default
-   * (httpAllowHalfOpen false, a public but untyped property, read when the
-   * FIN arrives) ends our side at once and cuts the answer off, which is what
-   * `abortOnClientClose` asks for: the request is cancelled as a client gone.
-   * A client that really goes away shows up as a reset or failed write either way.
-   */
-  set abortOnClientClose(abort: boolean) {
-    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = !abort;
+  onConnectionClosed(connection: Http1Connection): void {
+    this.sweep.delete(connection);
+  }
+
+  onHandOver(connection: Http1Connection, socket: Socket): void {
+    this.sweep.delete(connection);
+    this.tunnels.add(socket);
+    socket.once('close', () => this.tunnels.delete(socket));
   }
 
   listen(): Promise<AddressInfo> {
@@ -157,27 +102,49 @@ export class Listener {
   }
 
   /**
-   * Stops accepting, closes idle keep-alive connections, waits for in-flight
-   * requests and open tunnels up to `timeoutMs`, then cuts whatever is left.
+   * Stops accepting, closes idle keep-alive connections (busy ones close
+   * after their answer), sends GOAWAY to HTTP/2 clients, waits for what is
+   * in flight up to `timeoutMs`, then cuts whatever is left.
    */
   async close(timeoutMs: number): Promise<void> {
     if (!this.server.listening) return;
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    // GOAWAY now; their streams finish within the same deadline.
     const http2Closed = this.http2?.close(timeoutMs);
-    this.server.closeIdleConnections();
-    // Connections that finish a response become idle: close them as they do.
-    const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
-    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    for (const connection of [...this.sweep.connections]) connection.closeIfIdle();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
-    clearInterval(sweeper);
+    clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.server.closeAllConnections();
-      for (const socket of this.upgraded) socket.destroy();
-      for (const socket of this.undecided) socket.destroy();
+      for (const connection of [...this.sweep.connections]) connection.socket.destroy();
+      for (const socket of [...this.tunnels, ...this.undecided]) socket.destroy();
     }
     await http2Closed;
     await closed;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.sweep.add(new Http1Connection(socket, this, this.serve, this.secure));
+  }
+
+  /** On an h2c port, the first bytes tell HTTP/2 with prior knowledge from HTTP/1.1. */
+  private sniff(socket: Socket, sessions: Http2Sessions): void {
+    this.undecided.add(socket);
+    socket.once('close', () => this.undecided.delete(socket));
+    awaitFirstBytes(socket, this.settings.requestHeaderTimeoutMs, (protocol) => {
+      this.undecided.delete(socket);
+      if (protocol === 'h2') sessions.accept(socket);
+      else this.accept(socket);
+    });
+  }
+
+  private shortestTimeout(): number {
+    const s = this.settings;
+    return Math.min(s.requestHeaderTimeoutMs, s.keepAliveTimeoutMs, s.socketIdleMs);
   }
 }

@@ -1,13 +1,12 @@
 // What a TLS listener's protocols ask of its TLS termination
 // (tls-termination.ts): the server's options, the live swaps, and what every
 // request and answer carries because the client came over TLS.
-import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { Server as TlsServer, TlsOptions, TLSSocket } from 'node:tls';
 
 export interface SecureServing {
-  serverOptions(): HttpsServerOptions;
+  serverOptions(): TlsOptions;
   /** Given the server once it exists. */
-  attach(server: HttpsServer): void;
+  attach(server: TlsServer): void;
   /** Strict-Transport-Security for every answer, when configured. */
   readonly hsts: string | undefined;
   /** Requests carry the verified client certificate's subject in a header. */

@@ -6,8 +6,7 @@
 // certificate files changing on disk. A swap replaces the map the callback
 // reads and the server's default context; open connections keep theirs.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
-import { createSecureContext, type SecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureContextOptions, type Server as TlsServer, type TlsOptions, type TLSSocket } from 'node:tls';
 import type { ListenerConfig } from '../config/types.js';
 import { certificateSettingPath } from '../config/sections/listeners.js';
 import type { Logger } from '../observability/logger.js';
@@ -66,7 +65,7 @@ export class TlsTermination implements SecureServing {
   private readonly ticketKeys = randomBytes(48);
   private readonly sessionIdContext: string;
   private state: TlsState;
-  private server: HttpsServer | undefined;
+  private server: TlsServer | undefined;
   private watch: FileWatch | undefined;
   private watchedFiles = '';
 
@@ -85,7 +84,7 @@ export class TlsTermination implements SecureServing {
   }
 
   /** The options of the https server, for its creation. */
-  serverOptions(): HttpsServerOptions {
+  serverOptions(): TlsOptions {
     const s = this.state;
     return {
       ...s.serverContext,
@@ -97,7 +96,7 @@ export class TlsTermination implements SecureServing {
   }
 
   /** The server the swaps apply to; starts watching the certificate files. */
-  attach(server: HttpsServer): void {
+  attach(server: TlsServer): void {
     this.server = server;
     // Handshakes that fail (a scanner, an unknown name under strictSni, no client certificate) are the client's business.
     server.on('tlsClientError', (err: Error & { code?: string }) => {
@@ -184,7 +183,7 @@ export class TlsTermination implements SecureServing {
     if (this.server !== undefined) {
       this.server.setSecureContext(state.serverContext);
       // Read by node per new connection.
-      const server = this.server as HttpsServer & { requestCert: boolean; rejectUnauthorized: boolean };
+      const server = this.server as TlsServer & { requestCert: boolean; rejectUnauthorized: boolean };
       server.requestCert = state.requestCert;
       server.rejectUnauthorized = state.rejectUnauthorized;
     }

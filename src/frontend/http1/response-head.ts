@@ -98,7 +98,6 @@ export function buildResponseHead(status: number, raw: readonly string[], option
       keepAlive = false;
     }
   }
-  if (!keepAlive) fields += 'connection: close\r\n';
-  else if (options.versionMinor === 0) fields += 'connection: keep-alive\r\n';
+  fields += keepAlive ? 'connection: keep-alive\r\n' : 'connection: close\r\n';
   return { text: `${statusLine(status)}${fields}\r\n`, chunked, bodiless, keepAlive };
 }

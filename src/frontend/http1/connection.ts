@@ -1,0 +1,354 @@
+// One client connection of fairway's own HTTP/1.1 front end: bytes from the
+// socket go through the strict request parser, each request becomes a
+// ConnectionDownstream handed to the exchange, and requests are answered in
+// order (a pipelined request waits, unparsed, until the answer before it is
+// done). Timeouts are not timers: the connection notes when it last moved
+// and its listener's sweep closes what overstays (connection-sweep.ts).
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { DownstreamUpgrade } from '../../exchange/downstream.js';
+import type { ExchangeHandler } from '../../exchange/serve.js';
+import { tunnelledProtocols } from '../../exchange/upgrade.js';
+import { rawHeader } from '../../exchange/request-head.js';
+import type { SecureServing } from '../secure-serving.js';
+import { ConnectionDownstream, type DownstreamConnection } from './connection-downstream.js';
+import { clock } from './connection-sweep.js';
+import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
+import { isFieldValue } from '../../http/field-syntax.js';
+import { buildResponseHead } from './response-head.js';
+
+/** Shared by every connection of a listener; changed in place by reloads. */
+export interface ConnectionSettings {
+  requestHeaderTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  socketIdleMs: number;
+  /** A client's FIN cancels its request instead of meaning "no more requests". */
+  abortOnClientClose: boolean;
+}
+
+export interface Http1ConnectionOwner {
+  readonly settings: ConnectionSettings;
+  /** The listener is closing: answers say Connection: close. */
+  readonly closing: boolean;
+  onConnectionClosed(connection: Http1Connection): void;
+  /** The socket now carries a tunnel; the owner tracks it until it closes. */
+  onHandOver(connection: Http1Connection, socket: Socket): void;
+}
+
+/** Unparsed bytes kept while an answer is pending before the socket is paused. */
+const MAX_PENDING_BYTES = 256 * 1024;
+
+const enum Phase {
+  /** Waiting for a request; `since` is when the wait began. */
+  Idle,
+  /** Reading a request head; `since` is its first byte. */
+  Head,
+  /** A request is open: socket silence is bounded. */
+  Serving,
+}
+
+function parseErrorAnswer(error: RequestParseError): string {
+  const head = buildResponseHead(error.status, ['content-length', '0'], { versionMinor: 1, head: false, keepAlive: false, hsts: undefined });
+  return head.text;
+}
+
+export class Http1Connection implements RequestSink, DownstreamConnection {
+  readonly clientAddress: string;
+  readonly secure: boolean;
+  readonly localPort: number | undefined;
+  private readonly parser: RequestParser;
+  private current: ConnectionDownstream | undefined;
+  /** The parser saw the whole current request. */
+  private requestDone = false;
+  /** Bytes not parsed yet: a pipelined request, or body bytes while the reader is full. */
+  private pending: Buffer | undefined;
+  private parsing = false;
+  /** The answer ended while the parser was running: decide what follows once it returns. */
+  private settleAfterParse = false;
+  private readPaused = false;
+  private halfClosed = false;
+  private handedOver = false;
+  private phase = Phase.Idle;
+  /** Clock time of the phase's start, or of the last bytes either way while serving. */
+  private since = clock.now;
+  /** The connection has served a request (a fresh one waits under the header timeout). */
+  private served = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: Http1ConnectionOwner,
+    private readonly serve: ExchangeHandler,
+    private readonly tls: SecureServing | undefined,
+  ) {
+    this.clientAddress = socket.remoteAddress ?? '';
+    this.secure = (socket as Partial<TLSSocket>).encrypted === true;
+    this.localPort = socket.localPort;
+    this.parser = new RequestParser(this);
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  get hsts(): string | undefined {
+    return this.tls?.hsts;
+  }
+
+  /** Whether an answer may keep the connection: not while closing, nor after the client's FIN. */
+  mayKeepAlive(): boolean {
+    return !this.owner.closing && !this.halfClosed;
+  }
+
+  noteActivity(): void {
+    this.since = clock.now;
+  }
+
+  /** Closes what overstayed its phase; `now` is the sweep's clock. */
+  sweep(now: number): void {
+    const s = this.owner.settings;
+    switch (this.phase) {
+      case Phase.Idle:
+        if (now - this.since > (this.served ? s.keepAliveTimeoutMs : s.requestHeaderTimeoutMs)) this.socket.destroy();
+        return;
+      case Phase.Head:
+        // Slow headers are cut however steadily they trickle in.
+        if (now - this.since > s.requestHeaderTimeoutMs) this.refuse(408, 'request head timeout');
+        return;
+      case Phase.Serving:
+        if (now - this.since > s.socketIdleMs) this.socket.destroy();
+        return;
+    }
+  }
+
+  /** The listener is closing: an idle connection goes now, a busy one after its answer. */
+  closeIfIdle(): void {
+    if (this.current === undefined && this.phase === Phase.Idle) this.socket.destroy();
+  }
+
+  // --- parser sink ---
+
+  onRequestHead(parsed: ParsedRequestHead): boolean {
+    const raw = this.tls?.hasClientSubject === true ? this.tls.requestHeaders(parsed.rawHeaders, this.socket as TLSSocket) : parsed.rawHeaders;
+    const downstream = new ConnectionDownstream(this, parsed, raw);
+    this.current = downstream;
+    this.requestDone = false;
+    this.phase = Phase.Serving;
+    this.since = clock.now;
+    if (!this.mayKeepAlive()) downstream.keepAlive = false;
+    if (parsed.upgrade) {
+      const protocols = tunnelledProtocols(rawHeader(raw, 'upgrade'));
+      if (protocols !== undefined) {
+        downstream.upgrade = this.upgradeOf(downstream, protocols);
+        // Bytes after a switch request are the tunnel's, never a next request: an answer that declines it closes.
+        downstream.keepAlive = false;
+      }
+    }
+    // node:http answers 100-continue at once when nobody asks to decide; so does this.
+    if (parsed.expectContinue && downstream.bodyFollows) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+    this.serve(downstream);
+    return true;
+  }
+
+  onRequestBody(buf: Buffer, start: number, end: number): boolean {
+    const downstream = this.current;
+    if (downstream === undefined) return true;
+    this.since = clock.now;
+    if (downstream.pushBody(buf.subarray(start, end))) return true;
+    this.pauseReading();
+    return false;
+  }
+
+  onRequestComplete(trailers: string[] | null): void {
+    this.requestDone = true;
+    const downstream = this.current;
+    if (downstream === undefined) return;
+    downstream.endBody(trailers);
+    // The answer went first (an answer of our own, the body skipped): go on now.
+    if (downstream.responseFinished) this.settleAfterParse = true;
+  }
+
+  // --- from the request's Downstream ---
+
+  /** The reader wants more body bytes. */
+  resumeBody(): void {
+    if (this.parsing) return;
+    if (this.pending !== undefined && this.current !== undefined && !this.requestDone) {
+      const pending = this.pending;
+      this.pending = undefined;
+      this.feed(pending);
+    }
+    if (this.readPaused && (this.pending === undefined || this.pending.length < MAX_PENDING_BYTES)) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** The answer is out: go on to the next request, or close. */
+  responseDone(downstream: ConnectionDownstream): void {
+    if (downstream !== this.current || this.handedOver) return;
+    this.since = clock.now;
+    // Answered from within the parser (an answer of our own to the head): it may not have seen the end of the request yet.
+    if (this.parsing) this.settleAfterParse = true;
+    else this.settle(downstream);
+  }
+
+  /** After an answer: the next request, or close. */
+  private settle(downstream: ConnectionDownstream): void {
+    if (!downstream.keepAlive || !this.mayKeepAlive()) return this.closeAfterWrites();
+    // The body is still arriving: dropped, then the connection goes on (onRequestComplete); or cut.
+    if (!this.requestDone) {
+      if (!downstream.discarding) this.closeAfterWrites();
+      return;
+    }
+    this.nextRequest();
+  }
+
+  /** Ends this connection's HTTP: the socket becomes a tunnel's client end. */
+  handOver(): Duplex {
+    const socket = this.socket;
+    this.handedOver = true;
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('drain', this.onDrain);
+    socket.off('close', this.onClose);
+    socket.pause();
+    if (this.pending !== undefined) socket.unshift(this.pending);
+    this.pending = undefined;
+    this.owner.onHandOver(this, socket);
+    return socket;
+  }
+
+  // --- socket events ---
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.since = clock.now;
+    if (this.current !== undefined && (this.requestDone || this.pending !== undefined)) {
+      // A pipelined request (or more body while the reader is full) waits its turn.
+      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      if (this.pending.length >= MAX_PENDING_BYTES) this.pauseReading();
+      return;
+    }
+    if (this.phase === Phase.Idle) this.phase = Phase.Head;
+    this.feed(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.owner.settings.abortOnClientClose) {
+      this.socket.destroy();
+      return;
+    }
+    // No more requests: answer the open one, then close. A body cut short
+    // by the FIN can never complete, so that client is gone.
+    this.halfClosed = true;
+    if (this.current === undefined || !this.requestDone) this.socket.destroy();
+    else this.current.keepAlive = false;
+  };
+
+  private readonly onDrain = (): void => {
+    this.current?.drained();
+  };
+
+  private readonly onError = (): void => {
+    // 'close' follows; the request (if any) sees its client gone there.
+  };
+
+  private readonly onClose = (): void => {
+    const downstream = this.current;
+    this.current = undefined;
+    if (downstream !== undefined && !downstream.responseFinished) downstream.clientGone();
+    this.owner.onConnectionClosed(this);
+  };
+
+  // --- internals ---
+
+  private feed(buf: Buffer): void {
+    if (this.pending !== undefined) {
+      buf = Buffer.concat([this.pending, buf]);
+      this.pending = undefined;
+    }
+    this.parsing = true;
+    const left = this.parser.execute(buf, 0, buf.length);
+    this.parsing = false;
+    if (left === -1) return this.parseFailed(this.parser.error!);
+    if (left > 0) this.pending = buf.subarray(buf.length - left);
+    if (this.settleAfterParse) {
+      this.settleAfterParse = false;
+      const downstream = this.current;
+      if (downstream !== undefined && downstream.responseFinished && !this.handedOver) this.settle(downstream);
+    }
+  }
+
+  private nextRequest(): void {
+    this.current = undefined;
+    this.served = true;
+    this.parser.reset();
+    this.phase = Phase.Idle;
+    this.since = clock.now;
+    if (this.pending !== undefined) {
+      const pending = this.pending;
+      this.pending = undefined;
+      this.phase = Phase.Head;
+      this.feed(pending);
+    }
+    if (this.readPaused && this.current === undefined) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private parseFailed(error: RequestParseError): void {
+    if (this.current !== undefined) {
+      // A broken body: the request cannot be finished; its client sees the connection go.
+      this.socket.destroy();
+      return;
+    }
+    this.refuse(error.status, error.reason);
+  }
+
+  /** Answers a request we cannot read with `status`, then closes. */
+  private refuse(status: number, _reason: string): void {
+    this.phase = Phase.Serving;
+    this.socket.off('data', this.onData);
+    if (this.socket.writable) this.socket.end(parseErrorAnswer({ status, reason: _reason } as RequestParseError), 'latin1');
+    this.destroyAfterWrites();
+  }
+
+  private closeAfterWrites(): void {
+    this.socket.off('data', this.onData);
+    this.socket.end();
+    this.destroyAfterWrites();
+  }
+
+  /** A peer that never closes its side must not hold the socket open. */
+  private destroyAfterWrites(): void {
+    if (this.socket.writableFinished) this.socket.destroy();
+    else this.socket.once('finish', () => this.socket.destroy());
+  }
+
+  private pauseReading(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  private upgradeOf(downstream: ConnectionDownstream, protocols: string): DownstreamUpgrade {
+    return {
+      protocols,
+      accept: (protocol, rawHeaders) => {
+        if (!isFieldValue(protocol)) throw new TypeError('invalid Upgrade protocol');
+        // The switch is named below, once.
+        const kept: string[] = [];
+        for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() !== 'upgrade') kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+        const head = buildResponseHead(101, kept, { versionMinor: 1, head: true, keepAlive: true, hsts: undefined });
+        // The 101 names the switch itself; Connection was dropped from the fields with the other framing.
+        const text = head.text.slice(0, -2) + `connection: upgrade\r\nupgrade: ${protocol}\r\n\r\n`;
+        const socket = downstream.takeSocket();
+        this.socket.write(text, 'latin1');
+        return socket;
+      },
+    };
+  }
+}
