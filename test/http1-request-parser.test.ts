@@ -463,6 +463,8 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['obsolete line folding in the trailers', `${CHUNKED_HEAD}0\r\nX: 1\r\n 2\r\n\r\n`, 400],
   ['a bare LF in the trailers', `${CHUNKED_HEAD}0\r\nX: 1\n\r\n`, 400],
   ['a control character in a trailer value', `${CHUNKED_HEAD}0\r\nX: 1\x00\r\n\r\n`, 400],
+  ['Content-Length in the trailers', `${CHUNKED_HEAD}0\r\nContent-Length: 0\r\n\r\n`, 400],
+  ['Transfer-Encoding in the trailers', `${CHUNKED_HEAD}0\r\ntransfer-encoding: chunked\r\n\r\n`, 400],
   ['a trailer section over the head limit (431)', `${CHUNKED_HEAD}0\r\nX: ${'t'.repeat(17_000)}\r\n\r\n`, 431],
   ['a missing Host in HTTP/1.1', 'GET / HTTP/1.1\r\nAccept: */*\r\n\r\n', 400],
   ['a missing Host with an absolute-form target', 'GET http://example.com/ HTTP/1.1\r\n\r\n', 400],

@@ -777,9 +777,14 @@ export class RequestParser {
     while (vs < ve && (line.charCodeAt(vs) === SP || line.charCodeAt(vs) === HT)) vs++;
     while (ve > vs && (line.charCodeAt(ve - 1) === SP || line.charCodeAt(ve - 1) === HT)) ve--;
     if (!isFieldValueRange(line, vs, ve)) return this.fail(400, 'invalid character in trailer field');
+    const name = line.slice(0, colon);
+    // Framing after the body is a contradiction no sender may write (RFC 9110 6.5.1); llhttp refuses it too.
+    if ((colon === 14 && lowerEquals(name, 'content-length')) || (colon === 17 && lowerEquals(name, 'transfer-encoding'))) {
+      return this.fail(400, 'framing field in trailer section');
+    }
     const trailers = (this.trailers ??= []);
     if (trailers.length === this.maxFields * 2) return this.fail(431, 'too many trailer fields');
-    trailers.push(line.slice(0, colon), line.slice(vs, ve));
+    trailers.push(name, line.slice(vs, ve));
     return 0;
   }
 }
