@@ -1,7 +1,8 @@
 // The syntax of HTTP field names and values (RFC 9110 5.1, 5.5), shared by
 // both sides of the proxy: the client-facing request parser and the
-// backend-facing response parser and writer. Lookup tables, so the parsers
-// can check a head a character at a time without allocating.
+// backend-facing response parser and writer. Lookup tables and index
+// ranges, so the parsers can check a head a character at a time without
+// allocating.
 
 /** tchar (RFC 9110 5.6.2): the characters of a token, such as a field name or a method. */
 const TOKEN = new Uint8Array(256);
@@ -44,4 +45,19 @@ export function isFieldValueRange(s: string, from: number, to: number): boolean 
 /** No control characters but tab in a field value. */
 export function isFieldValue(value: string): boolean {
   return isFieldValueRange(value, 0, value.length);
+}
+
+/**
+ * s[from, to) equals `lower` (lower-case ASCII) but for the case of its
+ * letters, as field names, Connection options and transfer codings
+ * compare; without allocating, unlike toLowerCase().
+ */
+export function equalsLowerCase(s: string, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = from; i < to; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i - from)) return false;
+  }
+  return true;
 }

@@ -2,7 +2,7 @@
 // on itself, since they frame the body or pick the route: Content-Length,
 // Transfer-Encoding, Connection and Host. Each reader is strict where a
 // lenient reading could frame a message differently from the next hop.
-import { isTokenChar } from '../../http-syntax/field-syntax.js';
+import { equalsLowerCase, isTokenChar } from '../../http-syntax/field-syntax.js';
 
 const SP = 32;
 const HT = 9;
@@ -53,7 +53,7 @@ export function transferCodingsOf(value: string): TransferCodings {
     const start = i;
     while (i < n && isTokenChar(value.charCodeAt(i))) i++;
     if (i === start) return TransferCodings.Malformed;
-    const chunked = i - start === 7 && value.slice(start, i).toLowerCase() === 'chunked';
+    const chunked = equalsLowerCase(value, start, i, 'chunked');
     while (i < n && (value.charCodeAt(i) === SP || value.charCodeAt(i) === HT)) i++;
     if (i < n && value.charCodeAt(i) === SEMICOLON) {
       // Parameters belong to codings fairway does not decode anyway; chunked has none.
@@ -80,24 +80,20 @@ export const enum ConnectionOption {
 
 /** The options of a Connection field value (a comma list of tokens, any case); others are ignored. */
 export function connectionOptions(value: string): number {
-  // The common one-token values, without splitting.
-  switch (value.length) {
-    case 5:
-      if (value.toLowerCase() === 'close') return ConnectionOption.Close;
-      break;
-    case 7:
-      if (value.toLowerCase() === 'upgrade') return ConnectionOption.Upgrade;
-      break;
-    case 10:
-      if (value.toLowerCase() === 'keep-alive') return ConnectionOption.KeepAlive;
-      break;
-  }
   let options = 0;
-  for (const part of value.split(',')) {
-    const option = part.trim().toLowerCase();
-    if (option === 'close') options |= ConnectionOption.Close;
-    else if (option === 'keep-alive') options |= ConnectionOption.KeepAlive;
-    else if (option === 'upgrade') options |= ConnectionOption.Upgrade;
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    let end = value.indexOf(',', i);
+    if (end === -1) end = n;
+    let from = i;
+    let to = end;
+    while (from < to && (value.charCodeAt(from) === SP || value.charCodeAt(from) === HT)) from++;
+    while (to > from && (value.charCodeAt(to - 1) === SP || value.charCodeAt(to - 1) === HT)) to--;
+    if (equalsLowerCase(value, from, to, 'close')) options |= ConnectionOption.Close;
+    else if (equalsLowerCase(value, from, to, 'keep-alive')) options |= ConnectionOption.KeepAlive;
+    else if (equalsLowerCase(value, from, to, 'upgrade')) options |= ConnectionOption.Upgrade;
+    i = end + 1;
   }
   return options;
 }

@@ -23,7 +23,7 @@
 // equal byte offsets and names and values are cheap slices. A head that
 // arrives whole in one read is parsed in place; only an incomplete head is
 // copied, into a buffer that grows by doubling and is kept for the next.
-import { isFieldValueRange, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
+import { equalsLowerCase, isFieldValueRange, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
 import {
   ConnectionOption,
   connectionOptions,
@@ -134,7 +134,7 @@ function hexValue(c: number): number {
 }
 
 function lowerEquals(s: string, lower: string): boolean {
-  return s === lower || s.toLowerCase() === lower;
+  return equalsLowerCase(s, 0, s.length, lower);
 }
 
 /** A request-target character: visible ASCII (llhttp refuses bytes above it too). */
