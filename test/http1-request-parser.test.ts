@@ -192,6 +192,25 @@ test('pipelined requests in one buffer: the parser stops after each, and reset()
   assert.equal(parsed.body, 'onetwo');
 });
 
+test('a reset() from inside onRequestComplete still ends that execute() call before the next pipelined request', () => {
+  for (const first of [GET, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx', `${CHUNKED_HEAD}0\r\n\r\n`]) {
+    let heads = 0;
+    const parser: RequestParser = new RequestParser({
+      onRequestHead() {
+        heads++;
+        return true;
+      },
+      onRequestBody: () => true,
+      onRequestComplete: () => parser.reset(),
+    });
+    const buf = Buffer.from(first + GET, 'latin1');
+    assert.equal(parser.execute(buf, 0, buf.length), GET.length);
+    assert.equal(heads, 1);
+    assert.equal(parser.execute(buf, buf.length - GET.length, buf.length), 0);
+    assert.equal(heads, 2);
+  }
+});
+
 test('HTTP/1.0 keeps the connection only with Connection: keep-alive; HTTP/1.1 keeps it unless Connection: close', () => {
   const keepAlive = (line: string, connection?: string) =>
     parse([`GET / ${line}\r\nHost: a\r\n${connection === undefined ? '' : `Connection: ${connection}\r\n`}\r\n`]).heads[0]!.keepAlive;

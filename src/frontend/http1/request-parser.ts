@@ -228,7 +228,7 @@ export class RequestParser {
     this.lineSeen = false;
     this.leadingLines = 0;
     this.leadingCr = false;
-    this.stopAfterHead = false;
+    // Not stopAfterHead: a reset() from inside onRequestComplete must still end that execute() call.
     this.trailers = null;
     this.trailerLine = '';
   }
