@@ -370,11 +370,18 @@ test('the state getters follow a request from idle through head and body to done
   parser.execute(buf, 2, buf.length - 1);
   assert.deepEqual([parser.idle, parser.inHead, parser.inBody, parser.done], [false, false, true, false]);
   assert.equal(parser.head?.contentLength, 2);
+  assert.equal(parser.bodyBytesLeft, 1);
   parser.execute(buf, buf.length - 1, buf.length);
   assert.deepEqual([parser.idle, parser.inHead, parser.inBody, parser.done], [false, false, false, true]);
+  assert.equal(parser.bodyBytesLeft, 0);
   parser.reset();
   assert.equal(parser.idle, true);
   assert.equal(parser.head, undefined);
+
+  const chunked = collector().parser;
+  const raw = Buffer.from(`${CHUNKED_HEAD}5\r\nhel`, 'latin1');
+  chunked.execute(raw, 0, raw.length);
+  assert.equal(chunked.bodyBytesLeft, -1, 'a chunked body has no known length');
 });
 
 test('up to four empty lines before a request line are skipped, even split between reads', () => {

@@ -248,6 +248,16 @@ export class RequestParser {
     return this.state > State.Head && this.state < State.Done;
   }
 
+  /**
+   * Body bytes still to come: what a Content-Length body lacks, -1 while a
+   * chunked body is unfinished (its length is unknown), 0 otherwise. For
+   * deciding whether to read an unwanted body to its end or to close.
+   */
+  get bodyBytesLeft(): number {
+    if (this.state === State.Length) return this.remaining;
+    return this.inBody ? -1 : 0;
+  }
+
   /** The request completed; bytes after it wait for reset(). */
   get done(): boolean {
     return this.state === State.Done;
