@@ -2,7 +2,7 @@
 // node:http runs it (strict, insecureHTTPParser off). Each call sends raw
 // bytes over a fresh connection, half-closes it, and reports what node:http
 // made of the first request in them.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 export type ReferenceOutcome =
@@ -48,7 +48,7 @@ export async function startReference(): Promise<Reference> {
   server.on('connection', (socket: Socket) => {
     if (current !== undefined) caseOf.set(socket, current);
   });
-  server.on('request', (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const c = caseOf.get(req.socket);
     const s = seen(req, false);
     c?.requests.push(s);
@@ -59,7 +59,10 @@ export async function startReference(): Promise<Reference> {
       res.end();
     });
     req.on('error', () => undefined);
-  });
+  };
+  server.on('request', onRequest);
+  // node:http answers an Expect it does not know with 417 itself; the parse is what is compared here.
+  server.on('checkExpectation', onRequest);
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
     caseOf.get(socket)?.requests.push(seen(req, true));
     socket.destroy();
