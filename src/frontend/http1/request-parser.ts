@@ -71,14 +71,20 @@ export interface ParsedRequestHead {
 
 /** What the parser reports to. */
 export interface RequestSink {
-  /** A complete request head; false pauses: execute() returns, leaving the bytes after the head. */
+  /**
+   * A complete request head; false pauses: execute() returns, leaving the
+   * bytes after the head. After a head that switches protocols (the parser
+   * is `upgraded`) it stops whatever this returns, and onRequestComplete
+   * comes only if the caller declines the switch.
+   */
   onRequestHead(head: ParsedRequestHead): boolean;
   /** Body bytes buf[start, end), in the caller's buffer; false pauses, as for the head. */
   onRequestBody(buf: Buffer, start: number, end: number): boolean;
   /**
    * The request is complete (a bodiless one right after its head, a body
    * that ended with the bytes just handed out even if that call paused);
-   * trailers of a chunked body as [name, value, ...], or null.
+   * trailers of a chunked body as [name, value, ...], every well-formed
+   * field as sent (the request writer picks those that cross), or null.
    */
   onRequestComplete(trailers: string[] | null): void;
 }
