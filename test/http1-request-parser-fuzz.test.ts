@@ -40,6 +40,9 @@ interface RequestSpec {
   fields: Field[];
   connection: '' | 'close' | 'keep-alive';
   body: Body;
+  /** Whitespace around the values of Host and the framing fields (spaces only after them: a tab there is refused). */
+  framingBefore: string;
+  framingAfter: string;
 }
 
 /** Names the parser reads itself; random fields stay clear of them. */
@@ -85,6 +88,8 @@ const requestSpec: fc.Arbitrary<RequestSpec> = fc
         .record({ chunks: fc.array(chunk, { maxLength: 4 }), trailers: fc.array(field, { maxLength: 3 }) })
         .map<Body>(({ chunks, trailers }) => ({ kind: 'chunked', chunks, trailers })),
     ),
+    framingBefore: ows,
+    framingAfter: fc.constantFrom('', '', ' ', '  '),
   })
   // HTTP/1.0 has no chunked framing.
   .filter((r) => r.minor === 1 || r.body.kind !== 'chunked');
@@ -96,10 +101,11 @@ function fieldLines(fields: readonly Field[]): string {
 /** The head's fields in order: the random ones with Host among them, then framing and Connection. */
 function headFields(r: RequestSpec): Field[] {
   const fields = [...r.fields];
-  fields.splice(r.hostAt % (fields.length + 1), 0, { name: 'Host', value: r.host, before: ' ', after: '' });
-  if (r.body.kind === 'length') fields.push({ name: 'Content-Length', value: String(r.body.data.length), before: ' ', after: '' });
-  if (r.body.kind === 'chunked') fields.push({ name: 'Transfer-Encoding', value: 'chunked', before: ' ', after: '' });
-  if (r.connection !== '') fields.push({ name: 'Connection', value: r.connection, before: ' ', after: '' });
+  const framing = (name: string, value: string): Field => ({ name, value, before: r.framingBefore, after: r.framingAfter });
+  fields.splice(r.hostAt % (fields.length + 1), 0, framing('Host', r.host));
+  if (r.body.kind === 'length') fields.push(framing('Content-Length', String(r.body.data.length)));
+  if (r.body.kind === 'chunked') fields.push(framing('Transfer-Encoding', 'chunked'));
+  if (r.connection !== '') fields.push(framing('Connection', r.connection));
   return fields;
 }
 

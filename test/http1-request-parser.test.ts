@@ -232,6 +232,15 @@ test('an HTTP/1.0 request may leave out Host', () => {
   assert.equal(p.complete, 1);
 });
 
+test('spaces around the Content-Length and Transfer-Encoding values, and a tab before them, are whitespace as usual', () => {
+  const length = parse(['POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\t 3  \r\n\r\nabc']);
+  assert.equal(length.heads[0]!.contentLength, 3);
+  assert.equal(length.body, 'abc');
+  const chunked = parse([`POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tChunked \r\n\r\n3\r\nabc\r\n0\r\n\r\n`]);
+  assert.equal(chunked.heads[0]!.chunked, true);
+  assert.equal(chunked.body, 'abc');
+});
+
 test('Expect: 100-continue is reported for HTTP/1.1 only, and other expectations are left to the caller', () => {
   const expect = (line: string, value: string) =>
     parse([`POST / ${line}\r\nHost: a\r\nExpect: ${value}\r\nContent-Length: 1\r\n\r\n`]).heads[0]!.expectContinue;
@@ -441,6 +450,8 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['an empty Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n', 400],
   ['a Content-Length past Number.MAX_SAFE_INTEGER', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9007199254740992\r\n\r\n', 400],
   ['a Content-Length of 17 digits', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 00000000000000001\r\n\r\n', 400],
+  ['a tab after the Content-Length value (llhttp reads no length)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\t\r\n\r\nabc', 400],
+  ['a tab after the Transfer-Encoding value (llhttp reads no chunked)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked \t\r\n\r\n0\r\n\r\n', 400],
   ['a Transfer-Encoding whose last coding is not chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 400],
   ['a Transfer-Encoding without chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n', 400],
   ['chunked applied twice', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
@@ -514,6 +525,7 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['a control character in the target', 'GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['a byte above ASCII in the target', 'GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['a target that is no form at all', 'GET index.html HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target without an authority', 'GET urn:isbn:123 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['asterisk-form outside OPTIONS', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['CONNECT with an origin-form target', 'CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['CONNECT without a port', 'CONNECT example.com HTTP/1.1\r\nHost: example.com\r\n\r\n', 400],

@@ -9,8 +9,8 @@
 // ways is refused with the status the RFC names: bare LF or CR, obsolete
 // line folding, whitespace before a colon, Content-Length with
 // Transfer-Encoding, repeated Content-Length (identical copies too), codings
-// other than a final chunked, malformed chunk lines, a missing or repeated
-// Host.
+// other than a final chunked, a tab after either's value, malformed chunk
+// lines, framing fields among trailers, a missing or repeated Host.
 //
 // One request at a time: after a request completes the parser stops, leaving
 // any pipelined bytes to the caller, and waits for reset(), so the
@@ -143,6 +143,17 @@ function lowerEquals(s: string, lower: string): boolean {
   return equalsLowerCase(s, 0, s.length, lower);
 }
 
+/**
+ * A tab among the whitespace after a field value, s[from, to). OWS allows
+ * it, but llhttp refuses `3<HT>` as a length and does not read `chunked<HT>`
+ * as chunked, so on the two framing fields it is refused: nothing sends it,
+ * and parsers disagree on what it means.
+ */
+function tabAfterValue(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === HT) return true;
+  return false;
+}
+
 /** A request-target character: visible ASCII (llhttp refuses bytes above it too). */
 function isTargetChar(c: number): boolean {
   return c > SP && c < 127;
@@ -153,13 +164,17 @@ function isQuotedChar(c: number): boolean {
   return c === HT || (c >= SP && c !== 127);
 }
 
-/** `scheme ":"` at the start of `target` (RFC 3986 3.1): an absolute-form target. */
+/**
+ * `scheme "://"` at the start of `target` (RFC 3986 3.1): an absolute-form
+ * target with an authority, the only kind HTTP has (llhttp refuses `urn:x`
+ * and its like too). The caller reads the rest.
+ */
 function hasScheme(target: string): boolean {
   const c0 = target.charCodeAt(0) | 0x20;
   if (c0 < 97 || c0 > 122) return false;
   for (let i = 1; i < target.length; i++) {
     const c = target.charCodeAt(i);
-    if (c === COLON) return true;
+    if (c === COLON) return target.startsWith('//', i + 1);
     const lower = c | 0x20;
     const ok = (lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
     if (!ok) return false;
@@ -593,6 +608,7 @@ export class RequestParser {
           break;
         case 14:
           if (lowerEquals(name, 'content-length')) {
+            if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Content-Length value');
             // Identical copies too: RFC 9110 8.6 allows folding them, llhttp refuses them, and so do we.
             if (contentLength !== -1) return this.fail(400, 'more than one Content-Length');
             contentLength = contentLengthValue(value);
@@ -601,6 +617,7 @@ export class RequestParser {
           break;
         case 17:
           if (lowerEquals(name, 'transfer-encoding')) {
+            if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Transfer-Encoding value');
             transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
           }
           break;
