@@ -637,7 +637,7 @@ export class RequestParser {
         case TransferCodings.Malformed:
           return this.fail(400, 'invalid Transfer-Encoding');
         case TransferCodings.NotChunkedLast:
-          return this.fail(400, 'Transfer-Encoding does not end in chunked');
+          return this.fail(400, 'Transfer-Encoding does not end in chunked, or has it twice');
         case TransferCodings.Unsupported:
           return this.fail(501, 'transfer coding not implemented');
       }
