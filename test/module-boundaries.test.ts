@@ -55,7 +55,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['health'],
   ['upstream', 'observability', 'reload-result.ts'],
   ['config', 'load'],
-  ['balancing', 'http'],
+  ['balancing', 'http-syntax'],
 ];
 
 /** A module's top-level entry under src: its folder, or the file itself. */

@@ -15,7 +15,7 @@ import type { SecureServing } from '../secure-serving.js';
 import { ConnectionDownstream, type DownstreamConnection } from './connection-downstream.js';
 import { clock } from './connection-sweep.js';
 import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
-import { isFieldValue } from '../../http/field-syntax.js';
+import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
 
 /** Shared by every connection of a listener; changed in place by reloads. */

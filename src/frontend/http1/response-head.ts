@@ -5,7 +5,7 @@
 // otherwise (close-delimited for an HTTP/1.0 client), none for answers that
 // have no body, and Connection as the keep-alive decision says.
 import { STATUS_CODES } from 'node:http';
-import { isFieldName, isFieldValue } from '../../http/field-syntax.js';
+import { isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
 
 export interface ResponseHeadOptions {
   /** HTTP/1.x minor version of the request. */

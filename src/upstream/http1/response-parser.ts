@@ -11,7 +11,7 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
-import { isFieldName, isFieldValue } from '../../http/field-syntax.js';
+import { isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';
 
 /** Largest response head (and trailer section) accepted. */

@@ -1,7 +1,8 @@
 // Which trailer fields cross the proxy, either way: a well-formed field
 // whose name neither frames, routes nor hops (RFC 9110 6.5.1). The others
 // are dropped, not refused: the message itself is fine.
-import { isFieldName, isFieldValue } from '../../http/field-syntax.js';
+
+import { isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
 
 const NOT_IN_TRAILERS = new Set([
   'content-length',
