@@ -454,13 +454,13 @@ function sendPreface(port: number, enough: (reply: Buffer) => boolean = () => fa
   });
 }
 
-test('without cleartext, a plain listener does not serve an h2c preface as HTTP/2 (400, connection closed)', async (t) => {
+test('without cleartext, a plain listener does not serve an h2c preface as HTTP/2 (505 HTTP Version Not Supported, connection closed)', async (t) => {
   const [a] = await backends(t, describingBackend('a'));
   const lb = await rig(t, { backends: [a!.url], listeners: ['  - { name: web, host: 127.0.0.1, port: 0 }'] });
   const port = lb.ports['web']!;
   const plain = await sendPreface(port);
   const text = plain.reply.toString('latin1');
-  assert.match(text, /^HTTP\/1\.1 400 /, `an HTTP/1.1 400, not a SETTINGS frame: ${JSON.stringify(text.slice(0, 60))}`);
+  assert.match(text, /^HTTP\/1\.1 505 /, `an HTTP/1.1 505, not a SETTINGS frame: ${JSON.stringify(text.slice(0, 60))}`);
   assert.equal(plain.closedByServer, true, 'and the connection is closed');
   await assert.rejects(openSession(`http://127.0.0.1:${port}`), 'node:http2 gets no session');
   assert.equal(a!.requests(), 0);

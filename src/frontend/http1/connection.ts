@@ -14,6 +14,7 @@ import { rawHeader } from '../../exchange/request-head.js';
 import type { SecureServing } from '../secure-serving.js';
 import { ConnectionDownstream, type DownstreamConnection } from './connection-downstream.js';
 import { clock } from './connection-sweep.js';
+import type { RequestLimits } from './request-limits.js';
 import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
 import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
@@ -29,6 +30,8 @@ export interface ConnectionSettings {
 
 export interface Http1ConnectionOwner {
   readonly settings: ConnectionSettings;
+  /** The parser's limits (request line, head, fields); its defaults when undefined. */
+  readonly limits?: Partial<RequestLimits>;
   /** The listener is closing: answers say Connection: close. */
   readonly closing: boolean;
   onConnectionClosed(connection: Http1Connection): void;
@@ -66,6 +69,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private parsing = false;
   /** The answer ended while the parser was running: decide what follows once it returns. */
   private settleAfterParse = false;
+  /** The head asked for a switch fairway declines: the parser goes on with it as a plain request. */
+  private declineAfterParse = false;
   private readPaused = false;
   private halfClosed = false;
   private handedOver = false;
@@ -84,7 +89,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     this.clientAddress = socket.remoteAddress ?? '';
     this.secure = (socket as Partial<TLSSocket>).encrypted === true;
     this.localPort = socket.localPort;
-    this.parser = new RequestParser(this);
+    this.parser = new RequestParser(this, owner.limits);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -144,7 +149,13 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
         downstream.upgrade = this.upgradeOf(downstream, protocols);
         // Bytes after a switch request are the tunnel's, never a next request: an answer that declines it closes.
         downstream.keepAlive = false;
+      } else {
+        // h2c alone: declined, and the request read on as plain HTTP/1.1 once the parser returns.
+        this.declineAfterParse = true;
       }
+    } else if (parsed.method === 'CONNECT') {
+      // Not proxied (it is answered as a bad target); what follows its head is not HTTP.
+      downstream.keepAlive = false;
     }
     // node:http answers 100-continue at once when nobody asks to decide; so does this.
     if (parsed.expectContinue && downstream.bodyFollows) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
@@ -270,7 +281,12 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
       this.pending = undefined;
     }
     this.parsing = true;
-    const left = this.parser.execute(buf, 0, buf.length);
+    let left = this.parser.execute(buf, 0, buf.length);
+    if (this.declineAfterParse && left !== -1) {
+      this.declineAfterParse = false;
+      this.parser.declineUpgrade();
+      if (left > 0 && this.parser.inBody) left = this.parser.execute(buf, buf.length - left, buf.length);
+    }
     this.parsing = false;
     if (left === -1) return this.parseFailed(this.parser.error!);
     if (left > 0) this.pending = buf.subarray(buf.length - left);
@@ -300,12 +316,16 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   }
 
   private parseFailed(error: RequestParseError): void {
-    if (this.current !== undefined) {
-      // A broken body: the request cannot be finished; its client sees the connection go.
+    const downstream = this.current;
+    if (downstream === undefined) return this.refuse(error.status, error.reason);
+    // A broken body: the request cannot go on. Its answer is ours if none started;
+    // the exchange sees its client gone (a try in flight is cut).
+    if (downstream.responseStarted) {
       this.socket.destroy();
       return;
     }
     this.refuse(error.status, error.reason);
+    downstream.clientGone();
   }
 
   /** Answers a request we cannot read with `status`, then closes. */
