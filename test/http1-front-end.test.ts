@@ -153,3 +153,25 @@ test('a fresh connection that sends nothing is closed after the header timeout, 
   assert.ok(Date.now() - started < 2_500, 'within about the 400 ms header timeout');
   assert.equal(c.received(), '');
 });
+
+test('a backend that answers before reading a large upload keeps the client connection: the upload finishes and the next request is served', async (t) => {
+  // Answers at once and leaves the body to node:http, which reads and drops it (as NGINX's `return 200` does).
+  const early = await rawBackend((req, res) => res.end(`early ${req.url}`));
+  const noChecks = { ...poolConfig([]).healthCheck, enabled: false };
+  const lb = await startFairway(testConfig([poolConfig([early.url], { healthCheck: noChecks })]));
+  t.after(async () => {
+    await lb.close();
+    await early.close();
+  });
+  const c = await open(lb.port);
+  t.after(() => c.socket.destroy());
+  const body = Buffer.alloc(1024 * 1024, 0x61);
+  c.socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+  c.socket.write(body);
+  await c.waitFor(/early \/upload/);
+  c.socket.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+  const text = await c.waitFor(/early \/next/);
+  assert.equal(text.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
+  assert.doesNotMatch(text, /connection: close/i);
+  assert.equal(early.connections() >= 1, true);
+});

@@ -209,11 +209,10 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   /** After an answer: the next request, or close. */
   private settle(downstream: ConnectionDownstream): void {
     if (!downstream.keepAlive || !this.mayKeepAlive()) return this.closeAfterWrites();
-    // The body is still arriving: dropped, then the connection goes on (onRequestComplete); or cut.
-    if (!this.requestDone) {
-      if (!downstream.discarding) this.closeAfterWrites();
-      return;
-    }
+    // The body is still arriving (dropped, or still forwarded to a backend
+    // that answered first): the connection goes on once it is in
+    // (onRequestComplete). The exchange says when it cannot wait (closeAfterIfBodyUnread).
+    if (!this.requestDone) return;
     this.nextRequest();
   }
 
