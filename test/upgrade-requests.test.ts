@@ -114,6 +114,8 @@ async function switchRequest(port: number, text: string) {
     socket,
     statusLine: lines[0]!,
     headers,
+    /** Header lines named `name` (lower case), to catch a field sent twice. */
+    count: (name: string) => lines.slice(1).filter((line) => line.slice(0, line.indexOf(':')).toLowerCase() === name).length,
     /** Waits until the bytes after the head include `text`, and returns them all. */
     async after(text: string): Promise<string> {
       await until(JSON.stringify(text), () => data.subarray(start).includes(text));
@@ -122,13 +124,14 @@ async function switchRequest(port: number, text: string) {
   };
 }
 
-test('a WebSocket handshake is tunnelled: the backend gets Connection: upgrade and Upgrade only, its 101 comes back, bytes flow both ways', async (t) => {
+test('a WebSocket handshake is tunnelled: the backend gets Connection: upgrade and Upgrade only, its 101 comes back naming the switch once, bytes flow both ways', async (t) => {
   const { port, seen } = await setup(t);
   const tunnel = await switchRequest(port, websocketHandshake('/chat/room', 'Connection: X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\n'));
   t.after(() => tunnel.socket.destroy());
   assert.equal(tunnel.statusLine, 'HTTP/1.1 101 Switching Protocols');
   assert.equal(tunnel.headers['connection'], 'upgrade');
   assert.equal(tunnel.headers['upgrade'], 'websocket');
+  assert.deepEqual([tunnel.count('connection'), tunnel.count('upgrade')], [1, 1], 'the 101 names the switch once');
   assert.equal(tunnel.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', 'end-to-end headers of the 101 pass');
   assert.match(tunnel.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
   assert.equal(await tunnel.after('ready\n'), 'ready\n', 'bytes the backend sent with its 101 arrive');

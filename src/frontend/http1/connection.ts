@@ -358,12 +358,11 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
       protocols,
       accept: (protocol, rawHeaders) => {
         if (!isFieldValue(protocol)) throw new TypeError('invalid Upgrade protocol');
-        // The switch is named below, once.
         const kept: string[] = [];
         for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() !== 'upgrade') kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
-        const head = buildResponseHead(101, kept, { versionMinor: 1, head: true, keepAlive: true, hsts: undefined });
-        // The 101 names the switch itself; Connection was dropped from the fields with the other framing.
-        const text = head.text.slice(0, -2) + `connection: upgrade\r\nupgrade: ${protocol}\r\n\r\n`;
+        // Connection is ours to write (the backend's was dropped with the other framing fields); Upgrade names the switch once.
+        kept.push('upgrade', protocol);
+        const text = buildResponseHead(101, kept, { versionMinor: 1, head: true, keepAlive: true, hsts: undefined, connection: 'upgrade' }).text;
         const socket = downstream.takeSocket();
         this.socket.write(text, 'latin1');
         return socket;

@@ -15,6 +15,8 @@ export interface ResponseHeadOptions {
   keepAlive: boolean;
   /** Added when set, on a TLS listener with HSTS. */
   hsts: string | undefined;
+  /** The Connection field to send instead of keep-alive/close (a 101's `upgrade`). */
+  connection?: string;
 }
 
 export interface ResponseHead {
@@ -98,6 +100,7 @@ export function buildResponseHead(status: number, raw: readonly string[], option
       keepAlive = false;
     }
   }
-  fields += keepAlive ? 'connection: keep-alive\r\n' : 'connection: close\r\n';
+  if (options.connection !== undefined) fields += `connection: ${options.connection}\r\n`;
+  else fields += keepAlive ? 'connection: keep-alive\r\n' : 'connection: close\r\n';
   return { text: `${statusLine(status)}${fields}\r\n`, chunked, bodiless, keepAlive };
 }
