@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, hasCommand, killAllNow, startPinned, stopAll, waitListening } from './compare/processes.js';
+import { freePort, hasCommand, runBenchmark, startPinned, stopAll, waitListening } from './compare/processes.js';
 import { runWrk, type WrkResult } from './compare/wrk.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -154,16 +154,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\naccess-log-cost: ${signal}, stopping every process it started`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(`access-log-cost: ${(error as Error).message}`);
-  await stopAll();
-  process.exitCode = 1;
-});
+runBenchmark('access-log-cost', main);

@@ -39,7 +39,7 @@ import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/con
 import { isFailed, type RunOutcome } from './compare/load-result.js';
 import { overflowText, runLoad, servedText, warmUp } from './compare/load-run.js';
 import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
-import { freePort, killAllNow, processTreeCpuSeconds, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
+import { freePort, processTreeCpuSeconds, runBenchmark, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
 import { checkH2, checkHttps, checkPlain } from './compare/sanity.js';
 import { SCENARIOS, type Scenario, type Transport } from './compare/scenarios.js';
@@ -357,16 +357,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\nbench:compare: ${signal}, stopping every process it started`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(`bench:compare: ${(error as Error).message}`);
-  await stopAll();
-  process.exitCode = 1;
-});
+runBenchmark('bench:compare', main);

@@ -23,7 +23,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendsNginx, proxyNginx } from './compare/configs.js';
 import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
-import { freePort, killAllNow, runQuiet, startPinned, stop, stopAll, waitListening, type Managed } from './compare/processes.js';
+import { freePort, runBenchmark, runQuiet, startPinned, stop, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { writeResults } from './compare/results-file.js';
 import { ensureTools } from './compare/tools.js';
 import { openIdleClients, type IdleClients } from './idle/idle-connections.js';
@@ -161,16 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\nbench:idle: ${signal}, stopping every process it started`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-
-main().catch(async (error: unknown) => {
-  console.error(`bench:idle: ${(error as Error).message}`);
-  await stopAll();
-  process.exitCode = 1;
-});
+runBenchmark('bench:idle', main);

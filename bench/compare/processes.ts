@@ -64,6 +64,25 @@ export function killAllNow(): void {
   for (const m of running) signalGroup(m, 'SIGKILL');
 }
 
+/**
+ * Runs a benchmark's `main` so that every process it started is stopped
+ * however it ends: done, failed (exit code 1), interrupted (130), or exiting.
+ */
+export function runBenchmark(name: string, main: () => Promise<void>): void {
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${name}: ${signal}, stopping every process it started`);
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
+  main().catch(async (error: unknown) => {
+    console.error(`${name}: ${(error as Error).message}`);
+    await stopAll();
+    process.exitCode = 1;
+  });
+}
+
 /** A port the OS says is free on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

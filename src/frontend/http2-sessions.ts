@@ -75,9 +75,9 @@ class ClientConnection implements Http2Client {
     return this.tls?.hsts;
   }
 
-  get requestHeaders(): ((raw: string[]) => string[]) | undefined {
+  requestHeaders(raw: string[]): string[] {
     const tls = this.tls;
-    return tls?.hasClientSubject === true ? (raw) => tls.requestHeaders(raw, this.socket as TLSSocket) : undefined;
+    return tls?.hasClientSubject === true ? tls.requestHeaders(raw, this.socket as TLSSocket) : raw;
   }
 }
 

@@ -15,8 +15,8 @@ export interface Http2Client {
   readonly localPort: number | undefined;
   /** HSTS value for every answer, on a TLS listener that sends it. */
   readonly hsts: string | undefined;
-  /** The request head as it goes on (the verified client subject set), on a TLS listener that asks for one. */
-  readonly requestHeaders: ((raw: string[]) => string[]) | undefined;
+  /** The request head as it goes on: the verified client subject set, on a TLS listener that asks for one. */
+  requestHeaders(raw: string[]): string[];
 }
 
 /** Response headers HTTP/2 forbids (RFC 9113 8.2.2); the backend's HTTP/1.1 may send them. */
@@ -106,7 +106,7 @@ export class Http2Downstream implements Downstream {
     const view = http1View(raw);
     this.method = view.method;
     this.target = view.path;
-    this.rawHeaders = client.requestHeaders === undefined ? view.rawHeaders : client.requestHeaders(view.rawHeaders);
+    this.rawHeaders = client.requestHeaders(view.rawHeaders);
     // HTTP/2 frames the body itself: a request without one ends with its HEADERS frame.
     this.bodyFollows = !stream.endAfterHeaders;
     if (this.bodyFollows) stream.once('trailers', this.keepTrailers);

@@ -72,11 +72,6 @@ export class Listener implements Http1ConnectionOwner {
     this.sweep.precision(this.shortestTimeout());
   }
 
-  /** Tunnels open now (and Upgrade requests not answered yet). */
-  get upgradedConnections(): number {
-    return this.tunnels.size;
-  }
-
   onConnectionClosed(connection: Http1Connection): void {
     this.sweep.delete(connection);
   }

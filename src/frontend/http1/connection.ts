@@ -51,9 +51,8 @@ const enum Phase {
   Serving,
 }
 
-function parseErrorAnswer(error: RequestParseError): string {
-  const head = buildResponseHead(error.status, ['content-length', '0'], { versionMinor: 1, head: false, keepAlive: false, hsts: undefined });
-  return head.text;
+function refusalAnswer(status: number): string {
+  return buildResponseHead(status, ['content-length', '0'], { versionMinor: 1, head: false, keepAlive: false, hsts: undefined }).text;
 }
 
 export class Http1Connection implements RequestSink, DownstreamConnection {
@@ -120,7 +119,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
         return;
       case Phase.Head:
         // Slow headers are cut however steadily they trickle in.
-        if (now - this.since > s.requestHeaderTimeoutMs) this.refuse(408, 'request head timeout');
+        if (now - this.since > s.requestHeaderTimeoutMs) this.refuse(408);
         return;
       case Phase.Serving:
         if (now - this.since > s.socketIdleMs) this.socket.destroy();
@@ -316,22 +315,22 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   private parseFailed(error: RequestParseError): void {
     const downstream = this.current;
-    if (downstream === undefined) return this.refuse(error.status, error.reason);
+    if (downstream === undefined) return this.refuse(error.status);
     // A broken body: the request cannot go on. Its answer is ours if none started;
     // the exchange sees its client gone (a try in flight is cut).
     if (downstream.responseStarted) {
       this.socket.destroy();
       return;
     }
-    this.refuse(error.status, error.reason);
+    this.refuse(error.status);
     downstream.clientGone();
   }
 
   /** Answers a request we cannot read with `status`, then closes. */
-  private refuse(status: number, _reason: string): void {
+  private refuse(status: number): void {
     this.phase = Phase.Serving;
     this.socket.off('data', this.onData);
-    if (this.socket.writable) this.socket.end(parseErrorAnswer({ status, reason: _reason } as RequestParseError), 'latin1');
+    if (this.socket.writable) this.socket.end(refusalAnswer(status), 'latin1');
     this.destroyAfterWrites();
   }
 
