@@ -53,7 +53,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['exchange', 'reload-changes.ts'],
   ['cluster'],
   ['health'],
-  ['upstream', 'observability', 'reload-result.ts'],
+  ['upstream', 'observability', 'state', 'reload-result.ts'],
   ['config', 'load'],
   ['balancing', 'http-syntax'],
 ];
