@@ -14,6 +14,7 @@ import { ConfigFileProvider } from './cluster/config-file-provider.js';
 import { configChanges, poolChanges } from './reload-changes.js';
 import { Listeners, type ListenerAddress, type ListenerDescription, type PreparedListeners } from './frontend/listener-set.js';
 import { CertificateProblem } from './frontend/certificates.js';
+import { REUSE_PORT } from './frontend/accept-sockets.js';
 import { createExchangeHandler } from './exchange/serve.js';
 import type { RoutingSnapshot } from './exchange/route.js';
 import { RouteChains } from './filters/route-chains.js';
@@ -344,6 +345,12 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         },
         'fairway listening',
       );
+      if (!REUSE_PORT) {
+        logger.info(
+          { node: process.version },
+          'one accepting socket per listener: this Node.js has no reusePort (22.12 and 23.1 have it), so under load a burst of new connections is accepted more slowly',
+        );
+      }
       return { proxy, listeners: opened, admin: adminAddress };
     },
     close(timeoutMs) {

@@ -28,6 +28,8 @@ export interface ListenerDescription {
   redirectToHttps: boolean;
   /** What it speaks, as ALPN names them: ['h2', 'http/1.1'], or ['h2c', 'http/1.1'] for cleartext HTTP/2. */
   protocols: string[];
+  /** Listening sockets sharing the address (SO_REUSEPORT), so a burst of new clients is accepted faster; 1 where the runtime cannot. */
+  acceptSockets: number;
   tls?: { certificates: CertificateDescription[] };
 }
 
@@ -174,6 +176,7 @@ export class Listeners {
         secure: e.tls !== undefined,
         redirectToHttps: e.config.redirectToHttps !== undefined,
         protocols: e.http.http2 === undefined ? ['http/1.1'] : [e.tls === undefined ? 'h2c' : 'h2', 'http/1.1'],
+        acceptSockets: e.http.acceptSockets.sockets,
       };
       if (e.tls !== undefined) description.tls = { certificates: e.tls.describe() };
       return description;

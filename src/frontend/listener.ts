@@ -10,6 +10,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerHttp2Config } from '../config/sections/listener-http2.js';
 import type { ListenConfig } from '../config/types.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
+import { AcceptSockets } from './accept-sockets.js';
 import { awaitFirstBytes } from './h2c-preface.js';
 import { Http1Connection, type Http1ConnectionOwner, type ConnectionSettings } from './http1/connection.js';
 import { ConnectionSweep } from './http1/connection-sweep.js';
@@ -25,6 +26,8 @@ export interface ListenerOptions extends ListenConfig {
 
 export class Listener implements Http1ConnectionOwner {
   readonly server: NetServer;
+  /** The sockets accepting for this address: the server's own, and more where the runtime can share one. */
+  readonly acceptSockets: AcceptSockets;
   /** Present when the listener speaks HTTP/2 (h2 over TLS, or h2c). */
   readonly http2: Http2Sessions | undefined;
   readonly settings: ConnectionSettings;
@@ -57,9 +60,12 @@ export class Listener implements Http1ConnectionOwner {
       secure.attach(server);
       server.on('secureConnection', (socket: TLSSocket) => (sessions !== undefined && socket.alpnProtocol === 'h2' ? sessions.accept(socket) : this.accept(socket)));
       this.server = server;
+      this.acceptSockets = new AcceptSockets(server, { allowHalfOpen: true });
     } else {
-      this.server = createNetServer({ allowHalfOpen: true, noDelay: true });
+      const socketOptions = { allowHalfOpen: true, noDelay: true };
+      this.server = createNetServer(socketOptions);
       this.server.on('connection', (socket: Socket) => (sessions === undefined ? this.accept(socket) : this.sniff(socket, sessions)));
+      this.acceptSockets = new AcceptSockets(this.server, socketOptions);
     }
   }
 
@@ -82,18 +88,15 @@ export class Listener implements Http1ConnectionOwner {
     socket.once('close', () => this.tunnels.delete(socket));
   }
 
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
-      const onError = (err: Error) => reject(Object.assign(err, { listener: this.options.label ?? 'proxy listener' }));
-      this.server.once('error', onError);
+  async listen(): Promise<AddressInfo> {
+    try {
       // A deep accept backlog: a burst of a thousand new clients would
       // overflow Node's default of 511 and leave some waiting a SYN retry (1 s+).
-      this.server.listen({ port: this.options.port, host: this.options.host, backlog: 4096 }, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+      return await this.acceptSockets.listen({ port: this.options.port, host: this.options.host, backlog: 4096 });
+    } catch (err) {
+      // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
+      throw Object.assign(err as Error, { listener: this.options.label ?? 'proxy listener' });
+    }
   }
 
   /**
@@ -104,7 +107,7 @@ export class Listener implements Http1ConnectionOwner {
   async close(timeoutMs: number): Promise<void> {
     if (!this.server.listening) return;
     this.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = this.acceptSockets.close();
     const http2Closed = this.http2?.close(timeoutMs);
     for (const connection of [...this.sweep.connections]) connection.closeIfIdle();
     let timer: NodeJS.Timeout | undefined;
