@@ -1,10 +1,10 @@
-// APR1-MD5 ($apr1$), the scheme Apache's htpasswd writes by default: Poul-Henning
-// Kamp's MD5-crypt with "$apr1$" as its magic string. MD5 is weak, and a
-// thousand rounds is little; it is accepted because htpasswd files hold it.
+// MD5-crypt ($1$, Poul-Henning Kamp's) and APR1-MD5 ($apr1$, the scheme
+// Apache's htpasswd writes by default), which is MD5-crypt with "$apr1$" as its
+// magic string. MD5 is weak and a thousand rounds is little; they are accepted
+// because htpasswd files hold them.
 import { createHash } from 'node:crypto';
 
 const CRYPT64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const MAGIC = Buffer.from('$apr1$');
 
 function crypt64(w: number, n: number): string {
   let out = '';
@@ -15,14 +15,14 @@ function crypt64(w: number, n: number): string {
   return out;
 }
 
-/** The digest part of an APR1 hash (what follows the salt's `$`); at most 8 salt characters are used. */
-export function apr1Digest(password: Buffer, salt: string): string {
+/** The digest part of an MD5-crypt hash (what follows the salt's `$`); at most 8 salt characters are used. */
+export function md5CryptDigest(password: Buffer, salt: string, magic: '$1$' | '$apr1$'): string {
   const md5 = () => createHash('md5');
   const p = password;
   const s = Buffer.from(salt.slice(0, 8), 'utf8');
 
   let final = md5().update(p).update(s).update(p).digest();
-  const ctx = md5().update(p).update(MAGIC).update(s);
+  const ctx = md5().update(p).update(magic).update(s);
   for (let left = p.length; left > 0; left -= 16) ctx.update(final.subarray(0, Math.min(left, 16)));
   // Odd as it is, the original takes a zero byte or the password's first byte here.
   const zero = Buffer.from([0]);
