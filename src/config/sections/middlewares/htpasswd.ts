@@ -87,7 +87,7 @@ export function parseHtpasswdLine(line: string): { user: HtpasswdUser } | { prob
   if (colon === -1) return { problem: 'expected user:hash (as htpasswd writes), found no ":"' };
   const name = line.slice(0, colon);
   if (name === '') return { problem: 'the user name before ":" is empty' };
-  if (/[\s\0-\x1f\x7f]/.test(name)) return { problem: `the user name ${JSON.stringify(name)} contains white space or a control character` };
+  if (/[^\x21-\x7e\x80-\uffff]/.test(name)) return { problem: `the user name ${JSON.stringify(name)} contains white space or a control character` };
   const parsed = parsePasswordHash(line.slice(colon + 1).trim());
   if ('problem' in parsed) return { problem: `user ${name}: ${parsed.problem}` };
   return { user: { name, hash: parsed.hash } };
