@@ -79,6 +79,7 @@ const inlineUsersSchema = z.unknown().transform((input, ctx): HtpasswdUser[] => 
     return z.NEVER;
   }
   const users: HtpasswdUser[] = [];
+  const indexOf = new Map<string, number>();
   input.forEach((entry: unknown, i) => {
     if (typeof entry !== 'string') {
       ctx.addIssue({ code: 'custom', path: [i], message: `${f.show(entry)} is not a user (expected "name:hash" text)` });
@@ -89,11 +90,12 @@ const inlineUsersSchema = z.unknown().transform((input, ctx): HtpasswdUser[] => 
       ctx.addIssue({ code: 'custom', path: [i], message: parsed.problem });
       return;
     }
-    const earlier = users.findIndex((u) => u.name === parsed.user.name);
-    if (earlier !== -1) {
+    const earlier = indexOf.get(parsed.user.name);
+    if (earlier !== undefined) {
       ctx.addIssue({ code: 'custom', path: [i], message: `user ${parsed.user.name} is listed twice (also users[${earlier}])` });
       return;
     }
+    indexOf.set(parsed.user.name, i);
     users.push(parsed.user);
   });
   return users;

@@ -58,7 +58,7 @@ const address: f.Validator<string> = (input) => {
 };
 
 /** A list of header names; `forbidden` says why a name cannot be in it. */
-function headerNames(example: string, forbidden: (lower: string) => string | undefined) {
+function headerNames(example: string, forbidden: (name: string) => string | undefined) {
   return z.unknown().transform((input, ctx): string[] => {
     if (!Array.isArray(input)) {
       ctx.addIssue({ code: 'custom', message: `${f.show(input)} is not a list of header names (expected e.g. ${example})` });
@@ -68,17 +68,19 @@ function headerNames(example: string, forbidden: (lower: string) => string | und
       const problem =
         typeof name !== 'string' || !TOKEN.test(name)
           ? `${f.show(name)} is not a header name (expected an HTTP token, e.g. ${example.slice(1, -1).split(',')[0]})`
-          : forbidden(name.toLowerCase());
+          : forbidden(name);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: problem });
     });
     return input as string[];
   });
 }
 
-const framing = (lower: string): string | undefined =>
-  (PROXY_OWNED_HEADERS as readonly string[]).includes(lower) || lower === 'host'
-    ? `header ${lower} cannot be copied: fairway writes Host and the connection and framing headers itself`
+const framing = (name: string): string | undefined => {
+  const lower = name.toLowerCase();
+  return (PROXY_OWNED_HEADERS as readonly string[]).includes(lower) || lower === 'host'
+    ? `header ${name} cannot be copied: fairway writes Host and the connection and framing headers itself`
     : undefined;
+};
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const cookieNames = z.unknown().transform((input, ctx): string[] => {
