@@ -10,6 +10,9 @@ export type { AccessLogConfig, AccessLogFormat } from './sections/access-log.js'
 export type { PoolConfig } from './sections/pools.js';
 export type { RouteConfig } from './sections/routes.js';
 export type { MiddlewareConfig, MiddlewareKindName } from './sections/middlewares/kind.js';
+export type { BasicAuthMiddleware, BasicAuthMiddlewareConfig } from './sections/middlewares/basic-auth.js';
+export type { ForwardAuthMiddleware, ForwardAuthMiddlewareConfig } from './sections/middlewares/forward-auth.js';
+export type { HtpasswdUser, PasswordHash, PasswordScheme } from './sections/middlewares/htpasswd.js';
 export type { HeaderChanges, HeaderToSet, HeadersMiddleware, HeadersMiddlewareConfig } from './sections/middlewares/headers.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';

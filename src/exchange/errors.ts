@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'upstream_error'
   | 'client_aborted'
   | 'filter_failed'
+  | 'auth_unavailable'
   | 'discarded';
 
 interface ErrorAnswer {
@@ -40,6 +41,7 @@ const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   // Never sent (the client is gone); 499 is what access logs conventionally show.
   client_aborted: { status: 499, message: 'the client closed the connection' },
   filter_failed: { status: 500, message: 'a filter of this route failed' },
+  auth_unavailable: { status: 503, message: 'the authentication service could not be reached or did not answer in time' },
   // A try whose answer was dropped for a retry; never the outcome of a request.
   discarded: { status: 502, message: 'the answer was dropped for a retry' },
 };

@@ -3,12 +3,16 @@
 // to its filter here: a kind without an entry does not compile.
 import type { MiddlewareConfig, MiddlewareKindName } from '../config/types.js';
 import type { Filter } from '../exchange/phases.js';
+import { BasicAuth } from './basic-auth.js';
+import { ForwardAuth } from './forward-auth.js';
 import { HeadersFilter } from './headers.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>) => Filter };
 
 const FACTORIES: FilterFactories = {
   headers: (d) => new HeadersFilter(d.name, d.headers),
+  basicAuth: (d) => new BasicAuth(d.name, d.basicAuth),
+  forwardAuth: (d) => new ForwardAuth(d.name, d.forwardAuth),
 };
 
 function filterFor(definition: MiddlewareConfig): Filter {
