@@ -4,11 +4,16 @@
 import type { MiddlewareConfig, MiddlewareKindName } from '../config/types.js';
 import type { Filter } from '../exchange/phases.js';
 import { HeadersFilter } from './headers.js';
+import { IpRules } from './ip-rules.js';
+import { Redirect } from './redirect.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>) => Filter };
 
 const FACTORIES: FilterFactories = {
   headers: (d) => new HeadersFilter(d.name, d.headers),
+  ipAllowList: (d) => new IpRules(d.name, d.ipAllowList, true),
+  ipDenyList: (d) => new IpRules(d.name, d.ipDenyList, false),
+  redirect: (d) => new Redirect(d.name, d.redirect),
 };
 
 function filterFor(definition: MiddlewareConfig): Filter {

@@ -6,9 +6,12 @@
 // block, and the schema of its settings through defineMiddlewareKind; then list
 // it below. The order here is the order of "accepted kinds" in messages.
 import { headersKind } from './headers.js';
+import { ipAllowListKind } from './ip-allow-list.js';
+import { ipDenyListKind } from './ip-deny-list.js';
+import { redirectKind } from './redirect.js';
 import type { AnyMiddlewareKind, MiddlewareKindName, MiddlewareKinds } from './kind.js';
 
-export const MIDDLEWARE_KINDS = [headersKind] as const satisfies readonly AnyMiddlewareKind[];
+export const MIDDLEWARE_KINDS = [headersKind, ipAllowListKind, ipDenyListKind, redirectKind] as const satisfies readonly AnyMiddlewareKind[];
 
 /** The file keys that name a kind, in registry order. */
 export const MIDDLEWARE_KIND_NAMES: readonly MiddlewareKindName[] = MIDDLEWARE_KINDS.map((k) => k.kind);
