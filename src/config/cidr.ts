@@ -25,7 +25,8 @@ export const cidrRange: Validator<CidrRange> = (input) => {
   const version = address.includes('%') ? 0 : isIP(address);
   if (version === 0) {
     const why = address.includes('%') ? ' (a zone index such as %eth0 is not accepted)' : '';
-    return { ok: false, message: `${show(input)}: ${show(address)} is not an IPv4 or IPv6 address${why} (${EXAMPLES})` };
+    const what = slash === -1 ? show(input) : `${show(input)}: ${show(address)}`;
+    return { ok: false, message: `${what} is not an IPv4 or IPv6 address${why} (${EXAMPLES})` };
   }
   const max = version === 4 ? 32 : 128;
   let prefix = max;

@@ -71,6 +71,12 @@ const status: f.Validator<RedirectStatus> = (input) => {
   return { ok: false, message: `${f.show(input)} is not a redirect status (expected one of ${REDIRECT_STATUSES.join(', ')})` };
 };
 
+/** The engine's reason alone ("Unterminated group"), without the pattern it repeats. */
+function regexProblem(err: unknown): string {
+  const message = (err as Error).message;
+  return message.slice(message.lastIndexOf(': ') + 2);
+}
+
 const regex: f.Validator<string> = (input) => {
   if (typeof input !== 'string' || input === '') {
     return { ok: false, message: `${f.show(input)} is not a regular expression (expected text, e.g. '^/old/(.*)')` };
@@ -78,7 +84,7 @@ const regex: f.Validator<string> = (input) => {
   try {
     new RegExp(input);
   } catch (err) {
-    return { ok: false, message: `${JSON.stringify(input)} is not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')} (expected a JavaScript regular expression, e.g. '^/old/(.*)')` };
+    return { ok: false, message: `${JSON.stringify(input)} is not a valid regular expression: ${regexProblem(err)} (expected a JavaScript regular expression, e.g. '^/old/(.*)')` };
   }
   return { ok: true, value: input };
 };
