@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessLine, echoBackend, startFromYaml } from './helpers/client-addresses.js';
+import { accessLine, echoBackend, listenerPorts, startFromYaml } from './helpers/client-addresses.js';
+import { TestCertificates, skipWithoutOpenssl } from './helpers/test-certificates.js';
 
 /** `curl -s -o /dev/null -w '%{http_code} %{redirect_url}'`, bounded in time. */
 function curl(url: string, extra: string[] = []): Promise<string> {
@@ -70,4 +71,29 @@ test('redirect: no redirect to the URL asked for, so none loops; a path the rege
   assert.equal(await curl(`${base}/secure/x`, ['-H', 'X-Forwarded-Proto: https']), '200');
   // From an untrusted peer the header is not believed.
   assert.equal(await curl(`${base}/secure/x`, ['-H', 'X-Forwarded-Proto: https', '--interface', '127.0.0.2']), '301 https://127.0.0.1/secure/x');
+});
+
+test('redirect: a listener middleware sends plain HTTP to HTTPS, and the TLS listener serving the same route is not redirected', { skip: skipWithoutOpenssl }, async (t) => {
+  const backend = await echoBackend('a');
+  const certs = new TestCertificates();
+  t.after(() => {
+    backend.server.close();
+    certs.remove();
+  });
+  const pair = certs.server('redirect', ['localhost']);
+  const { lb } = await startFromYaml(
+    t,
+    `listeners:
+  - { name: web, host: 127.0.0.1, port: 0, middlewares: [to-https] }
+  - { name: websecure, host: 127.0.0.1, port: 0, middlewares: [to-https], tls: { certificates: [{ cert: ${pair.cert}, key: ${pair.key} }] } }
+admin: { port: 0 }
+middlewares:
+  to-https: { redirect: { scheme: https, permanent: true } }
+pools:
+  - { name: app, healthCheck: { enabled: false }, backends: [${backend.url}] }
+`,
+  );
+  const ports = listenerPorts(lb);
+  assert.equal(await curl(`http://localhost:${ports['web']}/x?y=1`, ['-4']), '301 https://localhost/x?y=1');
+  assert.equal(await curl(`https://localhost:${ports['websecure']}/x?y=1`, ['-4', '-k']), '200', 'already https: no redirect, no loop');
 });
