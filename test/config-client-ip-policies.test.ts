@@ -130,6 +130,7 @@ backends: [http://h:1]
   const file = writeConfig(`listeners:
   - { name: web, port: 8080, middlewares: [tag, tga] }
   - { name: two, port: 8081, middlewares: [tag, tag] }
+  - { name: moved, port: 8082, redirectToHttps: true, middlewares: [tag] }
 listen: { middlewares: [tag] }
 middlewares:
   tag: { headers: {} }
@@ -137,6 +138,7 @@ backends: [http://h:1]
 `);
   assert.deepEqual(loadErrors({ file }), [
     'listen.middlewares: with listeners, each listener lists its own middlewares (listeners[i].middlewares); remove listen.middlewares',
+    'listeners[2].middlewares: a listener with redirectToHttps answers every request before routing, so its middlewares would never run; remove one of the two (a redirect middleware can do the redirect)',
     'listeners[0].middlewares[1]: middleware "tga" is not defined (did you mean "tag"? defined: tag)',
     'listeners[1].middlewares[1]: middleware "tag" is listed twice in this chain (also listeners[1].middlewares[0])',
   ]);

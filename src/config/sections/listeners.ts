@@ -153,6 +153,13 @@ function checkFileListeners(raw: Record<string, unknown>, ctx: z.RefinementCtx):
         message: 'a TLS listener is HTTPS already; redirectToHttps belongs on a plain listener',
       });
     }
+    if (l['redirectToHttps'] !== undefined && l['middlewares'] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', i, 'middlewares'],
+        message: 'a listener with redirectToHttps answers every request before routing, so its middlewares would never run; remove one of the two (a redirect middleware can do the redirect)',
+      });
+    }
     const http2 = l['http2'];
     if (tls !== undefined && isObject(http2) && http2['cleartext'] !== undefined) {
       ctx.addIssue({
