@@ -9,6 +9,7 @@
 //                               their totals, divided by the difference in
 //                               requests, cancels start-up and shutdown
 //   INSTR_ROUNDS=2
+//   INSTR_NODE_FLAGS='--max-semi-space-size=32'   V8/Node flags for fairway's process
 //
 // fairway runs under `valgrind --tool=callgrind` (about 50× slower), its
 // backend is the raw canned-answer server, and the client is undici with 50
@@ -52,6 +53,8 @@ async function send(url: string, total: number): Promise<void> {
   await pool.close();
 }
 
+const nodeFlags = (process.env.INSTR_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+
 /** Total instructions of one fairway process that served `requests` requests. */
 async function measure(build: string, backendUrl: string, requests: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'fairway-instr-'));
@@ -63,6 +66,7 @@ async function measure(build: string, backendUrl: string, requests: number): Pro
       '--smc-check=all-non-file',
       `--callgrind-out-file=${out}`,
       process.execPath,
+      ...nodeFlags,
       join(build, 'dist/src/cli/main.js'),
       'start',
       '--host', '127.0.0.1',

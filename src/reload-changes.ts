@@ -28,6 +28,7 @@ export function configChanges(previous: FairwayConfig, next: FairwayConfig): str
   if (previous.log.level !== next.log.level) changes.push(transition('log.level', previous.log.level, next.log.level, false));
   if (!same(previous.accessLog, next.accessLog)) changes.push('accessLog changed');
   if (previous.shutdownTimeoutMs !== next.shutdownTimeoutMs) changes.push('shutdownTimeout changed');
+  if (!same(previous.trustedProxies, next.trustedProxies)) changes.push('trustedProxies changed');
   return changes;
 }
 

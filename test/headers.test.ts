@@ -42,11 +42,17 @@ test('request: hop-by-hop headers and those named by Connection are removed', ()
   assert.deepEqual(out['x-request-id'], ['rid-1']);
 });
 
-test('request: X-Forwarded-For is appended to, and client X-Forwarded-Proto replaced', () => {
+test('request: a trusted proxy\'s X-Forwarded-For is appended to, and client X-Forwarded-Proto replaced', () => {
   const raw = ['Host', 'h', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2', 'X-Forwarded-Proto', 'https'];
-  const out = toObject(upstreamRequestHeaders(raw, facts));
+  const out = toObject(upstreamRequestHeaders(raw, { ...facts, keepForwardedFor: true }));
   assert.deepEqual(out['x-forwarded-for'], ['1.1.1.1, 2.2.2.2, 10.1.2.3']);
   assert.deepEqual(out['x-forwarded-proto'], ['http']);
+});
+
+test('request: an untrusted peer\'s X-Forwarded-For is replaced by the peer alone', () => {
+  const raw = ['Host', 'h', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2'];
+  const out = toObject(upstreamRequestHeaders(raw, facts));
+  assert.deepEqual(out['x-forwarded-for'], ['10.1.2.3']);
 });
 
 test('response: hop-by-hop removed, X-Request-Id added unless the backend set one', () => {
@@ -85,7 +91,8 @@ test('through the proxy: X-Forwarded-* reach the backend, X-Request-Id kept or g
   const res = await get(client, `${lb.url}/echo`, { 'x-forwarded-for': '203.0.113.7', 'x-request-id': 'client-id-1' });
   assert.equal(res.status, 200);
   const echoed = JSON.parse(res.body) as { headers: Record<string, string> };
-  assert.equal(echoed.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+  // Without trustedProxies nobody is trusted: the client's own X-Forwarded-For is not passed on.
+  assert.equal(echoed.headers['x-forwarded-for'], '127.0.0.1');
   assert.equal(echoed.headers['x-forwarded-proto'], 'http');
   assert.equal(echoed.headers['x-forwarded-host'], `127.0.0.1:${lb.port}`);
   assert.equal(echoed.headers['host'], `127.0.0.1:${lb.port}`);

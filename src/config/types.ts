@@ -2,6 +2,7 @@
 // sections/, gathered here so the rest of fairway imports them from one place.
 export type { FairwayConfig } from './sections/registry.js';
 export type { ListenConfig } from './sections/listen.js';
+export type { CidrRange } from './cidr.js';
 export type { ListenerConfig, RedirectToHttpsConfig } from './sections/listeners.js';
 export type { ClientAuthConfig, HstsConfig, ListenerCertificateConfig, ListenerTlsConfig, TlsVersion } from './sections/listener-tls.js';
 export type { AdminConfig } from './sections/admin.js';
@@ -14,6 +15,9 @@ export type { BasicAuthMiddleware, BasicAuthMiddlewareConfig } from './sections/
 export type { ForwardAuthMiddleware, ForwardAuthMiddlewareConfig } from './sections/middlewares/forward-auth.js';
 export type { HtpasswdUser, PasswordHash, PasswordScheme } from './sections/middlewares/htpasswd.js';
 export type { HeaderChanges, HeaderToSet, HeadersMiddleware, HeadersMiddlewareConfig } from './sections/middlewares/headers.js';
+export type { IpAllowListMiddleware, IpRangesConfig } from './sections/middlewares/ip-allow-list.js';
+export type { IpDenyListMiddleware } from './sections/middlewares/ip-deny-list.js';
+export type { RedirectMiddleware, RedirectMiddlewareConfig, RedirectStatus } from './sections/middlewares/redirect.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';
 export { HEALTH_CHECK_METHODS, type HealthCheckMethod } from './sections/pool/health-check-fields.js';

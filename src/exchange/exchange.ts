@@ -5,6 +5,7 @@
 import type { RequestFacts } from '../balancing/index.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Backend } from '../cluster/backend.js';
+import type { TrustedProxies } from './client-address.js';
 import type { Downstream } from './downstream.js';
 import type { ErrorKind } from './errors.js';
 import { rawHeader, type RequestHead } from './request-head.js';
@@ -44,6 +45,8 @@ export class Exchange implements RequestFacts {
   /** The client left before the answer was complete. */
   abandoned = false;
   private slots: Map<SlotKey<unknown>, unknown> | undefined;
+  /** The client address behind trusted proxies, worked out on first read. */
+  private realClient: string | undefined;
 
   constructor(
     readonly downstream: Downstream,
@@ -52,10 +55,29 @@ export class Exchange implements RequestFacts {
     readonly cluster: Cluster | undefined,
     readonly requestId: string,
     readonly startedAt: number,
+    /** The config's trusted proxies; undefined when it trusts none (the peer is the client). */
+    private readonly trustedProxies: TrustedProxies | undefined,
   ) {}
 
+  /**
+   * The client: the TCP peer, or, when the peer is a trusted proxy, the
+   * address X-Forwarded-For names (client-address.ts). What ip-hash, the IP
+   * lists and the access log use.
+   */
   get clientAddress(): string {
+    const trusted = this.trustedProxies;
+    if (trusted === undefined) return this.downstream.clientAddress;
+    return (this.realClient ??= trusted.clientOf(this.downstream.clientAddress, this.downstream.rawHeaders));
+  }
+
+  /** The TCP peer: the client itself, or the proxy in front of it. */
+  get peerAddress(): string {
     return this.downstream.clientAddress;
+  }
+
+  /** The peer is a trusted proxy, so the X-Forwarded-For it sent is passed on (and appended to). */
+  get peerTrusted(): boolean {
+    return this.trustedProxies !== undefined && this.trustedProxies.trusts(this.downstream.clientAddress);
   }
 
   get method(): string {

@@ -28,6 +28,7 @@ import type { Waiter } from '../cluster/admission-queue.js';
 import { isIdleConnectionRace } from '../upstream/upstream.js';
 import { Attempt, type AttemptOwner } from './attempt.js';
 import { noteRelayedBytes } from './body-gc-pacer.js';
+import type { TrustedProxies } from './client-address.js';
 import type { Downstream } from './downstream.js';
 import { CLIENT_GONE, classifyUpstreamError, DISCARDED, sendError, statusFor, type ErrorKind } from './errors.js';
 import { Exchange } from './exchange.js';
@@ -85,8 +86,9 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     unrouted: CompiledChain,
     requestId: string,
     startedAt: number,
+    trustedProxies: TrustedProxies | undefined,
   ) {
-    super(downstream, head, route?.cluster, requestId, startedAt);
+    super(downstream, head, route?.cluster, requestId, startedAt, trustedProxies);
     this.chain = route === undefined ? unrouted : route.chain;
   }
 

@@ -1,6 +1,7 @@
 // What a request is routed to: a cluster to pick a backend from and the
 // compiled filter chain that runs around it. Built once per routing snapshot.
 import type { Cluster } from '../cluster/cluster.js';
+import type { TrustedProxies } from './client-address.js';
 import type { CompiledChain } from './phases.js';
 import type { Router } from './router.js';
 
@@ -19,4 +20,6 @@ export interface RoutingSnapshot {
   readonly unrouted: CompiledChain;
   /** Set for a plain listener that answers every request with a redirect to https:// instead of routing it. */
   readonly redirectToHttps?: { readonly port?: number };
+  /** The config's trusted proxies, compiled once; absent when trustedProxies is empty. */
+  readonly trustedProxies?: TrustedProxies;
 }

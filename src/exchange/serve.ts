@@ -29,7 +29,7 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     if (target.charCodeAt(0) !== 47 /* / */) {
       const parsed = readRequestTarget(target);
       if (!parsed.ok) {
-        return new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt).answerError('bad_target', parsed.problem);
+        return new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt, current.trustedProxies).answerError('bad_target', parsed.problem);
       }
       if (parsed.authority !== undefined) {
         head.host = parsed.authority;
@@ -40,14 +40,14 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     }
 
     if (current.redirectToHttps !== undefined) {
-      const redirect = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt);
+      const redirect = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt, current.trustedProxies);
       const answer = httpsRedirect(head.host, target, current.redirectToHttps.port);
       return answer === undefined ? redirect.answerError('bad_target', 'no usable Host to redirect to') : redirect.answerLocally(answer);
     }
 
     const match = current.router.matchRoute(head.host, target);
     if (match === undefined) {
-      const unrouted = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt);
+      const unrouted = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt, current.trustedProxies);
       return unrouted.answerError('no_route', `${head.host ?? '(no host)'}${target}`);
     }
     const route = match.value;
@@ -55,10 +55,10 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     // A tunnel's bytes follow its head raw: a body before the switch would
     // need framing of its own, which no WebSocket client sends.
     if (downstream.upgrade !== undefined && head.hasBody) {
-      const refused = new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt);
+      const refused = new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt, current.trustedProxies);
       return refused.answerError('upgrade_unsupported', `an Upgrade request (${downstream.upgrade.protocols}) with a body`);
     }
 
-    new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt).start();
+    new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt, current.trustedProxies).start();
   };
 }

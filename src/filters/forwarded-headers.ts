@@ -1,5 +1,8 @@
 // The forwarded-headers filter: the head sent upstream loses the client's
 // hop-by-hop headers and gains X-Forwarded-For/-Proto/-Host/-Port and X-Request-Id;
+// X-Forwarded-For is the incoming chain plus the peer when the peer is a
+// trusted proxy, and the peer alone otherwise (a client's own copy is not
+// passed on, as Traefik does for untrusted peers);
 // the answer loses the backend's hop-by-hop headers and carries the request
 // id. Both are one pass over flat raw header arrays ([name, value, ...]), so
 // nothing is rebuilt into objects on the hot path. Every route has it.
@@ -24,7 +27,10 @@ const HOP_BY_HOP = new Set([
 const REPLACED_BY_PROXY = new Set(['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-for', 'x-request-id']);
 
 export interface ForwardFacts {
+  /** The TCP peer, which X-Forwarded-For gains. */
   clientAddress: string;
+  /** The peer is a trusted proxy: its X-Forwarded-For is kept and appended to. Default false: replaced. */
+  keepForwardedFor?: boolean;
   proto: 'http' | 'https';
   requestId: string;
   /** The port the client connected to, when known. */
@@ -49,7 +55,8 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
 
 /**
  * Headers to send upstream: hop-by-hop removed, Host kept (or replaced by
- * `facts.host`), X-Forwarded-For appended, X-Forwarded-Proto/Host/Port and
+ * `facts.host`), X-Forwarded-For appended to (or replaced, from an untrusted
+ * peer), X-Forwarded-Proto/Host/Port and
  * X-Request-Id set.
  */
 export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFacts): string[] {
@@ -63,7 +70,7 @@ export function upstreamRequestHeaders(raw: readonly string[], facts: ForwardFac
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
     if (REPLACED_BY_PROXY.has(lower)) {
-      if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
+      if (lower === 'x-forwarded-for' && facts.keepForwardedFor === true) forwardedFor = forwardedFor === undefined ? raw[i + 1] : `${forwardedFor}, ${raw[i + 1]}`;
       continue;
     }
     if (lower === 'host') {
@@ -130,7 +137,8 @@ export class ForwardedHeaders implements Filter {
 
   onUpstreamRequest(ex: Exchange): void {
     ex.upstreamHeaders = upstreamRequestHeaders(ex.downstream.rawHeaders, {
-      clientAddress: ex.downstream.clientAddress,
+      clientAddress: ex.peerAddress,
+      keepForwardedFor: ex.peerTrusted,
       proto: ex.downstream.secure ? 'https' : 'http',
       requestId: ex.requestId,
       port: ex.downstream.localPort,

@@ -6,11 +6,16 @@ import type { Filter } from '../exchange/phases.js';
 import { BasicAuth } from './basic-auth.js';
 import { ForwardAuth } from './forward-auth.js';
 import { HeadersFilter } from './headers.js';
+import { IpRules } from './ip-rules.js';
+import { Redirect } from './redirect.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>) => Filter };
 
 const FACTORIES: FilterFactories = {
   headers: (d) => new HeadersFilter(d.name, d.headers),
+  ipAllowList: (d) => new IpRules(d.name, d.ipAllowList, true),
+  ipDenyList: (d) => new IpRules(d.name, d.ipDenyList, false),
+  redirect: (d) => new Redirect(d.name, d.redirect),
   basicAuth: (d) => new BasicAuth(d.name, d.basicAuth),
   forwardAuth: (d) => new ForwardAuth(d.name, d.forwardAuth),
 };

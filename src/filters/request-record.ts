@@ -28,7 +28,7 @@ export class RequestRecorder implements Filter {
     this.events.emit('request', {
       time: Date.now(),
       requestId: ex.requestId,
-      clientAddress: downstream.clientAddress,
+      clientAddress: ex.clientAddress,
       method: downstream.method,
       host: ex.head.host ?? '',
       path: downstream.target,

@@ -1,7 +1,7 @@
 // Compiles each route's filter chain once per routing snapshot. Every route
 // runs the built-ins around the middlewares it lists:
 //
-//   forwarded-headers, request-record, (the route's middlewares, in order),
+//   forwarded-headers, request-record, (the listener's middlewares, then the route's, in order),
 //   sticky (when the pool has it), retries, passive-health
 //
 // so a user's middleware sees the upstream head after X-Forwarded-* are set
@@ -30,7 +30,7 @@ export class RouteChains {
 
   /**
    * The chain of one route to the pool `config` describes, with the route's
-   * own middlewares. A reload compiles with the config it is about to commit.
+   * middlewares (its listener's first). A reload compiles with the config it is about to commit.
    */
   compile(config: PoolConfig, middlewares: readonly Filter[]): CompiledChain {
     const filters: Filter[] = [this.forwarded, this.recorder, ...middlewares];

@@ -84,12 +84,13 @@ export class Listeners {
   }
 
   /** What routing needs of each running listener: the config in force, or the last it had if a reload dropped it. */
-  routed(next?: readonly ListenerConfig[]): { name: string; redirectToHttps?: { port?: number } }[] {
+  routed(next?: readonly ListenerConfig[]): { name: string; redirectToHttps?: { port?: number }; middlewares: readonly string[] }[] {
     return this.entries.map((e) => {
       const config = next?.find((n) => n.name === e.config.name) ?? e.config;
       // Only a plain listener redirects (TLS switched on in the file waits for a restart).
       const redirect = e.tls === undefined ? config.redirectToHttps : undefined;
-      return redirect === undefined ? { name: e.config.name } : { name: e.config.name, redirectToHttps: redirect };
+      const middlewares = config.middlewares;
+      return redirect === undefined ? { name: e.config.name, middlewares } : { name: e.config.name, redirectToHttps: redirect, middlewares };
     });
   }
 
@@ -146,6 +147,7 @@ export class Listeners {
         }
       }
       if (JSON.stringify(n.redirectToHttps) !== JSON.stringify(running.redirectToHttps)) changes.push(`listener ${n.name}: redirectToHttps changed`);
+      if (JSON.stringify(n.middlewares) !== JSON.stringify(running.middlewares)) changes.push(`listener ${n.name}: middlewares changed`);
       configs.push([e, n]);
     }
     for (const n of next) {

@@ -41,12 +41,13 @@ export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig
   return {
     listen,
     // The shorthand's one plain listener, at the listen address.
-    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false) }],
+    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false), middlewares: [] }],
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     pools,
     middlewares: [],
     routes: pools.map((p) => ({ pathPrefix: '/', pool: p.name, middlewares: [] })).slice(0, 1),
     shutdownTimeoutMs: 5_000,
+    trustedProxies: [],
     log: { level: 'silent', format: 'json' },
     accessLog: { ...DEFAULTS.accessLog },
     ...overrides,

@@ -1,6 +1,7 @@
 // `listen:` — where the proxy accepts clients, and how long it waits on them.
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
+import { middlewareChain } from './middlewares.js';
 import { defineSection, layered, overrideOf } from './section.js';
 
 // This section's parts of the composed config types (section.ts).
@@ -10,6 +11,8 @@ declare module './section.js' {
   }
   interface FileLayer {
     listen: Partial<ListenConfig>;
+    /** `listen.middlewares`: the chain the shorthand listener runs before every route's own (listeners.ts reads it). */
+    listenMiddlewares?: string[];
   }
   interface OverrideLayer {
     listen: Partial<ListenConfig>;
@@ -45,11 +48,13 @@ const listenSchema = strict(
     requestHeaderTimeout: field(f.duration()).optional(),
     keepAliveTimeout: field(f.duration()).optional(),
     abortOnClientClose: field(f.boolean).optional(),
+    middlewares: middlewareChain.optional(),
   },
   'listen',
 ).transform(
-  (l): Partial<ListenConfig> =>
+  (l): Partial<ListenConfig> & { middlewares?: string[] } =>
     defined({
+      middlewares: l.middlewares,
       host: l.host,
       port: l.port,
       requestHeaderTimeoutMs: l.requestHeaderTimeout,
@@ -60,7 +65,10 @@ const listenSchema = strict(
 
 export const listenSection = defineSection({
   fileShape: { listen: listenSchema.optional() },
-  fromFile: (parsed) => ({ listen: parsed.listen ?? {} }),
+  fromFile: (parsed) => {
+    const { middlewares, ...listen } = parsed.listen ?? {};
+    return middlewares === undefined ? { listen } : { listen, listenMiddlewares: middlewares };
+  },
   overrides: [
     overrideOf({
       setting: 'listen.host',

@@ -17,6 +17,7 @@ import {
   type ListenerTlsConfig,
 } from './listener-tls.js';
 import { listenerHttp2Schema, resolveListenerHttp2, type FileListenerHttp2, type ListenerHttp2Config } from './listener-http2.js';
+import { middlewareChain } from './middlewares.js';
 import { defineSection, lastOverride, overrideOf, type ResolveContext } from './section.js';
 
 // This section's parts of the composed config types (section.ts).
@@ -51,6 +52,8 @@ export interface ListenerConfig {
   /** Strict-Transport-Security on every answer of a TLS listener. */
   hsts?: HstsConfig;
   http2: ListenerHttp2Config;
+  /** Middleware names run on every route of this listener, before the route's own; [] for none. */
+  middlewares: string[];
 }
 
 export interface FileListener {
@@ -61,6 +64,7 @@ export interface FileListener {
   redirectToHttps?: RedirectToHttpsConfig;
   hsts?: HstsConfig;
   http2?: FileListenerHttp2;
+  middlewares?: string[];
 }
 
 interface QuickTlsLayer {
@@ -98,13 +102,14 @@ const listenerSchema = strict(
     redirectToHttps: field(redirectToHttps).optional(),
     hsts: hstsSchema.optional(),
     http2: listenerHttp2Schema.optional(),
+    middlewares: middlewareChain.optional(),
   },
   'listener',
 ).transform(
   (l): FileListener => ({
     name: l.name,
     port: l.port,
-    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts, http2: l.http2 }),
+    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts, http2: l.http2, middlewares: l.middlewares }),
   }),
 );
 
@@ -116,6 +121,13 @@ function checkFileListeners(raw: Record<string, unknown>, ctx: z.RefinementCtx):
   if (!Array.isArray(list)) return;
   const listen = raw['listen'];
   if (isObject(listen)) {
+    if (listen['middlewares'] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'middlewares'],
+        message: 'with listeners, each listener lists its own middlewares (listeners[i].middlewares); remove listen.middlewares',
+      });
+    }
     for (const key of ['host', 'port'] as const) {
       if (listen[key] === undefined) continue;
       ctx.addIssue({
@@ -139,6 +151,13 @@ function checkFileListeners(raw: Record<string, unknown>, ctx: z.RefinementCtx):
         code: 'custom',
         path: ['listeners', i, 'redirectToHttps'],
         message: 'a TLS listener is HTTPS already; redirectToHttps belongs on a plain listener',
+      });
+    }
+    if (l['redirectToHttps'] !== undefined && l['middlewares'] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listeners', i, 'middlewares'],
+        message: 'a listener with redirectToHttps answers every request before routing, so its middlewares would never run; remove one of the two (a redirect middleware can do the redirect)',
       });
     }
     const http2 = l['http2'];
@@ -194,7 +213,16 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
   const given = ctx.file.listeners;
   let listeners: ListenerConfig[];
   if (given === undefined) {
-    listeners = [{ name: WEB_LISTENER, host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false) }];
+    listeners = [
+      {
+        name: WEB_LISTENER,
+        host: listen.host,
+        port: listen.port,
+        configPath: 'listen',
+        http2: resolveListenerHttp2(undefined, false),
+        middlewares: [...(ctx.file.listenMiddlewares ?? [])],
+      },
+    ];
   } else {
     listeners = given.map((l, i) => ({
       name: l.name,
@@ -202,6 +230,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
       port: l.port,
       configPath: `listeners[${i}]`,
       http2: resolveListenerHttp2(l.http2, l.tls !== undefined),
+      middlewares: [...(l.middlewares ?? [])],
       ...defined({ tls: l.tls && resolveListenerTls(l.tls), redirectToHttps: l.redirectToHttps, hsts: l.hsts }),
     }));
     // HOST/PORT and --host/--port address the listener named web, as in the shorthand.
@@ -249,6 +278,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
         configPath: quick.port?.source ?? quick.cert.source,
         tls: resolveListenerTls({ certificates: [{ cert: quick.cert.value, key: quick.key.value }] }),
         http2: resolveListenerHttp2(undefined, true),
+        middlewares: [],
       });
     }
   }

@@ -96,7 +96,7 @@ const definitionsSchema = z
   )
   .transform((defs): MiddlewareConfig[] => Object.entries(defs).map(([name, d]) => ({ name, ...d }) as MiddlewareConfig));
 
-/** Where the file lists chains: each route's, each pool's, and the shorthand route's. */
+/** Where the file lists chains: each route's, each pool's, the shorthand route's, and each listener's. */
 function chainsIn(raw: Record<string, unknown>): { at: (string | number)[]; list: unknown }[] {
   const lists = (key: string): { at: (string | number)[]; list: unknown }[] => {
     const entries = raw[key];
@@ -106,7 +106,9 @@ function chainsIn(raw: Record<string, unknown>): { at: (string | number)[]; list
     );
   };
   const shorthand = raw['routeMiddlewares'] === undefined ? [] : [{ at: ['routeMiddlewares'], list: raw['routeMiddlewares'] }];
-  return [...lists('routes'), ...lists('pools'), ...shorthand];
+  const listen = raw['listen'];
+  const onListen = isMap(listen) && listen['middlewares'] !== undefined ? [{ at: ['listen', 'middlewares'], list: listen['middlewares'] }] : [];
+  return [...lists('routes'), ...lists('pools'), ...shorthand, ...lists('listeners'), ...onListen];
 }
 
 /** The defined names: the parsed list's, or the keys as written when a definition failed. */

@@ -27,6 +27,7 @@ import { poolsSection } from './pools.js';
 import { routesSection } from './routes.js';
 import type { ConfigSection, FairwayConfig, OverrideLayer } from './section.js';
 import { shutdownTimeoutSection } from './shutdown-timeout.js';
+import { trustedProxiesSection } from './trusted-proxies.js';
 
 export type { FairwayConfig, FileLayer, OverrideLayer } from './section.js';
 
@@ -38,6 +39,7 @@ export const SECTIONS = [
   middlewaresSection,
   routesSection,
   shutdownTimeoutSection,
+  trustedProxiesSection,
   logSection,
   accessLogSection,
   poolDefaultsSection,
