@@ -11,6 +11,7 @@ export type { PoolConfig } from './sections/pools.js';
 export type { RouteConfig } from './sections/routes.js';
 export type { MiddlewareConfig, MiddlewareKindName } from './sections/middlewares/kind.js';
 export type { HeaderChanges, HeaderToSet, HeadersMiddleware, HeadersMiddlewareConfig } from './sections/middlewares/headers.js';
+export type { CompressionEncoding, CompressMiddleware, CompressMiddlewareConfig } from './sections/middlewares/compress.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';
 export { HEALTH_CHECK_METHODS, type HealthCheckMethod } from './sections/pool/health-check-fields.js';

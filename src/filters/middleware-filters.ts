@@ -3,12 +3,14 @@
 // to its filter here: a kind without an entry does not compile.
 import type { MiddlewareConfig, MiddlewareKindName } from '../config/types.js';
 import type { Filter } from '../exchange/phases.js';
+import { CompressFilter } from './compress.js';
 import { HeadersFilter } from './headers.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>) => Filter };
 
 const FACTORIES: FilterFactories = {
   headers: (d) => new HeadersFilter(d.name, d.headers),
+  compress: (d) => new CompressFilter(d.name, d.compress),
 };
 
 function filterFor(definition: MiddlewareConfig): Filter {

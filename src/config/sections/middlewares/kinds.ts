@@ -5,10 +5,11 @@
 // rateLimit: {...} }` added to MiddlewareKinds in a `declare module './kind.js'`
 // block, and the schema of its settings through defineMiddlewareKind; then list
 // it below. The order here is the order of "accepted kinds" in messages.
+import { compressKind } from './compress.js';
 import { headersKind } from './headers.js';
 import type { AnyMiddlewareKind, MiddlewareKindName, MiddlewareKinds } from './kind.js';
 
-export const MIDDLEWARE_KINDS = [headersKind] as const satisfies readonly AnyMiddlewareKind[];
+export const MIDDLEWARE_KINDS = [headersKind, compressKind] as const satisfies readonly AnyMiddlewareKind[];
 
 /** The file keys that name a kind, in registry order. */
 export const MIDDLEWARE_KIND_NAMES: readonly MiddlewareKindName[] = MIDDLEWARE_KINDS.map((k) => k.kind);
