@@ -387,6 +387,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
 
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean {
     if (attempt !== this.attempt) return false;
+    // A transformed body counts what leaves its last stream instead.
+    if (this.transformed === undefined) this.bytesOut += chunk.length;
     noteRelayedBytes(chunk.length);
     const hooks = this.chain.onResponseBody;
     for (let i = 0; i < hooks.length; i++) {
@@ -398,9 +400,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
         return false;
       }
     }
-    // A transformed body counts what leaves its last stream; it asks for more itself.
+    // A transformed body asks for more itself when its first stream drains.
     if (this.transformed !== undefined) return this.transformed.write(chunk);
-    this.bytesOut += chunk.length;
     if (this.downstream.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
