@@ -398,3 +398,42 @@ test('an HTTP/2 client gets a compressed answer framed by HTTP/2, without a Cont
     await closeSession(session);
   }
 });
+
+test('zstd listed on a Node whose zlib lacks it: fairway starts, warns once, and answers with the next encoding; where zlib has it, zstd is used', async (t) => {
+  const file = join(dir, 'zstd-listed.yaml');
+  const port = (backend.address() as AddressInfo).port;
+  writeFileSync(
+    file,
+    `listen: { host: 127.0.0.1, port: 0 }
+admin: { port: 0 }
+middlewares:
+  z: { compress: { encodings: [zstd, gzip] } }
+backends: [http://127.0.0.1:${port}]
+healthCheck: { enabled: false }
+routeMiddlewares: [z]
+`,
+  );
+  const own = await startChildFairway(['-c', file]);
+  t.after(() => own.stop());
+  const warnings = own.lines.filter((l) => l.includes('zstd is skipped'));
+  const got = await new Promise<Got>((resolve, reject) => {
+    const req = request(`${own.url}/text`, { headers: { 'accept-encoding': 'zstd, gzip' }, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), trailers: res.trailers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  if (ZSTD_AVAILABLE) {
+    assert.deepEqual(warnings, []);
+    assert.equal(got.headers['content-encoding'], 'zstd');
+  } else {
+    assert.equal(warnings.length, 1, own.lines.join('\n'));
+    const entry = JSON.parse(warnings[0]!) as { level: number; msg: string };
+    assert.equal(entry.level, 40, 'a warning, not an error');
+    assert.match(entry.msg, /^middlewares\.z\.compress\.encodings: zstd is skipped: .* answers are compressed with gzip$/);
+    assert.equal(got.headers['content-encoding'], 'gzip');
+  }
+  assert.ok(decode(String(got.headers['content-encoding']), got.body).equals(TEXT));
+});
