@@ -168,7 +168,7 @@ interface Got {
 }
 
 /** One request through fairway, with its own connection; the body is not decoded. Fails after 10 s. */
-function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Got> {
+function get(path: string, headers: Record<string, string | string[]> = {}, method = 'GET'): Promise<Got> {
   return new Promise((resolve, reject) => {
     const req = request(`${lb.url}${path}`, { method, headers, agent: false, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -256,6 +256,9 @@ test('the encoding follows the q-values of Accept-Encoding, ties going to the co
     ['/gzfirst/text', 'gzip, br', 'gzip'],
     ['/gzfirst/text', 'br, gzip;q=0.9', 'br'],
   ];
+  // Sent as two fields, Accept-Encoding is read as their values joined.
+  const split = await get('/gz/text', { 'accept-encoding': ['br;q=0', 'gzip'] });
+  assert.equal(split.headers['content-encoding'], 'gzip', 'two Accept-Encoding fields');
   for (const [path, accept, expected] of cases) {
     const got = await get(path, accept === undefined ? {} : { 'accept-encoding': accept });
     const what = `${path} with Accept-Encoding ${accept === undefined ? '(none)' : JSON.stringify(accept)}`;

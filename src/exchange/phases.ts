@@ -1,14 +1,14 @@
 // Filters: the seam for policies. A filter's hooks are all optional and run
 // in the order of Pingora's phases:
 //
-//   onRequest          deny, answer locally, or let through (the only hook that may return a Promise)
+//   onRequest            deny, answer locally, or let through (the only hook that may return a Promise)
 //   (the cluster picks a backend)
-//   onUpstreamRequest  once, before the first try: edit the head sent upstream
-//   onUpstreamResult   after every try: hear the result, ask for a retry
-//   onResponse         edit the answer's status line and head before they go out
+//   onUpstreamRequest    once, before the first try: edit the head sent upstream
+//   onUpstreamResult     after every try: hear the result, ask for a retry
+//   onResponse           edit the answer's status line and head before they go out
 //   onResponseTransform  after every onResponse: a stream the body flows through (compression), or none
-//   onResponseBody     see (or replace) each body chunk as the backend sent it
-//   onDone             always, once, whatever happened (local answer, error, client gone)
+//   onResponseBody       see (or replace) each body chunk as the backend sent it
+//   onDone               always, once, whatever happened (local answer, error, client gone)
 //
 // A route's filters are compiled once per routing snapshot into one array per
 // phase (as fastify compiles its hooks), so a phase no filter uses costs one

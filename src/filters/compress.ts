@@ -92,6 +92,17 @@ function readHead(headers: readonly string[]): AnswerFacts {
   return facts;
 }
 
+/** The request's Accept-Encoding, its fields joined when it came in several (RFC 9110 section 5.3). */
+function acceptEncoding(raw: readonly string[]): string {
+  let value = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 15 || name.toLowerCase() !== 'accept-encoding') continue;
+    value = value === '' ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
+}
+
 /** Adds Accept-Encoding to the answer's Vary, unless it is there already (or Vary is `*`). */
 function addVary(headers: string[]): void {
   let first = -1;
@@ -147,7 +158,7 @@ export class CompressFilter implements Filter {
     // From here the answer depends on the request's Accept-Encoding.
     addVary(headers);
     if (ex.method === 'HEAD') return undefined;
-    const encoding = this.negotiator.choose(ex.header('accept-encoding'));
+    const encoding = this.negotiator.choose(acceptEncoding(ex.downstream.rawHeaders));
     if (encoding === undefined) return undefined;
     rewriteHead(headers, encoding);
     const eventStream = facts.type.trimStart().toLowerCase().startsWith('text/event-stream');
