@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/load.js';
 import { DEFAULT_COMPRESSED_TYPES, ZSTD_AVAILABLE } from '../src/config/sections/middlewares/compress.js';
 import type { CompressMiddlewareConfig } from '../src/config/types.js';
+import { middlewareFilters } from '../src/filters/middleware-filters.js';
 import { loadErrors, loadOk, writeConfig } from './config-helpers.js';
 import { runCli } from './helpers/child-fairway.js';
 
@@ -136,4 +137,12 @@ test('fairway validate as a real process prints the compress problems, and the z
   assert.equal(checked.code, 0, checked.stderr);
   if (ZSTD_AVAILABLE) assert.doesNotMatch(checked.stderr, /zstd/);
   else assert.match(checked.stderr, /warning: middlewares\.gz\.compress\.encodings: zstd is skipped: .*; no listed encoding is left, so this middleware compresses nothing/);
+});
+
+test('a compress middleware left without an encoding (zstd alone, on a Node without it) gets no response hook, so it changes no answer', () => {
+  const config = loadOk({ file: writeConfig(withCompress('{ encodings: [zstd] }')) });
+  const filter = middlewareFilters(config.middlewares).get('gz')!;
+  assert.equal(typeof filter.onResponseTransform, ZSTD_AVAILABLE ? 'function' : 'undefined');
+  const withGzip = middlewareFilters(loadOk({ file: writeConfig(withCompress('{ encodings: [gzip] }')) }).middlewares).get('gz')!;
+  assert.equal(typeof withGzip.onResponseTransform, 'function');
 });

@@ -137,6 +137,8 @@ function rewriteHead(headers: string[], encoding: CompressionEncoding): void {
 }
 
 export class CompressFilter implements Filter {
+  /** Absent when no encoding is left (zstd alone, on a Node without it): then it touches nothing, Vary included. */
+  onResponseTransform?: (ex: Exchange) => Duplex | undefined;
   private readonly negotiator: EncodingNegotiator<CompressionEncoding>;
   private readonly types: MediaTypeSet;
 
@@ -146,9 +148,10 @@ export class CompressFilter implements Filter {
   ) {
     this.negotiator = new EncodingNegotiator(config.encodings);
     this.types = new MediaTypeSet(config.types);
+    if (config.encodings.length > 0) this.onResponseTransform = (ex) => this.transformFor(ex);
   }
 
-  onResponseTransform(ex: Exchange): Duplex | undefined {
+  private transformFor(ex: Exchange): Duplex | undefined {
     const status = ex.status;
     if (status < 200 || status === 204 || status === 206 || status === 304) return undefined;
     const headers = ex.responseHeaders;
