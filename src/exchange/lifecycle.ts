@@ -7,8 +7,10 @@
 //   forward  onUpstreamRequest filters (before the first try), then one
 //            Attempt per try through the backend's Upstream
 //   respond  onUpstreamResult filters hear every try and may ask for a
-//            retry (back to pick); onResponse and onResponseBody filters
-//            shape what goes to the client
+//            retry (back to pick); onResponse, onResponseTransform and
+//            onResponseBody filters shape what goes to the client (a
+//            transform's stream, when one asks, carries the body: see
+//            transformed-body.ts)
 //   done     onDone filters, always and once: local answers, errors and
 //            clients that left included
 //
@@ -36,6 +38,7 @@ import type { CompiledChain, LocalAnswer, RequestVerdict, TryResult, TryVerdict 
 import { prepareRequestBody } from './request-body.js';
 import { rawHeader, type RequestHead } from './request-head.js';
 import type { Route } from './route.js';
+import { TransformedBody, type TransformedBodyOwner } from './transformed-body.js';
 import { TunnelPipe } from './tunnel-pipe.js';
 
 /** Shared by every exchange of one balancer. */
@@ -67,8 +70,10 @@ function localAnswerHeaders(answer: LocalAnswer, body: string | Buffer, requestI
   return headers;
 }
 
-export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
+export class Lifecycle extends Exchange implements AttemptOwner, Waiter, TransformedBodyOwner {
   private attempt: Attempt | undefined;
+  /** The body's way through the streams onResponseTransform filters gave; undefined without any. */
+  private transformed: TransformedBody | undefined;
   private body: Buffer | Readable | null = null;
   private waitingForDrain = false;
   /** Waiting in the cluster's queue for a backend with room. */
@@ -190,6 +195,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     if (this.finished || this.downstream.responseFinished) return;
     this.abandoned = true;
     // Aborting destroys the upstream socket, so it is never reused half-read.
+    // (A transformed body still flowing after the try ended is destroyed in finish.)
     if (this.attempt !== undefined) {
       this.attempt.abort(CLIENT_GONE);
       return;
@@ -340,7 +346,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     }
     this.status = statusCode;
     this.responseHeaders = rawHeaders;
-    const failed = this.runResponseHooks();
+    const failed = this.runResponseHooks() ?? this.runTransformHooks();
     if (failed !== undefined) {
       this.dropAttempt(attempt);
       this.filterFailed(failed.filter, failed.err);
@@ -349,16 +355,42 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     try {
       this.downstream.respond(this.status, this.responseHeaders);
     } catch (err) {
-      // A header the client protocol refuses (invalid characters): the answer is unusable.
+      // A header the client protocol refuses (invalid characters): the answer is
+      // unusable. (The try's error ends in finish, which destroys a transform.)
       attempt.abort(err as Error);
       return false;
     }
     return true;
   }
 
+  /**
+   * Runs the onResponseTransform filters and joins the streams they give
+   * (this.transformed); what threw, if one did, its streams destroyed.
+   */
+  private runTransformHooks(): { filter: string; err: unknown } | undefined {
+    const hooks = this.chain.onResponseTransform;
+    if (hooks.length === 0) return undefined;
+    const streams: Duplex[] = [];
+    const names: string[] = [];
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        const stream = hooks[i]!.onResponseTransform!(this);
+        if (stream === undefined) continue;
+        streams.push(stream);
+        names.push(hooks[i]!.name);
+      } catch (err) {
+        for (const stream of streams) stream.destroy();
+        return { filter: hooks[i]!.name, err };
+      }
+    }
+    if (streams.length > 0) this.transformed = new TransformedBody(streams, names, this.downstream, this);
+    return undefined;
+  }
+
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean {
     if (attempt !== this.attempt) return false;
-    this.bytesOut += chunk.length;
+    // A transformed body counts what leaves its last stream instead.
+    if (this.transformed === undefined) this.bytesOut += chunk.length;
     noteRelayedBytes(chunk.length);
     const hooks = this.chain.onResponseBody;
     for (let i = 0; i < hooks.length; i++) {
@@ -370,6 +402,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
         return false;
       }
     }
+    // A transformed body asks for more itself when its first stream drains.
+    if (this.transformed !== undefined) return this.transformed.write(chunk);
     if (this.downstream.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
@@ -394,11 +428,34 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
 
   onAttemptComplete(attempt: Attempt, trailers: string[] | null): void {
     if (attempt !== this.attempt) return;
-    if (trailers === null) this.downstream.end();
-    else this.downstream.end(undefined, trailers);
+    const transformed = this.transformed;
+    if (transformed === undefined) {
+      if (trailers === null) this.downstream.end();
+      else this.downstream.end(undefined, trailers);
+    }
     attempt.backend.recordLatency(performance.now() - attempt.startedAt);
+    // The backend is done with this request: its slot goes back now, even
+    // while a transform still lets out the end of the body.
     this.endAttempt(attempt);
+    if (transformed === undefined) this.finish(undefined, this.status);
+    else transformed.end(trailers);
+  }
+
+  // --- a transformed body (TransformedBodyOwner) ---
+
+  onTransformDrain(): void {
+    this.attempt?.resume?.();
+  }
+
+  onTransformEnd(): void {
     this.finish(undefined, this.status);
+  }
+
+  onTransformError(filter: string, err: Error): void {
+    if (this.finished) return;
+    const attempt = this.attempt;
+    if (attempt !== undefined) this.dropAttempt(attempt);
+    this.filterFailed(filter, err); // the head went out: this cuts the answer
   }
 
   onAttemptUpgrade(attempt: Attempt, rawHeaders: string[], socket: Duplex, head: Buffer): void {
@@ -492,6 +549,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter {
     if (this.finished) return;
     this.finished = true;
     this.downstream.offClose(this.onClientClose);
+    // Cut short (client gone, backend failed, a filter threw): nothing more flows through it.
+    this.transformed?.destroy();
     if (this.head.hasBody) this.settleBody(kind);
     if (this.started) this.ctx.stats.active--;
     this.errorKind = kind;

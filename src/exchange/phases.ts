@@ -1,17 +1,19 @@
 // Filters: the seam for policies. A filter's hooks are all optional and run
 // in the order of Pingora's phases:
 //
-//   onRequest          deny, answer locally, or let through (the only hook that may return a Promise)
+//   onRequest            deny, answer locally, or let through (the only hook that may return a Promise)
 //   (the cluster picks a backend)
-//   onUpstreamRequest  once, before the first try: edit the head sent upstream
-//   onUpstreamResult   after every try: hear the result, ask for a retry
-//   onResponse         edit the answer's status line and head before they go out
-//   onResponseBody     see (or replace) each body chunk
-//   onDone             always, once, whatever happened (local answer, error, client gone)
+//   onUpstreamRequest    once, before the first try: edit the head sent upstream
+//   onUpstreamResult     after every try: hear the result, ask for a retry
+//   onResponse           edit the answer's status line and head before they go out
+//   onResponseTransform  after every onResponse: a stream the body flows through (compression), or none
+//   onResponseBody       see (or replace) each body chunk as the backend sent it
+//   onDone               always, once, whatever happened (local answer, error, client gone)
 //
 // A route's filters are compiled once per routing snapshot into one array per
 // phase (as fastify compiles its hooks), so a phase no filter uses costs one
 // length check and no per-request closure.
+import type { Duplex } from 'node:stream';
 import type { Exchange } from './exchange.js';
 import type { ErrorKind } from './errors.js';
 
@@ -47,7 +49,16 @@ export interface Filter {
   onUpstreamRequest?(exchange: Exchange): void;
   onUpstreamResult?(exchange: Exchange, result: TryResult): TryVerdict;
   onResponse?(exchange: Exchange): void;
-  /** Returns the chunk to send instead, or undefined to send it as it is. */
+  /**
+   * After every onResponse, for an answer from a backend (never a local
+   * answer or a 101): may still edit the head, and returns a stream the body
+   * is to flow through (a zlib Transform), or undefined. The lifecycle
+   * writes the backend's chunks into it with backpressure both ways, ends it
+   * when the backend's body ends (trailers follow its output), and destroys
+   * it when the answer is cut short. Several chain in filter order.
+   */
+  onResponseTransform?(exchange: Exchange): Duplex | undefined;
+  /** Before any transform: returns the chunk to send instead, or undefined to send it as it is. */
   onResponseBody?(exchange: Exchange, chunk: Buffer): Buffer | undefined;
   onDone?(exchange: Exchange): void;
 }
@@ -61,6 +72,7 @@ export interface CompiledChain {
   readonly onUpstreamRequest: readonly Filter[];
   readonly onUpstreamResult: readonly Filter[];
   readonly onResponse: readonly Filter[];
+  readonly onResponseTransform: readonly Filter[];
   readonly onResponseBody: readonly Filter[];
   readonly onDone: readonly Filter[];
 }
@@ -76,6 +88,7 @@ export function compileChain(filters: readonly Filter[]): CompiledChain {
     onUpstreamRequest: having(filters, 'onUpstreamRequest'),
     onUpstreamResult: having(filters, 'onUpstreamResult'),
     onResponse: having(filters, 'onResponse'),
+    onResponseTransform: having(filters, 'onResponseTransform'),
     onResponseBody: having(filters, 'onResponseBody'),
     onDone: having(filters, 'onDone'),
   };

@@ -5,6 +5,7 @@ import type { MiddlewareConfig, MiddlewareKindName } from '../config/types.js';
 import type { Filter } from '../exchange/phases.js';
 import { BasicAuth } from './basic-auth.js';
 import { ForwardAuth } from './forward-auth.js';
+import { CompressFilter } from './compress.js';
 import { HeadersFilter } from './headers.js';
 import { IpRules } from './ip-rules.js';
 import { Redirect } from './redirect.js';
@@ -18,6 +19,7 @@ const FACTORIES: FilterFactories = {
   redirect: (d) => new Redirect(d.name, d.redirect),
   basicAuth: (d) => new BasicAuth(d.name, d.basicAuth),
   forwardAuth: (d) => new ForwardAuth(d.name, d.forwardAuth),
+  compress: (d) => new CompressFilter(d.name, d.compress),
 };
 
 function filterFor(definition: MiddlewareConfig): Filter {

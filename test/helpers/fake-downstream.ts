@@ -36,6 +36,8 @@ export class FakeDownstream implements Downstream {
   responseHeaders: string[] | undefined;
   readonly written: Buffer[] = [];
   abortedWith: Error | undefined;
+  /** The trailer fields the answer ended with, if any. */
+  endTrailers: string[] | undefined;
   /** What write() answers: false plays a slow client. */
   writeReturns = true;
 
@@ -99,9 +101,10 @@ export class FakeDownstream implements Downstream {
     return this.writeReturns;
   }
 
-  end(chunk?: string | Buffer): void {
+  end(chunk?: string | Buffer, trailers?: readonly string[]): void {
     this.calls.push('end');
     if (chunk !== undefined) this.written.push(Buffer.from(chunk));
+    this.endTrailers = trailers?.slice();
     this.responseFinished = true;
     // As node:http's response does: 'close' follows the finish, later.
     process.nextTick(this.emitClose);

@@ -58,10 +58,11 @@ export class FakeDispatch {
     return this.handler.onData(Buffer.from(chunk));
   }
 
-  complete(): void {
+  /** The body ends, with trailer fields ([name, value, ...]) when given. */
+  complete(trailers: string[] | null = null): void {
     this.mustBeRunning('complete');
     this.done = true;
-    this.handler.onComplete(null);
+    this.handler.onComplete(trailers);
   }
 
   /** The request fails: a transport error with `code` (say 'ECONNREFUSED'), or `err` as it is. */

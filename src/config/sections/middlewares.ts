@@ -6,7 +6,7 @@ import { z } from 'zod';
 import * as f from '../fields.js';
 import { closest, formatPath } from '../problems.js';
 import { field } from '../schema-fields.js';
-import type { MiddlewareConfig, MiddlewareKindName } from './middlewares/kind.js';
+import type { MiddlewareConfig, MiddlewareKind, MiddlewareKindName } from './middlewares/kind.js';
 import { MIDDLEWARE_KINDS, MIDDLEWARE_KIND_NAMES } from './middlewares/kinds.js';
 import { defineSection } from './section.js';
 
@@ -154,5 +154,13 @@ export const middlewaresSection = defineSection({
   fromFile: (parsed) => (parsed.middlewares === undefined ? {} : { middlewares: parsed.middlewares }),
   checkFile: checkChains,
   key: 'middlewares',
-  resolve: (ctx) => structuredClone(ctx.file.middlewares ?? []),
+  resolve: (ctx) => {
+    const definitions = structuredClone(ctx.file.middlewares ?? []);
+    for (const d of definitions) {
+      const kind = MIDDLEWARE_KINDS.find((k) => k.kind === d.kind) as MiddlewareKind | undefined;
+      const settings = (d as unknown as Record<string, unknown>)[d.kind] as never;
+      for (const w of kind?.warnings?.(settings) ?? []) ctx.warn(`middlewares.${d.name}.${d.kind}.${w}`, ['middlewares']);
+    }
+    return definitions;
+  },
 });

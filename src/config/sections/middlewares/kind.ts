@@ -22,6 +22,11 @@ export type MiddlewareSettings<K extends MiddlewareKindName> = MiddlewareKinds[K
 export interface MiddlewareKind<K extends MiddlewareKindName = MiddlewareKindName> {
   kind: K;
   schema: z.ZodType<MiddlewareSettings<K>>;
+  /**
+   * Warnings about valid settings (a feature this Node lacks), each
+   * `key: message` with the key under the kind's; reported at start-up and reload.
+   */
+  warnings?(settings: MiddlewareSettings<K>): string[];
 }
 
 /** Any one of the kinds. */
