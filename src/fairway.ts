@@ -28,6 +28,7 @@ import { AdminAuth } from './admin/auth.js';
 import { attachObservers } from './observers.js';
 import { EventStream } from './admin/event-stream.js';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
+import { SharedStores, type PreparedStores } from './state/shared-stores.js';
 
 export interface FairwayOptions {
   logger?: Logger;
@@ -96,6 +97,7 @@ interface PreparedReload {
   nextPools: Cluster[];
   snapshots: ReadonlyMap<string, RoutingSnapshot>;
   listeners: PreparedListeners;
+  stores: PreparedStores;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
 }
@@ -123,6 +125,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     return cluster;
   }
 
+  // Shared state (the Redis bucket store of `redis:`); rate limits reach it through stores.redisBuckets(name).
+  const stores = new SharedStores(config.redis, logger);
   let pools = config.pools.map(openCluster);
   const chains = new RouteChains(stats, events);
   let snapshots = buildListenerSnapshots(config, pools, chains, config.listeners);
@@ -139,12 +143,13 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     listeners = new Listeners(config.listeners, config.listen, socketIdleFor(config), (name) => createExchangeHandler(() => snapshots.get(name)!, exchangeContext), logger);
   } catch (err) {
     for (const pool of pools) void pool.close();
+    void stores.close();
     throw err;
   }
-  const getStats = () => statsSnapshot(stats, pools, listeners.describe());
+  const getStats = () => statsSnapshot(stats, pools, listeners.describe(), stores.redis);
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
-  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), admin });
+  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), redis: () => stores.redis, admin });
   let dashboard: Dashboard | undefined;
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
@@ -203,6 +208,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
           throw err instanceof CertificateProblem ? new ReloadProblem(err.path, err.message) : err;
         }
       });
+      const preparedStores = step('redis', () => stores.prepare(next.redis));
+      discards.push(() => preparedStores.discard());
       const snapshots = step('routes', () => buildListenerSnapshots(next, nextPools, chains, listeners.routed(next.listeners)));
       return {
         accessLog,
@@ -212,6 +219,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         nextPools,
         snapshots,
         listeners: preparedListeners,
+        stores: preparedStores,
         discard: () => discards.forEach((d) => d()),
       };
     } catch (err) {
@@ -238,6 +246,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
       for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
       changes.push(...prepared.listeners.changes);
+      changes.push(...prepared.stores.changes);
       warnings.push(...prepared.listeners.warnings);
       if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
         warnings.push('admin listener address changes need a restart');
@@ -249,6 +258,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
 
     // Commit: nothing below can fail on a config that prepared.
     prepared.accessLog.commit();
+    prepared.stores.commit();
     // The listeners' configs first: configure reads their HTTP/2 limits.
     prepared.listeners.commit();
     listeners.configure(next.listen, socketIdleFor(next));
@@ -352,6 +362,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         await listeners.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
+        await stores.close();
         await observers.close();
       })();
       return closing;

@@ -3,17 +3,9 @@
 // killed and started again on the same port. Stop it in t.after.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from './fixtures.js';
 
 const READY_WITHIN_MS = 5_000;
-
-/** A port the OS says is free right now (bound, read, released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Sends an inline PING on a fresh socket; true when +PONG (or -NOAUTH, which is an answer too) comes back. */
 function pingOnce(port: number): Promise<boolean> {
