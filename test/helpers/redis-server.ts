@@ -2,22 +2,32 @@
 // ready once it answers PING; it can be paused (SIGSTOP: a hung server),
 // killed and started again on the same port. Stop it in t.after.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { freePort } from './fixtures.js';
 
 const READY_WITHIN_MS = 5_000;
 
+/** PEM files of a TLS server: it listens with TLS only. */
+export interface RedisTls {
+  cert: string;
+  key: string;
+  /** The CA that signed `cert`, which the readiness probe trusts. */
+  ca: string;
+}
+
 /** Sends an inline PING on a fresh socket; true when +PONG (or -NOAUTH, which is an answer too) comes back. */
-function pingOnce(port: number): Promise<boolean> {
+function pingOnce(port: number, secure: RedisTls | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = secure === undefined ? net.connect({ host: '127.0.0.1', port }) : tls.connect({ host: '127.0.0.1', port, ca: readFileSync(secure.ca), servername: 'localhost' });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on(secure === undefined ? 'connect' : 'secureConnect', () => socket.write('PING\r\n'));
     socket.on('data', (d) => done(/^(\+PONG|-NOAUTH)/.test(d.toString('latin1'))));
   });
 }
@@ -29,13 +39,14 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly extraArgs: readonly string[],
+    private readonly secure: RedisTls | undefined,
   ) {}
 
   /** Starts redis-server on a free port (another one if that port was taken meanwhile). */
-  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+  static async start(extraArgs: readonly string[] = [], secure?: RedisTls): Promise<RedisServer> {
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const server = new RedisServer(await freePort(), extraArgs);
+      const server = new RedisServer(await freePort(), extraArgs, secure);
       try {
         await server.restart();
         return server;
@@ -57,7 +68,11 @@ export class RedisServer {
 
   /** Starts the server (again) on its port and waits until it answers PING. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs];
+    const ports =
+      this.secure === undefined
+        ? ['--port', String(this.port)]
+        : ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.secure.cert, '--tls-key-file', this.secure.key, '--tls-ca-cert-file', this.secure.ca, '--tls-auth-clients', 'no'];
+    const args = [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs];
     for (let attempt = 0; ; attempt++) {
       const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -69,7 +84,7 @@ export class RedisServer {
       void this.exited.then(() => (gone = true));
       const deadline = Date.now() + READY_WITHIN_MS;
       while (!gone && Date.now() < deadline) {
-        if (await pingOnce(this.port)) return;
+        if (await pingOnce(this.port, this.secure)) return;
         await new Promise((r) => setTimeout(r, 25));
       }
       child.kill('SIGKILL');
