@@ -162,9 +162,10 @@ test('commands sent before the server dies are rejected when the connection drop
   const { connection } = connect(t, server, { commandTimeoutMs: 10_000 });
   await until(connection, 'connected');
   server.pause();
-  const inFlight = connection.command(['PING']);
+  // Watched from the start: it may fail while the kill is still being waited for.
+  const inFlight = settlement(connection.command(['PING']));
   await server.kill();
-  const result = await settlement(inFlight);
+  const result = await inFlight;
   assert.ok(result !== 'still pending' && result.error instanceof RedisUnavailableError, `got ${JSON.stringify(result)}`);
 });
 
