@@ -181,6 +181,19 @@ test('close() lets the commands in flight finish, then stops: later commands fai
   assert.deepEqual(states, ['connected', 'closed']);
 });
 
+test('close() waiting for a reply finishes when the connection dies instead', async (t) => {
+  const server = await startRedis(t);
+  const { connection } = connect(t, server, { commandTimeoutMs: 10_000 });
+  await until(connection, 'connected');
+  server.pause();
+  const inFlight = settlement(connection.command(['PING']));
+  const closed = settlement(connection.close());
+  await server.kill();
+  assert.deepEqual(await closed, { value: undefined });
+  const result = await inFlight;
+  assert.ok(result !== 'still pending' && result.error instanceof RedisUnavailableError);
+});
+
 test('a server that is not there: the first attempt fails and keeps being retried; commands fail at once', async (t) => {
   const server = await startRedis(t);
   await server.kill();

@@ -2,9 +2,13 @@
 // show whether it is up, a lost connection logs one warning (not one per
 // retry) and its return one line, a reload that changes the URL moves to the
 // new server and lets the old connection go, a reload that cannot be applied
-// opens nothing, and close() closes the connection.
+// opens nothing, close() closes the connection, and the fairway binary exits
+// on SIGTERM without waiting for a Redis that is gone.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { request } from 'undici';
@@ -12,6 +16,7 @@ import { createFairway, type Fairway } from '../src/index.js';
 import type { RedisConfig } from '../src/config/types.js';
 import { redisUrl } from '../src/config/sections/redis.js';
 import { RedisConnection } from '../src/state/redis-connection.js';
+import { startChildFairway } from './helpers/child-fairway.js';
 import { poolConfig, testConfig } from './helpers/fixtures.js';
 import { value } from './helpers/metrics.js';
 import { RedisServer } from './helpers/redis-server.js';
@@ -137,4 +142,25 @@ test('a reload that removes redis: closes the connection', async (t) => {
   assert.ok(result.ok && result.changes.includes(`redis redis://127.0.0.1:${server.port}/0 removed`), JSON.stringify(result));
   assert.equal(fairway.stats().redis, undefined);
   await waitFor('the connection to close', async () => ((await clientsOf(server)) === 0 ? true : undefined));
+});
+
+test('the fairway binary with redis: in its file connects, shows it in /lb/stats, and exits promptly on SIGTERM even while Redis is down', async (t) => {
+  const server = await startRedis(t);
+  const dir = mkdtempSync(join(tmpdir(), 'fairway-redis-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fairway.yaml');
+  writeFileSync(file, `listen: { host: 127.0.0.1, port: 0 }\nadmin: { port: 0 }\nredis: { url: "${server.url}/1", commandTimeout: 50ms }\nbackends: [http://127.0.0.1:1]\nhealthCheck: { enabled: false }\n`);
+  const lb = await startChildFairway(['-c', file]);
+  t.after(() => lb.stop('SIGKILL'));
+  const statsUrl = `http://127.0.0.1:${lb.adminPort!}/lb/stats`;
+  const redisOf = async () => ((await (await request(statsUrl)).body.json()) as { redis?: { address: string; state: string } }).redis;
+  await waitFor('redis connected', async () => ((await redisOf())?.state === 'connected' ? true : undefined));
+  assert.deepEqual(await redisOf(), { address: `redis://127.0.0.1:${server.port}/1`, state: 'connected' });
+  await server.kill();
+  await waitFor('the connection to be seen lost', async () => ((await redisOf())?.state === 'reconnecting' ? true : undefined));
+  const exit = await Promise.race([lb.stop('SIGTERM'), new Promise<string>((r) => setTimeout(() => r('still running'), BOUND_MS))]);
+  assert.equal(exit, 0);
+  const warnings = lb.lines.filter((l) => l.includes('redis connection lost'));
+  assert.equal(warnings.length, 1, lb.lines.join('\n'));
+  assert.doesNotMatch(lb.lines.join('\n'), /"msg":"redis unreachable/);
 });

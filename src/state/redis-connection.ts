@@ -244,7 +244,6 @@ export class RedisConnection {
     clearTimeout(this.connectTimer);
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
-    this.whenIdle = undefined;
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
@@ -252,5 +251,9 @@ export class RedisConnection {
     this.pending = [];
     this.expired = 0;
     for (const w of waiting) w.reject(err);
+    // A close() waiting for replies that will not come now finishes too.
+    const closing = this.whenIdle;
+    this.whenIdle = undefined;
+    closing?.();
   }
 }
