@@ -350,6 +350,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
           proxy: `${proxy.address}:${proxy.port}`,
           listeners: Object.fromEntries(opened.map((l) => [l.name, `${l.secure ? 'https' : 'http'}://${hostPort(l.address)}`])),
           admin: adminAddress ? `${adminAddress.address}:${adminAddress.port}` : 'disabled',
+          ...(config.redis !== undefined && { redis: config.redis.address }),
           pools: pools.map((p) => ({ name: p.name, algorithm: p.balancer.name, backends: p.backends.map((b) => b.url) })),
         },
         'fairway listening',

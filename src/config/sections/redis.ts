@@ -11,15 +11,15 @@ declare module './section.js' {
     redis?: RedisConfig;
   }
   interface FileLayer {
-    redis?: Partial<Omit<RedisConfig, keyof RedisServer>> & { server?: RedisServer };
+    redis?: Partial<Omit<RedisConfig, keyof RedisTarget>> & { server?: RedisTarget };
   }
   interface OverrideLayer {
-    redis: { server?: RedisServer };
+    redis: { server?: RedisTarget };
   }
 }
 
 /** What a Redis URL says. */
-export interface RedisServer {
+export interface RedisTarget {
   host: string;
   port: number;
   /** rediss:// — TLS, the server's certificate checked against the system's CAs. */
@@ -33,7 +33,7 @@ export interface RedisServer {
   address: string;
 }
 
-export interface RedisConfig extends RedisServer {
+export interface RedisConfig extends RedisTarget {
   /** How long one command may wait for its reply; then it fails (a rate limit applies its onStoreError). */
   commandTimeoutMs: number;
   /** How long connecting (TCP, TLS, AUTH, SELECT) may take before the next try. */
@@ -46,7 +46,7 @@ export const REDIS_DEFAULT_PORT = 6379;
 const URL_HINT = 'expected redis://[user:password@]host:port[/db] or rediss:// for TLS, e.g. redis://127.0.0.1:6379';
 
 /** A redis:// or rediss:// URL, read into its parts. */
-export const redisUrl: f.Validator<RedisServer> = (input) => {
+export const redisUrl: f.Validator<RedisTarget> = (input) => {
   const fail = (why: string) => ({ ok: false as const, message: `${f.show(input)} ${why} (${URL_HINT})` });
   if (typeof input !== 'string' || input.trim() === '') return fail('is not a Redis URL');
   // host:port alone parses as a URL whose scheme is the host: say what to write instead.
