@@ -125,9 +125,9 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     return cluster;
   }
 
+  let pools = config.pools.map(openCluster);
   // Shared state (the Redis bucket store of `redis:`); rate limits reach it through stores.redisBuckets(name).
   const stores = new SharedStores(config.redis, logger);
-  let pools = config.pools.map(openCluster);
   const chains = new RouteChains(stats, events);
   let snapshots = buildListenerSnapshots(config, pools, chains, config.listeners);
   let listening = false;

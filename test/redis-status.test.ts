@@ -100,7 +100,7 @@ test('/lb/stats and fairway_redis_connected follow the connection; losing it log
   await new Promise((r) => setTimeout(r, 400));
   await server.restart();
   await waitFor('the metric to return', async () => ((await metric(adminUrl, { address })) === 1 ? true : undefined));
-  const redisLines = logs.filter((l) => l.redis === address).map((l) => `${l.level === 40 ? 'warn' : 'info'}: ${l.msg}`);
+  const redisLines = logs.filter((l) => l.redis === address && l.msg.startsWith('redis')).map((l) => `${l.level === 40 ? 'warn' : 'info'}: ${l.msg}`);
   assert.deepEqual(redisLines, ['info: redis connected', 'warn: redis connection lost; reconnecting (rate limits apply their onStoreError meanwhile)', 'info: redis reachable again']);
 });
 

@@ -63,6 +63,7 @@ export class RedisConnection {
   private connectTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private corked = false;
   private closed: Promise<void> | undefined;
   private whenIdle: (() => void) | undefined;
   /** No reply at all for this long while commands wait: the server is hung or gone; connect again. */
@@ -126,6 +127,15 @@ export class RedisConnection {
     return new Promise<RespValue>((resolve, reject) => {
       const sentAt = Date.now();
       this.pending.push({ resolve, reject, sentAt, deadline: sentAt + timeoutMs });
+      // Commands sent in one tick leave in one write (one syscall, often one packet).
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
       socket.write(encodeCommand(args));
       // Deadlines grow along the queue, so only a new first live command moves the timer.
       if (this.pending.length - 1 === this.expired) {

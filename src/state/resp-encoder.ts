@@ -1,16 +1,15 @@
 // A Redis command in RESP2 (the protocol every Redis version speaks): an
 // array of bulk strings, `*<count>\r\n` then `$<bytes>\r\n<arg>\r\n` per argument.
 
-export type RedisArgument = string | number | Buffer;
+export type RedisArgument = string | number;
 
-/** One command, ready to write. */
+/** One command, ready to write: built as one string and encoded once. */
 export function encodeCommand(args: readonly RedisArgument[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`, 'latin1')];
+  let text = `*${args.length}\r\n`;
   for (const arg of args) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg), 'utf8');
-    parts.push(Buffer.from(`$${bytes.length}\r\n`, 'latin1'), bytes, CRLF);
+    const value = String(arg);
+    // Lengths count bytes, not characters.
+    text += `$${Buffer.byteLength(value, 'utf8')}\r\n${value}\r\n`;
   }
-  return Buffer.concat(parts);
+  return Buffer.from(text, 'utf8');
 }
-
-const CRLF = Buffer.from('\r\n', 'latin1');
