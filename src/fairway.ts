@@ -29,6 +29,7 @@ import { AdminAuth } from './admin/auth.js';
 import { attachObservers } from './observers.js';
 import { EventStream } from './admin/event-stream.js';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
+import { SharedStores, type PreparedStores } from './state/shared-stores.js';
 
 export interface FairwayOptions {
   logger?: Logger;
@@ -97,6 +98,7 @@ interface PreparedReload {
   nextPools: Cluster[];
   snapshots: ReadonlyMap<string, RoutingSnapshot>;
   listeners: PreparedListeners;
+  stores: PreparedStores;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
 }
@@ -125,6 +127,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
   }
 
   let pools = config.pools.map(openCluster);
+  // Shared state (the Redis bucket store of `redis:`); rate limits reach it through stores.redisBuckets(name).
+  const stores = new SharedStores(config.redis, logger);
   const chains = new RouteChains(stats, events);
   let snapshots = buildListenerSnapshots(config, pools, chains, config.listeners);
   let listening = false;
@@ -140,12 +144,13 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     listeners = new Listeners(config.listeners, config.listen, socketIdleFor(config), (name) => createExchangeHandler(() => snapshots.get(name)!, exchangeContext), logger);
   } catch (err) {
     for (const pool of pools) void pool.close();
+    void stores.close();
     throw err;
   }
-  const getStats = () => statsSnapshot(stats, pools, listeners.describe());
+  const getStats = () => statsSnapshot(stats, pools, listeners.describe(), stores.redis);
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
-  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), admin });
+  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), redis: () => stores.redis, admin });
   let dashboard: Dashboard | undefined;
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
@@ -204,6 +209,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
           throw err instanceof CertificateProblem ? new ReloadProblem(err.path, err.message) : err;
         }
       });
+      const preparedStores = step('redis', () => stores.prepare(next.redis));
+      discards.push(() => preparedStores.discard());
       const snapshots = step('routes', () => buildListenerSnapshots(next, nextPools, chains, listeners.routed(next.listeners)));
       return {
         accessLog,
@@ -213,6 +220,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         nextPools,
         snapshots,
         listeners: preparedListeners,
+        stores: preparedStores,
         discard: () => discards.forEach((d) => d()),
       };
     } catch (err) {
@@ -239,6 +247,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       for (const pool of prepared.added) changes.push(`pool ${pool.name} added`);
       for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
       changes.push(...prepared.listeners.changes);
+      changes.push(...prepared.stores.changes);
       warnings.push(...prepared.listeners.warnings);
       if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
         warnings.push('admin listener address changes need a restart');
@@ -250,6 +259,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
 
     // Commit: nothing below can fail on a config that prepared.
     prepared.accessLog.commit();
+    prepared.stores.commit();
     // The listeners' configs first: configure reads their HTTP/2 limits.
     prepared.listeners.commit();
     listeners.configure(next.listen, socketIdleFor(next));
@@ -341,6 +351,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
           proxy: `${proxy.address}:${proxy.port}`,
           listeners: Object.fromEntries(opened.map((l) => [l.name, `${l.secure ? 'https' : 'http'}://${hostPort(l.address)}`])),
           admin: adminAddress ? `${adminAddress.address}:${adminAddress.port}` : 'disabled',
+          ...(config.redis !== undefined && { redis: config.redis.address }),
           pools: pools.map((p) => ({ name: p.name, algorithm: p.balancer.name, backends: p.backends.map((b) => b.url) })),
         },
         'fairway listening',
@@ -359,6 +370,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         await listeners.close(timeoutMs ?? config.shutdownTimeoutMs);
         await admin?.close();
         await Promise.all(pools.map((p) => p.close()));
+        await stores.close();
         await observers.close();
       })();
       return closing;

@@ -7,7 +7,7 @@ import { metricsRoute } from './admin/metrics-route.js';
 import { AccessLog } from './observability/access-log.js';
 import type { FairwayEvents } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
-import { FairwayMetrics, type MetricsCertificateSource, type MetricsPoolSource } from './observability/metrics.js';
+import { FairwayMetrics, type MetricsCertificateSource, type MetricsPoolSource, type MetricsRedisSource } from './observability/metrics.js';
 
 export interface ObservedParts {
   config: FairwayConfig;
@@ -17,6 +17,8 @@ export interface ObservedParts {
   pools: () => readonly MetricsPoolSource[];
   /** The TLS listeners' certificates, read at every scrape. */
   certificates?: () => readonly MetricsCertificateSource[];
+  /** The Redis connection, read at every scrape; undefined without `redis:`. */
+  redis?: () => MetricsRedisSource | undefined;
   admin: AdminServer | undefined;
 }
 
@@ -42,7 +44,7 @@ export function attachObservers(parts: ObservedParts): Observers {
   let accessLogConfig = JSON.stringify(parts.config.accessLog);
   let metrics: FairwayMetrics | undefined;
   if (parts.admin !== undefined) {
-    metrics = new FairwayMetrics(parts.events, parts.pools, parts.certificates);
+    metrics = new FairwayMetrics(parts.events, parts.pools, parts.certificates, parts.redis);
     parts.admin.add(metricsRoute(metrics));
   }
   return {

@@ -135,8 +135,8 @@ colour: blue
 `);
   assert.deepEqual(loadErrors({ file }), [
     'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose, middlewares)',
-    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, listeners, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
-    'colour: unknown key in the config file (accepted: listen, listeners, admin, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
+    'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, listeners, admin, redis, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
+    'colour: unknown key in the config file (accepted: listen, listeners, admin, redis, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
   ]);
 });
 

@@ -2,6 +2,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { TrafficStats } from '../observability/traffic-stats.js';
 import type { ListenerDescription } from '../frontend/listener-set.js';
+import type { RedisStatus } from '../state/shared-stores.js';
 
 export interface BackendStats {
   id: string;
@@ -52,11 +53,13 @@ export interface StatsSnapshot {
   pools: PoolStats[];
   /** Each listener, and for a TLS one its certificates' names and expiry. */
   listeners: ListenerDescription[];
+  /** The `redis:` server (password left out) and whether it is connected; absent without one. */
+  redis?: RedisStatus;
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[], listeners: ListenerDescription[] = []): StatsSnapshot {
+export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[], listeners: ListenerDescription[] = [], redis?: RedisStatus): StatsSnapshot {
   const [p50, p99] = stats.latency.percentiles([50, 99]);
   return {
     uptimeSeconds: round((Date.now() - stats.startedAt) / 1000),
@@ -95,5 +98,6 @@ export function statsSnapshot(stats: TrafficStats, pools: readonly Cluster[], li
       }),
     })),
     listeners,
+    ...(redis !== undefined && { redis }),
   };
 }

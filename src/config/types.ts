@@ -8,6 +8,7 @@ export type { ClientAuthConfig, HstsConfig, ListenerCertificateConfig, ListenerT
 export type { AdminConfig } from './sections/admin.js';
 export type { LogConfig, LogFormat, LogLevel } from './sections/log.js';
 export type { AccessLogConfig, AccessLogFormat } from './sections/access-log.js';
+export type { RedisConfig, RedisTarget } from './sections/redis.js';
 export type { PoolConfig } from './sections/pools.js';
 export type { RouteConfig } from './sections/routes.js';
 export type { MiddlewareConfig, MiddlewareKindName } from './sections/middlewares/kind.js';

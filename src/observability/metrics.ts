@@ -36,6 +36,13 @@ export interface MetricsCertificateSource {
   readonly notAfter: Date;
 }
 
+/** What metrics read of the Redis connection at scrape time (SharedStores' status fits). */
+export interface MetricsRedisSource {
+  readonly address: string;
+  /** connected, connecting, reconnecting or closed. */
+  readonly state: string;
+}
+
 const STATES = ['enabled', 'draining', 'disabled'] as const;
 
 /** Upper bounds in seconds, 0.5 ms to 10 s, roughly 1-2.5-5 per decade. */
@@ -111,6 +118,8 @@ export class FairwayMetrics {
     pools: () => readonly MetricsPoolSource[],
     /** The TLS listeners' certificates, read at every scrape (they are swapped live). */
     certificates: () => readonly MetricsCertificateSource[] = () => [],
+    /** The Redis connection of `redis:`, read at every scrape; undefined without one. */
+    redis: () => MetricsRedisSource | undefined = () => undefined,
   ) {
     const registers = [this.registry];
     const requestSeries = this.requestSeries;
@@ -252,6 +261,17 @@ export class FairwayMetrics {
       collect() {
         this.reset();
         for (const c of certificates()) this.set({ listener: c.listener, name: c.name }, Math.floor(c.notAfter.getTime() / 1000));
+      },
+    });
+    new Gauge({
+      name: 'fairway_redis_connected',
+      help: '1 while the connection to the redis: server is up, 0 while it is down and being retried (absent without redis:).',
+      labelNames: ['address'],
+      registers,
+      collect() {
+        this.reset();
+        const connection = redis();
+        if (connection !== undefined) this.set({ address: connection.address }, connection.state === 'connected' ? 1 : 0);
       },
     });
     this.scraped = Registry.merge([this.registry, sharedProcessRegistry()]);

@@ -24,6 +24,7 @@ import { logSection } from './log.js';
 import { middlewaresSection } from './middlewares.js';
 import { poolDefaultsSection } from './pool-defaults.js';
 import { poolsSection } from './pools.js';
+import { redisSection } from './redis.js';
 import { routesSection } from './routes.js';
 import type { ConfigSection, FairwayConfig, OverrideLayer } from './section.js';
 import { shutdownTimeoutSection } from './shutdown-timeout.js';
@@ -35,6 +36,7 @@ export const SECTIONS = [
   listenSection,
   listenersSection,
   adminSection,
+  redisSection,
   poolsSection,
   middlewaresSection,
   routesSection,
@@ -51,7 +53,7 @@ export const SECTIONS = [
  * a bad PORT, HEALTH_CHECK_INTERVAL and ADMIN_PORT read in the order they
  * always have.
  */
-export const OVERRIDE_ORDER = [listenSection, poolsSection, adminSection, logSection, poolDefaultsSection, listenersSection] as const satisfies readonly ConfigSection[];
+export const OVERRIDE_ORDER = [listenSection, poolsSection, adminSection, logSection, poolDefaultsSection, listenersSection, redisSection] as const satisfies readonly ConfigSection[];
 
 // Fails to compile when a FairwayConfig key has no section that resolves it.
 type Unresolved = Exclude<keyof FairwayConfig, NonNullable<(typeof SECTIONS)[number]['key']>>;
@@ -60,5 +62,5 @@ void everyKeyResolved;
 
 /** An override layer that sets nothing. */
 export function emptyOverrideLayer(): OverrideLayer {
-  return { listen: {}, admin: {}, log: {}, quickTls: {} };
+  return { listen: {}, admin: {}, log: {}, quickTls: {}, redis: {} };
 }
