@@ -3,7 +3,7 @@
 // from the event bus; per request that is one map lookup, one plain counter
 // increment and one observe on a cached histogram child. Gauges (up, in flight, queue length) are read from pool
 // state when Prometheus scrapes, so they cost nothing per request.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
 import type { EjectionEvent, FairwayEvents, HealthCheckEvent, RequestRecord, RetryEvent } from './events.js';
 
@@ -88,11 +88,16 @@ const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_request
 // stopped; so they are registered once per process and merged into every
 // balancer's scrape.
 let processRegistry: Registry | undefined;
+const GC_KINDS = ['major', 'minor', 'incremental', 'weakcb'];
 function sharedProcessRegistry(): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry, prefix: PREFIX });
     for (const name of MISNAMED_DEFAULTS) processRegistry.removeSingleMetric(PREFIX + name);
+    // A GC kind's series would otherwise appear at its first collection, so
+    // the set of series would change under a running scrape.
+    const gc = processRegistry.getSingleMetric(PREFIX + 'nodejs_gc_duration_seconds') as Histogram | undefined;
+    for (const kind of GC_KINDS) gc?.zero({ kind });
   }
   return processRegistry;
 }

@@ -56,7 +56,14 @@ export function sum(text: string, name: string, labels: Record<string, string> =
 
 /** Number of distinct series (lines) whose name starts with `prefix`. */
 export function seriesCount(text: string, prefix = 'fairway_'): number {
-  return samples(text).filter((s) => s.name.startsWith(prefix)).length;
+  return seriesKeys(text, prefix).length;
+}
+
+/** Each series (name and labels) whose name starts with `prefix`, one string apiece. */
+export function seriesKeys(text: string, prefix = 'fairway_'): string[] {
+  return samples(text)
+    .filter((s) => s.name.startsWith(prefix))
+    .map((s) => `${s.name}${JSON.stringify(s.labels)}`);
 }
 
 export interface PromtoolResult {
