@@ -21,6 +21,7 @@
 //   --duration 5s   BENCH_DURATION   length of each measured run
 //   --rounds 3      BENCH_ROUNDS     interleaved rounds
 //   --scenarios a,b BENCH_SCENARIOS  subset of: small-50 small-1000 get-64k post-1m conn-close
+//                                    policies-50 (rate limit + gzip: NGINX, HAProxy, fairway)
 //                                    https-small-50 h2-small
 //   --targets a,b   BENCH_TARGETS    subset of: direct nginx haproxy fairway http-proxy reply-from
 //   --out FILE      BENCH_OUT        where to write (default docs/benchmarks.md for a full
@@ -42,6 +43,7 @@ import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
 import { checkH2, checkHttps, checkPlain } from './compare/sanity.js';
+import { checkPolicies, fairwayPoliciesConfig, writePoliciesBody } from './compare/policies.js';
 import { SCENARIOS, type Scenario, type Transport } from './compare/scenarios.js';
 import { writeResults } from './compare/results-file.js';
 import { ensureTools } from './compare/tools.js';
@@ -142,6 +144,7 @@ async function startEverything(dir: string, targets: readonly TargetId[], cert: 
   const block = Buffer.alloc(65536);
   for (let i = 0; i < block.length; i++) block[i] = 97 + (i % 26);
   writeFileSync(join(www, '64k'), block);
+  writePoliciesBody(www);
 
   const backendPorts = [await freePort(), await freePort(), await freePort()];
   writeFileSync(join(dir, 'backends.conf'), backendsNginx(dir, backendPorts, www));
@@ -172,7 +175,9 @@ async function startEverything(dir: string, targets: readonly TargetId[], cert: 
         break;
       case 'fairway': {
         const admin = await freePort();
-        const args = [join(ROOT, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn'];
+        // The config file holds only the policies scenario's middlewares and routes; the rest comes from flags.
+        writeFileSync(join(dir, 'fairway-policies.yaml'), fairwayPoliciesConfig());
+        const args = [join(ROOT, 'dist/src/cli/main.js'), 'start', '-c', join(dir, 'fairway-policies.yaml'), '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn'];
         for (const u of backendUrls) args.push('--backend', u);
         // The quick-start TLS listener "websecure", beside the plain one.
         if (tlsPort !== undefined) args.push('--tls-cert', cert!.certFile, '--tls-key', cert!.keyFile, '--https-port', String(tlsPort));
@@ -206,8 +211,10 @@ async function startEverything(dir: string, targets: readonly TargetId[], cert: 
  * is measured; a wrong answer stops the run. A target without HTTP/2 does
  * not: its reason is returned, and its h2 runs are reported as failed.
  */
-async function sanityCheck(urls: Started['urls'], cert: Certificate | undefined, wanted: ReadonlySet<Transport>): Promise<Map<TargetId, string>> {
+async function sanityCheck(urls: Started['urls'], cert: Certificate | undefined, wanted: ReadonlySet<Transport>, policies: boolean): Promise<Map<TargetId, string>> {
   for (const [target, base] of urls.http) await checkPlain(target, base);
+  const policiesTargets: readonly string[] = SCENARIOS.find((s) => s.id === 'policies-50')?.targets ?? [];
+  if (policies) for (const [target, base] of urls.http) if (policiesTargets.includes(target)) await checkPolicies(target, base);
   if (cert !== undefined && wanted.has('https')) for (const [target, base] of urls.https) await checkHttps(target, base, cert.pem);
   const noH2 = new Map<TargetId, string>();
   if (cert === undefined || !wanted.has('h2')) return noH2;
@@ -288,10 +295,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fairway-compare-'));
   const postScript = join(dir, 'post-1m.lua');
   writeFileSync(postScript, wrkPostScript(1 << 20));
-  const targetsOf = (scenario: Scenario) => settings.targets.filter((t) => speaks(t, scenario.transport));
+  const targetsOf = (scenario: Scenario) => settings.targets.filter((t) => speaks(t, scenario.transport) && (scenario.targets?.includes(t) ?? true));
   const scenarios = settings.scenarios.filter((s) => {
     if (targetsOf(s).length > 0) return true;
-    console.log(`${s.id}: none of the chosen targets has TLS (${TLS_TARGETS.join(', ')} do); left out`);
+    console.log(`${s.id}: none of the chosen targets runs it (${(s.targets ?? TLS_TARGETS).join(', ')} do); left out`);
     return false;
   });
   const pairs = scenarios.reduce((n, s) => n + targetsOf(s).length, 0);
@@ -308,7 +315,7 @@ async function main(): Promise<void> {
       const pid = processes.get(target)?.child.pid;
       return pid === undefined ? undefined : processTreeCpuSeconds(pid);
     };
-    const noH2 = await sanityCheck(urls, cert, transports);
+    const noH2 = await sanityCheck(urls, cert, transports, scenarios.some((s) => s.id === 'policies-50'));
     const results: ScenarioResult[] = scenarios.map((s) => ({
       id: s.id,
       title: s.title,

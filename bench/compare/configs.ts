@@ -1,5 +1,6 @@
 // Config files for the fixed backends and the nginx and HAProxy targets,
 // written into the run's temporary folder. One worker or thread each.
+import { BACKEND_POLICIES_LOCATION, HAPROXY_POLICIES_LINES, NGINX_POLICIES_LOCATION, NGINX_POLICIES_ZONE } from './policies.js';
 
 /** Paths nginx would otherwise put under /var: everything stays in `dir`. */
 function nginxPaths(dir: string, name: string): string {
@@ -28,6 +29,7 @@ export function backendsNginx(dir: string, ports: readonly number[], wwwRoot: st
     listen 127.0.0.1:${port};
     location / { add_header x-backend b${i + 1}; return 200 "hello from ${port}\\n"; }
     location = /64k { add_header x-backend b${i + 1}; root ${wwwRoot}; }
+${BACKEND_POLICIES_LOCATION(wwwRoot)}
   }`,
     )
     .join('\n');
@@ -76,6 +78,7 @@ http {
   client_max_body_size 4m;
   client_body_buffer_size 2m;
 ${nginxTempPaths(dir, 'nginx-proxy')}
+${NGINX_POLICIES_ZONE}
   upstream backends {
 ${backends.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
     keepalive 64;
@@ -84,6 +87,7 @@ ${backends.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   server {
     listen 127.0.0.1:${port};
 ${NGINX_PROXY_LOCATION}
+${NGINX_POLICIES_LOCATION}
   }
 ${extraServers}}
 `;
@@ -105,7 +109,7 @@ defaults
 
 frontend fe
   bind 127.0.0.1:${port}
-${extraBinds.map((b) => `  ${b}\n`).join('')}  default_backend be
+${extraBinds.map((b) => `  ${b}\n`).join('')}${HAPROXY_POLICIES_LINES.map((l) => `  ${l}\n`).join('')}  default_backend be
 
 backend be
   balance roundrobin
