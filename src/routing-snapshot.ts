@@ -5,7 +5,7 @@
 // run before the route's own), so listeners without any share one chain.
 // Built whole before a reload commits (anything that throws leaves the running
 // snapshots in place), then swapped in one reference.
-import type { FairwayConfig, PoolConfig, RouteConfig } from './config/types.js';
+import type { FairwayConfig, ListenerLimitsConfig, PoolConfig, RouteConfig } from './config/types.js';
 import type { Cluster } from './cluster/cluster.js';
 import { TrustedProxies } from './exchange/client-address.js';
 import type { Route, RoutingSnapshot } from './exchange/route.js';
@@ -20,6 +20,8 @@ export interface RoutedListener {
   redirectToHttps?: { port?: number };
   /** Middleware names that run on every route of this listener, before the route's own. */
   middlewares?: readonly string[];
+  /** Request limits on every request of this listener, before routing. */
+  limits?: ListenerLimitsConfig;
 }
 
 /** A route resolved to its cluster and middlewares; its chains are compiled per listener middleware list. */
@@ -104,7 +106,10 @@ export function buildListenerSnapshots(
     const applies = l.redirectToHttps !== undefined ? [] : config.routes.filter((r) => r.listeners === undefined || r.listeners.includes(l.name));
     const router = new Router<Route>(applies, (r) => routeFor(compiler, compiler.routes.get(r)!, l.middlewares ?? []));
     const redirect = l.redirectToHttps === undefined ? {} : { redirectToHttps: { ...l.redirectToHttps } };
-    snapshots.set(l.name, { router, unrouted: chains.unrouted, ...redirect, ...trusted });
+    // Only the limits the exchange checks; none set leaves the snapshot without them.
+    const { headerTimeoutMs: _frontend, ...limits } = l.limits ?? {};
+    const limited = Object.keys(limits).length === 0 ? {} : { limits };
+    snapshots.set(l.name, { router, unrouted: chains.unrouted, ...redirect, ...trusted, ...limited });
   }
   return snapshots;
 }

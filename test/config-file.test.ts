@@ -74,7 +74,7 @@ timeouts: { response: 1.5s }
 
 test('built-in defaults for everything a minimal file leaves out', () => {
   const config = loadOk({ file: writeConfig('backends: [http://127.0.0.1:9001]\n') });
-  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8080, requestHeaderTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, abortOnClientClose: false });
+  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8080, requestHeaderTimeoutMs: 10_000, keepAliveTimeoutMs: 5000, abortOnClientClose: false, limits: {} });
   assert.deepEqual(config.admin, { enabled: true, host: '127.0.0.1', port: 8090 });
   assert.equal(config.shutdownTimeoutMs, 30_000);
   assert.deepEqual(config.log, { level: 'info', format: 'json' });
@@ -134,7 +134,7 @@ healthcheck: { interval: 5s }
 colour: blue
 `);
   assert.deepEqual(loadErrors({ file }), [
-    'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose, middlewares)',
+    'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose, middlewares, limits)',
     'healthcheck: unknown key in the config file (did you mean "healthCheck"? accepted: listen, listeners, admin, redis, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
     'colour: unknown key in the config file (accepted: listen, listeners, admin, redis, pools, middlewares, routes, routeMiddlewares, shutdownTimeout, trustedProxies, log, accessLog, backends, algorithm, hashKey, healthCheck, timeouts, queue, outlierDetection, retries, slowStart, panicThreshold, sticky, tls)',
   ]);

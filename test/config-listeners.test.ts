@@ -17,9 +17,9 @@ const h2On = { enabled: true, ...h2Limits };
 const tls = (extra = '') => `tls: { certificates: [{ cert: /etc/fairway/a.pem, key: /etc/fairway/a.key }]${extra} }`;
 
 test('without listeners, listen: (and --port) is the one plain listener "web"', () => {
-  assert.deepEqual(loadOk({ flags: { backend: ['http://127.0.0.1:9001'] } }).listeners, [{ name: 'web', host: '0.0.0.0', port: 8080, configPath: 'listen', http2: h2Off, middlewares: [] }]);
+  assert.deepEqual(loadOk({ flags: { backend: ['http://127.0.0.1:9001'] } }).listeners, [{ name: 'web', host: '0.0.0.0', port: 8080, configPath: 'listen', http2: h2Off, middlewares: [], limits: {} }]);
   const file = writeConfig(['listen: { host: 127.0.0.1, port: 7000 }', 'backends: [{ url: http://127.0.0.1:9001 }]'].join('\n'));
-  assert.deepEqual(loadOk({ file, flags: { port: '7001' } }).listeners, [{ name: 'web', host: '127.0.0.1', port: 7001, configPath: 'listen', http2: h2Off, middlewares: [] }]);
+  assert.deepEqual(loadOk({ file, flags: { port: '7001' } }).listeners, [{ name: 'web', host: '127.0.0.1', port: 7001, configPath: 'listen', http2: h2Off, middlewares: [], limits: {} }]);
 });
 
 test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile defaults; HOST/PORT address the listener named web', () => {
@@ -33,7 +33,7 @@ test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile def
   );
   const config = loadOk({ file, env: { PORT: '8000' } });
   assert.deepEqual(config.listeners, [
-    { name: 'web', host: '0.0.0.0', port: 8000, configPath: 'listeners[0]', redirectToHttps: {}, http2: h2Off, middlewares: [] },
+    { name: 'web', host: '0.0.0.0', port: 8000, configPath: 'listeners[0]', redirectToHttps: {}, http2: h2Off, middlewares: [], limits: {} },
     {
       name: 'websecure',
       host: '10.0.0.1',
@@ -43,6 +43,7 @@ test('listeners: names, hosts (default 0.0.0.0), ports, TLS with the profile def
       hsts: { maxAgeSeconds: 3600, includeSubDomains: false, preload: false },
       http2: h2On,
       middlewares: [],
+      limits: {},
     },
   ]);
   assert.equal(

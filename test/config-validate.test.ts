@@ -45,7 +45,7 @@ test('validate prints every problem to stderr and exits 1', async () => {
     result.err,
     [
       `${file}: 3 problems`,
-      'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose, middlewares)',
+      'listen.prot: unknown key in listen (did you mean "port"? accepted: host, port, requestHeaderTimeout, keepAliveTimeout, abortOnClientClose, middlewares, limits)',
       'backends[1].url: "localhost:80" is not an http(s) URL (expected http://host:port or https://host:port)',
       `algorithm: "fastest" is not a known algorithm (accepted: ${ALGORITHMS.join(', ')})`,
       '',

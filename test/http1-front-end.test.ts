@@ -31,7 +31,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   const noChecks = { ...poolConfig([]).healthCheck, enabled: false };
   const lb = await startFairway(
     testConfig([poolConfig([backend.url], { healthCheck: noChecks })], {
-      listen: { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 400, keepAliveTimeoutMs: 5_000, abortOnClientClose: false },
+      listen: { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 400, keepAliveTimeoutMs: 5_000, abortOnClientClose: false, limits: {} },
     }),
   );
   t.after(async () => {

@@ -20,6 +20,8 @@ export type { IpAllowListMiddleware, IpRangesConfig } from './sections/middlewar
 export type { IpDenyListMiddleware } from './sections/middlewares/ip-deny-list.js';
 export type { RedirectMiddleware, RedirectMiddlewareConfig, RedirectStatus } from './sections/middlewares/redirect.js';
 export type { CompressionEncoding, CompressMiddleware, CompressMiddlewareConfig } from './sections/middlewares/compress.js';
+export type { LimitsMiddleware, RequestLimitsConfig } from './sections/middlewares/limits.js';
+export type { ListenerLimitsConfig } from './sections/listener-limits.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';
 export { HEALTH_CHECK_METHODS, type HealthCheckMethod } from './sections/pool/health-check-fields.js';

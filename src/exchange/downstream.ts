@@ -65,6 +65,13 @@ export interface Downstream {
   /** Reads and drops what is left of the request body. */
   discardBody(): void;
   /**
+   * The rest of the request body will not be read (a request limit cut it):
+   * the client is stopped once the answer is out. HTTP/1.1 closes the
+   * connection after the answer; HTTP/2 resets the stream (NO_ERROR), the
+   * connection's other streams going on.
+   */
+  refuseBody(): void;
+  /**
    * Present when the client asks to switch this connection to another
    * protocol and its protocol can (HTTP/1.1's Upgrade): the exchange becomes
    * a tunnel if the backend agrees, and is answered as usual if not.

@@ -18,7 +18,11 @@ export type ErrorKind =
   | 'client_aborted'
   | 'filter_failed'
   | 'auth_unavailable'
-  | 'discarded';
+  | 'discarded'
+  | 'url_too_long'
+  | 'headers_too_large'
+  | 'body_too_large'
+  | 'body_timeout';
 
 interface ErrorAnswer {
   status: number;
@@ -44,6 +48,11 @@ const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   auth_unavailable: { status: 503, message: 'the authentication service could not be reached or did not answer in time' },
   // A try whose answer was dropped for a retry; never the outcome of a request.
   discarded: { status: 502, message: 'the answer was dropped for a retry' },
+  // Request limits (a limits middleware, or the listener's limits).
+  url_too_long: { status: 414, message: 'the request target is longer than this server accepts' },
+  headers_too_large: { status: 431, message: 'the request header fields are larger than this server accepts' },
+  body_too_large: { status: 413, message: 'the request body is larger than this server accepts' },
+  body_timeout: { status: 408, message: 'the request body did not arrive in time' },
 };
 
 /** Why a try was stopped by us rather than by the backend: carried by the abort. */

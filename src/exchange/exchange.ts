@@ -44,6 +44,14 @@ export class Exchange implements RequestFacts {
   replayable = true;
   /** The client left before the answer was complete. */
   abandoned = false;
+  /**
+   * Largest request body this request may send (the listener's limits, or a
+   * limits middleware's in onRequest): a larger Content-Length is answered
+   * 413 before any backend is picked, a streamed body is cut past it.
+   */
+  maxBodyBytes = Infinity;
+  /** Longest gap between two chunks of the request body, in ms; 0 for none. Past it: 408. */
+  bodyTimeoutMs = 0;
   private slots: Map<SlotKey<unknown>, unknown> | undefined;
   /** The client address behind trusted proxies, worked out on first read. */
   private realClient: string | undefined;

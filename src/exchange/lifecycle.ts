@@ -1,7 +1,9 @@
 // The life of one exchange after routing, phase by phase:
 //
 //   admit    the route's onRequest filters (deny, answer, or let through),
-//            then the body is buffered for replay or streamed
+//            then the body is buffered for replay or streamed (within
+//            the request's body limits: past maxBodyBytes, or silent for
+//            bodyTimeoutMs, it is cut: 413 / 408, the try aborted)
 //   pick     the cluster hands out a backend with room, or the request
 //            waits in its queue, or is answered 503
 //   forward  onUpstreamRequest filters (before the first try), then one
@@ -35,7 +37,7 @@ import type { Downstream } from './downstream.js';
 import { CLIENT_GONE, classifyUpstreamError, DISCARDED, sendError, statusFor, type ErrorKind } from './errors.js';
 import { Exchange } from './exchange.js';
 import type { CompiledChain, LocalAnswer, RequestVerdict, TryResult, TryVerdict } from './phases.js';
-import { prepareRequestBody } from './request-body.js';
+import { cutRequestBody, prepareRequestBody } from './request-body.js';
 import { rawHeader, type RequestHead } from './request-head.js';
 import type { Route } from './route.js';
 import { TransformedBody, type TransformedBodyOwner } from './transformed-body.js';
@@ -76,6 +78,14 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
   private transformed: TransformedBody | undefined;
   private body: Buffer | Readable | null = null;
   private waitingForDrain = false;
+  /** Stops buffering the body (a cut before it was known to fit); undefined when not buffering. */
+  private cancelBodyBuffer: (() => void) | undefined;
+  /** Armed while a body timeout applies and the body is arriving. */
+  private bodyTimer: NodeJS.Timeout | undefined;
+  /** When the latest body chunk came (performance.now()), for the body timeout. */
+  private lastBodyAt = 0;
+  /** A request limit cut the body: the rest is never read. */
+  private bodyCut = false;
   /** Waiting in the cluster's queue for a backend with room. */
   private queued = false;
   private started = false;
@@ -177,18 +187,72 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
 
   private readBody(): void {
     if (!this.head.hasBody) return this.admit();
+    // Declared too large: refused before any backend is picked.
+    const declared = this.head.contentLength;
+    if (declared !== undefined && declared > this.maxBodyBytes) return this.cutBody('body_too_large', `Content-Length ${declared}, at most ${this.maxBodyBytes}`);
     this.downstream.body.on('data', this.onBodyChunk);
-    prepareRequestBody(this.downstream, this.head.contentLength, this.cluster!.config.retries.bufferBytes, (body, replayable) => {
+    if (this.bodyTimeoutMs > 0) {
+      this.lastBodyAt = performance.now();
+      this.bodyTimer = setTimeout(this.onBodyTimer, this.bodyTimeoutMs);
+    }
+    const cancel = prepareRequestBody(this.downstream, declared, this.cluster!.config.retries.bufferBytes, (body, replayable) => {
+      this.cancelBodyBuffer = undefined;
       this.body = body;
       this.replayable = replayable;
-      if (!this.abandoned) this.admit();
+      if (!this.abandoned && !this.finished) this.admit();
     });
+    if (this.body === null) this.cancelBodyBuffer = cancel;
   }
 
   private readonly onBodyChunk = (chunk: Buffer): void => {
     this.bytesIn += chunk.length;
     noteRelayedBytes(chunk.length);
+    // Infinity without a limit: one comparison per chunk.
+    if (this.bytesIn > this.maxBodyBytes) return this.cutBody('body_too_large', `more than ${this.maxBodyBytes} bytes`);
+    if (this.bodyTimer !== undefined) this.lastBodyAt = performance.now();
   };
+
+  /**
+   * The body timeout's check: one timer per request, re-armed for what is
+   * left of the gap rather than per chunk. Time the body waits on us (its
+   * stream paused or full: a slow backend, the queue) is not the client's.
+   */
+  private readonly onBodyTimer = (): void => {
+    this.bodyTimer = undefined;
+    if (this.finished || this.downstream.bodyComplete) return;
+    const body = this.downstream.body;
+    const now = performance.now();
+    if (body.isPaused() || body.readableLength >= body.readableHighWaterMark) this.lastBodyAt = now;
+    const left = this.bodyTimeoutMs - (now - this.lastBodyAt);
+    if (left <= 0) return this.cutBody('body_timeout', `no body bytes for ${this.bodyTimeoutMs} ms`);
+    this.bodyTimer = setTimeout(this.onBodyTimer, Math.ceil(left));
+  };
+
+  /**
+   * A body limit is broken: nothing more of the body is read or forwarded,
+   * the try in flight (or the place in the queue) is given up, the client
+   * gets `kind`'s answer if no answer started (else the answer is cut), and
+   * its connection closes after it (HTTP/2: the stream is reset).
+   */
+  private cutBody(kind: 'body_too_large' | 'body_timeout', detail: string): void {
+    if (this.finished || this.bodyCut) return;
+    this.bodyCut = true;
+    clearTimeout(this.bodyTimer);
+    this.bodyTimer = undefined;
+    this.downstream.body.off('data', this.onBodyChunk);
+    this.cancelBodyBuffer?.();
+    this.cancelBodyBuffer = undefined;
+    const body = this.body;
+    if (this.attempt !== undefined) this.dropAttempt(this.attempt);
+    if (this.queued) {
+      this.queued = false;
+      this.cluster!.queue.leave(this);
+    }
+    cutRequestBody(this.downstream, body !== null && !Buffer.isBuffer(body) ? body : undefined);
+    this.downstream.refuseBody();
+    sendError(this.downstream, kind, this.requestId, this.head.accept, detail);
+    this.finish(kind, statusFor(kind));
+  }
 
   /** The client hung up before the answer was complete. */
   private readonly onClientClose = (): void => {
@@ -549,6 +613,10 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
     if (this.finished) return;
     this.finished = true;
     this.downstream.offClose(this.onClientClose);
+    if (this.bodyTimer !== undefined) {
+      clearTimeout(this.bodyTimer);
+      this.bodyTimer = undefined;
+    }
     // Cut short (client gone, backend failed, a filter threw): nothing more flows through it.
     this.transformed?.destroy();
     if (this.head.hasBody) this.settleBody(kind);
@@ -571,7 +639,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
    */
   private settleBody(kind: ErrorKind | string | undefined): void {
     this.downstream.body.off('data', this.onBodyChunk);
-    if (this.downstream.bodyComplete || this.abandoned) return;
+    // A cut body stays unread: the connection closes after the answer instead.
+    if (this.downstream.bodyComplete || this.abandoned || this.bodyCut) return;
     const body = this.body;
     if (kind === undefined && body !== null && !Buffer.isBuffer(body) && !body.destroyed) {
       // A streamed body the upstream connection is still sending (it keeps

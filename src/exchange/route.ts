@@ -1,6 +1,7 @@
 // What a request is routed to: a cluster to pick a backend from and the
 // compiled filter chain that runs around it. Built once per routing snapshot.
 import type { Cluster } from '../cluster/cluster.js';
+import type { ListenerLimitsConfig } from '../config/types.js';
 import type { TrustedProxies } from './client-address.js';
 import type { CompiledChain } from './phases.js';
 import type { Router } from './router.js';
@@ -22,4 +23,6 @@ export interface RoutingSnapshot {
   readonly redirectToHttps?: { readonly port?: number };
   /** The config's trusted proxies, compiled once; absent when trustedProxies is empty. */
   readonly trustedProxies?: TrustedProxies;
+  /** The listener's request limits, checked before routing; absent when it sets none (no per-request cost). */
+  readonly limits?: ListenerLimitsConfig;
 }

@@ -1,11 +1,13 @@
 // Entry of every exchange, whatever the protocol: read the head, route, then
 // hand the request to its Lifecycle. Requests no route can take (a bad
 // target, no matching route, a protocol switch that cannot be tunnelled, a
-// listener that redirects to HTTPS) are answered here, and still logged and
-// counted through the snapshot's `unrouted` chain.
+// listener that redirects to HTTPS, a head over the listener's limits) are
+// answered here, and still logged and counted through the snapshot's
+// `unrouted` chain.
 import { randomUUID } from 'node:crypto';
 import type { Downstream } from './downstream.js';
 import { Lifecycle, type ExchangeContext } from './lifecycle.js';
+import { headLimitExceeded } from './head-limits.js';
 import { httpsRedirect } from './https-redirect.js';
 import { readRequestHead } from './request-head.js';
 import { readRequestTarget } from './request-target.js';
@@ -39,6 +41,15 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
       downstream.target = target;
     }
 
+    // The listener's head limits hold for every request, routed or not.
+    const limits = current.limits;
+    if (limits !== undefined) {
+      const broken = headLimitExceeded(limits, target, downstream.rawHeaders);
+      if (broken !== undefined) {
+        return new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt, current.trustedProxies).answerError(broken.kind, broken.detail);
+      }
+    }
+
     if (current.redirectToHttps !== undefined) {
       const redirect = new Lifecycle(ctx, downstream, head, undefined, current.unrouted, requestId, startedAt, current.trustedProxies);
       const answer = httpsRedirect(head.host, target, current.redirectToHttps.port);
@@ -59,6 +70,10 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
       return refused.answerError('upgrade_unsupported', `an Upgrade request (${downstream.upgrade.protocols}) with a body`);
     }
 
-    new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt, current.trustedProxies).start();
+    const exchange = new Lifecycle(ctx, downstream, head, route, current.unrouted, requestId, startedAt, current.trustedProxies);
+    // The listener's body limits, which a route's limits middleware may replace in onRequest.
+    if (limits?.maxBodyBytes !== undefined) exchange.maxBodyBytes = limits.maxBodyBytes;
+    if (limits?.bodyTimeoutMs !== undefined) exchange.bodyTimeoutMs = limits.bodyTimeoutMs;
+    exchange.start();
   };
 }

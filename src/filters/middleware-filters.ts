@@ -9,6 +9,7 @@ import { CompressFilter } from './compress.js';
 import { HeadersFilter } from './headers.js';
 import { IpRules } from './ip-rules.js';
 import { Redirect } from './redirect.js';
+import { LimitsFilter } from './limits.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>) => Filter };
 
@@ -20,6 +21,7 @@ const FACTORIES: FilterFactories = {
   basicAuth: (d) => new BasicAuth(d.name, d.basicAuth),
   forwardAuth: (d) => new ForwardAuth(d.name, d.forwardAuth),
   compress: (d) => new CompressFilter(d.name, d.compress),
+  limits: (d) => new LimitsFilter(d.name, d.limits),
 };
 
 function filterFor(definition: MiddlewareConfig): Filter {

@@ -217,6 +217,17 @@ export class Http2Downstream implements Downstream {
     // Nothing to close: an unread body ties up one stream, not the connection.
   }
 
+  refuseBody(): void {
+    if (this.bodyComplete) return;
+    // RFC 9113 8.1: an answer before the whole request, then RST_STREAM(NO_ERROR) tells the client to stop sending.
+    const reset = (): void => {
+      this.abortedHere = true;
+      if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_NO_ERROR);
+    };
+    if (this.stream.writableFinished) reset();
+    else this.stream.once('finish', reset);
+  }
+
   discardBody(): void {
     this.stream.unpipe();
     this.stream.resume();

@@ -4,7 +4,7 @@
 // an address, a listener added or removed, or TLS switched on or off needs a
 // restart (a warning says so, and the listener keeps what it has).
 import type { AddressInfo } from 'node:net';
-import type { ListenConfig, ListenerConfig } from '../config/types.js';
+import type { ListenConfig, ListenerConfig, ListenerLimitsConfig } from '../config/types.js';
 import { WEB_LISTENER } from '../config/sections/listeners.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
 import type { Logger } from '../observability/logger.js';
@@ -71,7 +71,7 @@ export class Listeners {
       for (const config of configs) {
         const tls = config.tls === undefined ? undefined : new TlsTermination(config, logger);
         if (tls !== undefined) terminations.push(tls);
-        const options = { ...listen, host: config.host, port: config.port, socketIdleMs, label: label(config.name) };
+        const options = { ...listen, host: config.host, port: config.port, limits: config.limits, socketIdleMs, label: label(config.name) };
         const onFlood: FloodListener = (kind, clientAddress) =>
           logger.warn({ listener: config.name, clientAddress, kind }, 'HTTP/2 client went over its allowance; connection closed with ENHANCE_YOUR_CALM');
         this.entries.push({ config, tls, http: new Listener(options, handlerFor(config.name), tls, config.http2, onFlood) });
@@ -84,13 +84,13 @@ export class Listeners {
   }
 
   /** What routing needs of each running listener: the config in force, or the last it had if a reload dropped it. */
-  routed(next?: readonly ListenerConfig[]): { name: string; redirectToHttps?: { port?: number }; middlewares: readonly string[] }[] {
+  routed(next?: readonly ListenerConfig[]): { name: string; redirectToHttps?: { port?: number }; middlewares: readonly string[]; limits: ListenerLimitsConfig }[] {
     return this.entries.map((e) => {
       const config = next?.find((n) => n.name === e.config.name) ?? e.config;
       // Only a plain listener redirects (TLS switched on in the file waits for a restart).
       const redirect = e.tls === undefined ? config.redirectToHttps : undefined;
-      const middlewares = config.middlewares;
-      return redirect === undefined ? { name: e.config.name, middlewares } : { name: e.config.name, redirectToHttps: redirect, middlewares };
+      const { middlewares, limits } = config;
+      return redirect === undefined ? { name: e.config.name, middlewares, limits } : { name: e.config.name, redirectToHttps: redirect, middlewares, limits };
     });
   }
 
@@ -110,7 +110,7 @@ export class Listeners {
   configure(listen: ListenConfig, socketIdleMs: number): void {
     for (const { http, config } of this.entries) {
       http.http2?.configure(config.http2, { keepAliveTimeoutMs: listen.keepAliveTimeoutMs, socketIdleMs });
-      http.configure(listen, socketIdleMs);
+      http.configure(listen, socketIdleMs, config.limits);
     }
   }
 
@@ -148,6 +148,7 @@ export class Listeners {
       }
       if (JSON.stringify(n.redirectToHttps) !== JSON.stringify(running.redirectToHttps)) changes.push(`listener ${n.name}: redirectToHttps changed`);
       if (JSON.stringify(n.middlewares) !== JSON.stringify(running.middlewares)) changes.push(`listener ${n.name}: middlewares changed`);
+      if (JSON.stringify(n.limits) !== JSON.stringify(running.limits)) changes.push(`listener ${n.name}: limits changed`);
       configs.push([e, n]);
     }
     for (const n of next) {

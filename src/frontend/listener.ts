@@ -8,12 +8,13 @@
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerHttp2Config } from '../config/sections/listener-http2.js';
-import type { ListenConfig } from '../config/types.js';
+import type { ListenConfig, ListenerLimitsConfig } from '../config/types.js';
 import type { ExchangeHandler } from '../exchange/serve.js';
 import { AcceptSockets } from './accept-sockets.js';
 import { awaitFirstBytes } from './h2c-preface.js';
 import { Http1Connection, type Http1ConnectionOwner, type ConnectionSettings } from './http1/connection.js';
 import { ConnectionSweep } from './http1/connection-sweep.js';
+import { requestLimitsFor, type RequestLimits } from './http1/request-limits.js';
 import { Http2Sessions, type FloodListener } from './http2-sessions.js';
 import type { SecureServing } from './secure-serving.js';
 
@@ -31,6 +32,8 @@ export class Listener implements Http1ConnectionOwner {
   /** Present when the listener speaks HTTP/2 (h2 over TLS, or h2c). */
   readonly http2: Http2Sessions | undefined;
   readonly settings: ConnectionSettings;
+  /** The parser's bounds, widened for the listener's limits; read by each new connection. */
+  limits: RequestLimits | undefined;
   closing = false;
   private readonly sweep = new ConnectionSweep<Http1Connection>();
   /** Sockets handed over to tunnels, until they close: closed at the shutdown deadline. */
@@ -45,8 +48,9 @@ export class Listener implements Http1ConnectionOwner {
     http2: ListenerHttp2Config,
     onFlood: FloodListener,
   ) {
+    this.limits = requestLimitsFor(options.limits.maxUrlBytes, options.limits.maxHeaderBytes);
     this.settings = {
-      requestHeaderTimeoutMs: options.requestHeaderTimeoutMs,
+      requestHeaderTimeoutMs: options.limits.headerTimeoutMs ?? options.requestHeaderTimeoutMs,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs,
       socketIdleMs: options.socketIdleMs,
       abortOnClientClose: options.abortOnClientClose,
@@ -69,9 +73,10 @@ export class Listener implements Http1ConnectionOwner {
     }
   }
 
-  /** Timeouts from a reload; open connections go by them from now on. */
-  configure(listen: ListenConfig, socketIdleMs: number): void {
-    this.settings.requestHeaderTimeoutMs = listen.requestHeaderTimeoutMs;
+  /** Timeouts (open connections go by them from now on) and limits (new connections) from a reload. */
+  configure(listen: ListenConfig, socketIdleMs: number, limits: ListenerLimitsConfig): void {
+    this.limits = requestLimitsFor(limits.maxUrlBytes, limits.maxHeaderBytes);
+    this.settings.requestHeaderTimeoutMs = limits.headerTimeoutMs ?? listen.requestHeaderTimeoutMs;
     this.settings.keepAliveTimeoutMs = listen.keepAliveTimeoutMs;
     this.settings.socketIdleMs = socketIdleMs;
     this.settings.abortOnClientClose = listen.abortOnClientClose;

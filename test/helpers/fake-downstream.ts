@@ -141,6 +141,10 @@ export class FakeDownstream implements Downstream {
     this.calls.push(`closeAfterIfBodyUnread ${hasBody}`);
   }
 
+  refuseBody(): void {
+    this.calls.push('refuseBody');
+  }
+
   discardBody(): void {
     this.calls.push('discardBody');
     this.body.resume();

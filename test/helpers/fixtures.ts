@@ -37,11 +37,11 @@ export function poolConfig(urls: readonly string[], overrides: Partial<PoolConfi
 }
 
 export function testConfig(pools: PoolConfig[], overrides: Partial<FairwayConfig> = {}): FairwayConfig {
-  const listen = overrides.listen ?? { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, abortOnClientClose: false };
+  const listen = overrides.listen ?? { host: '127.0.0.1', port: 0, requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, abortOnClientClose: false, limits: {} };
   return {
     listen,
     // The shorthand's one plain listener, at the listen address.
-    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false), middlewares: [] }],
+    listeners: [{ name: 'web', host: listen.host, port: listen.port, configPath: 'listen', http2: resolveListenerHttp2(undefined, false), middlewares: [], limits: listen.limits }],
     admin: { enabled: true, host: '127.0.0.1', port: 0 },
     pools,
     middlewares: [],

@@ -1,6 +1,7 @@
 // `listen:` — where the proxy accepts clients, and how long it waits on them.
 import * as f from '../fields.js';
 import { defined, field, strict } from '../schema-fields.js';
+import { listenerLimitsSchema, type ListenerLimitsConfig } from './listener-limits.js';
 import { middlewareChain } from './middlewares.js';
 import { defineSection, layered, overrideOf } from './section.js';
 
@@ -31,6 +32,8 @@ export interface ListenConfig {
    * instead of being a half-close that still gets the answer (HAProxy's).
    */
   abortOnClientClose: boolean;
+  /** Request limits every listener starts from (listener-limits.ts); {} for none. */
+  limits: ListenerLimitsConfig;
 }
 
 export const LISTEN_DEFAULTS: ListenConfig = {
@@ -39,6 +42,7 @@ export const LISTEN_DEFAULTS: ListenConfig = {
   requestHeaderTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   abortOnClientClose: false,
+  limits: {},
 };
 
 const listenSchema = strict(
@@ -49,9 +53,20 @@ const listenSchema = strict(
     keepAliveTimeout: field(f.duration()).optional(),
     abortOnClientClose: field(f.boolean).optional(),
     middlewares: middlewareChain.optional(),
+    limits: listenerLimitsSchema.optional(),
   },
   'listen',
-).transform(
+)
+  .superRefine((l, ctx) => {
+    if (l.requestHeaderTimeout !== undefined && l.limits?.headerTimeoutMs !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'headerTimeout'],
+        message: 'listen.requestHeaderTimeout sets the same timeout; keep one of the two',
+      });
+    }
+  })
+  .transform(
   (l): Partial<ListenConfig> & { middlewares?: string[] } =>
     defined({
       middlewares: l.middlewares,
@@ -60,8 +75,9 @@ const listenSchema = strict(
       requestHeaderTimeoutMs: l.requestHeaderTimeout,
       keepAliveTimeoutMs: l.keepAliveTimeout,
       abortOnClientClose: l.abortOnClientClose,
+      limits: l.limits,
     }),
-);
+  );
 
 export const listenSection = defineSection({
   fileShape: { listen: listenSchema.optional() },

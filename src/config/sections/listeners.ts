@@ -17,6 +17,7 @@ import {
   type ListenerTlsConfig,
 } from './listener-tls.js';
 import { listenerHttp2Schema, resolveListenerHttp2, type FileListenerHttp2, type ListenerHttp2Config } from './listener-http2.js';
+import { listenerLimitsSchema, resolveListenerLimits, type ListenerLimitsConfig } from './listener-limits.js';
 import { middlewareChain } from './middlewares.js';
 import { defineSection, lastOverride, overrideOf, type ResolveContext } from './section.js';
 
@@ -54,6 +55,8 @@ export interface ListenerConfig {
   http2: ListenerHttp2Config;
   /** Middleware names run on every route of this listener, before the route's own; [] for none. */
   middlewares: string[];
+  /** Request limits on every request of this listener, before routing: listen.limits with its own over them; {} for none. */
+  limits: ListenerLimitsConfig;
 }
 
 export interface FileListener {
@@ -65,6 +68,7 @@ export interface FileListener {
   hsts?: HstsConfig;
   http2?: FileListenerHttp2;
   middlewares?: string[];
+  limits?: ListenerLimitsConfig;
 }
 
 interface QuickTlsLayer {
@@ -103,13 +107,14 @@ const listenerSchema = strict(
     hsts: hstsSchema.optional(),
     http2: listenerHttp2Schema.optional(),
     middlewares: middlewareChain.optional(),
+    limits: listenerLimitsSchema.optional(),
   },
   'listener',
 ).transform(
   (l): FileListener => ({
     name: l.name,
     port: l.port,
-    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts, http2: l.http2, middlewares: l.middlewares }),
+    ...defined({ host: l.host, tls: l.tls, redirectToHttps: l.redirectToHttps, hsts: l.hsts, http2: l.http2, middlewares: l.middlewares, limits: l.limits }),
   }),
 );
 
@@ -221,6 +226,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
         configPath: 'listen',
         http2: resolveListenerHttp2(undefined, false),
         middlewares: [...(ctx.file.listenMiddlewares ?? [])],
+        limits: resolveListenerLimits(listen.limits, undefined),
       },
     ];
   } else {
@@ -231,6 +237,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
       configPath: `listeners[${i}]`,
       http2: resolveListenerHttp2(l.http2, l.tls !== undefined),
       middlewares: [...(l.middlewares ?? [])],
+      limits: resolveListenerLimits(listen.limits, l.limits),
       ...defined({ tls: l.tls && resolveListenerTls(l.tls), redirectToHttps: l.redirectToHttps, hsts: l.hsts }),
     }));
     // HOST/PORT and --host/--port address the listener named web, as in the shorthand.
@@ -279,6 +286,7 @@ function resolveListeners(ctx: ResolveContext): ListenerConfig[] {
         tls: resolveListenerTls({ certificates: [{ cert: quick.cert.value, key: quick.key.value }] }),
         http2: resolveListenerHttp2(undefined, true),
         middlewares: [],
+        limits: resolveListenerLimits(listen.limits, undefined),
       });
     }
   }

@@ -242,6 +242,11 @@ export class ConnectionDownstream implements Downstream {
     if (hasBody && !this.bodyComplete) this.keepAlive = false;
   }
 
+  refuseBody(): void {
+    // Not read on: the connection closes after the answer (bytes after it would be this body's).
+    this.keepAlive = false;
+  }
+
   discardBody(): void {
     this.discarding = true;
     if (this.bodyStream !== undefined) {

@@ -233,7 +233,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   // --- socket events ---
 
   private readonly onData = (chunk: Buffer): void => {
-    this.since = clock.now;
+    // A head's time runs from its first byte: one that trickles in is not kept alive by its trickle.
+    if (this.phase !== Phase.Head) this.since = clock.now;
     if (this.current !== undefined && (this.requestDone || this.pending !== undefined)) {
       // A pipelined request (or more body while the reader is full) waits its turn.
       this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);

@@ -21,3 +21,24 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxHeaderFields: 100,
   maxChunkExtensionBytes: 4 * 1024,
 });
+
+/** Room on a request line around its target: the method (methods longer than this are rare), two spaces and HTTP/1.1. */
+const REQUEST_LINE_ROOM = 64;
+/** What a header line adds to its name and value: ': ' and CRLF. */
+const FIELD_LINE_ROOM = 4;
+
+/**
+ * The parser's bounds under a listener's maxUrlBytes and maxHeaderBytes:
+ * wide enough that the listener's limit, checked by the exchange on the
+ * parsed head (exchange/head-limits.ts, one measure for every protocol), is
+ * the one a client meets, and never narrower than the defaults, so setting
+ * a limit refuses nothing else that passed before. Undefined when neither
+ * is set (the defaults).
+ */
+export function requestLimitsFor(maxUrlBytes: number | undefined, maxHeaderBytes: number | undefined): RequestLimits | undefined {
+  if (maxUrlBytes === undefined && maxHeaderBytes === undefined) return undefined;
+  const d = DEFAULT_REQUEST_LIMITS;
+  const line = maxUrlBytes === undefined ? d.maxRequestLineBytes : Math.max(d.maxRequestLineBytes, maxUrlBytes + REQUEST_LINE_ROOM);
+  const fields = maxHeaderBytes === undefined ? d.maxHeadBytes : maxHeaderBytes + FIELD_LINE_ROOM * d.maxHeaderFields;
+  return { ...d, maxRequestLineBytes: line, maxHeadBytes: Math.max(d.maxHeadBytes, line + 2 + fields + 2) };
+}
