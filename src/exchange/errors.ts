@@ -18,6 +18,8 @@ export type ErrorKind =
   | 'client_aborted'
   | 'filter_failed'
   | 'auth_unavailable'
+  | 'rate_limited'
+  | 'ratelimit_unavailable'
   | 'discarded';
 
 interface ErrorAnswer {
@@ -42,6 +44,8 @@ const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   client_aborted: { status: 499, message: 'the client closed the connection' },
   filter_failed: { status: 500, message: 'a filter of this route failed' },
   auth_unavailable: { status: 503, message: 'the authentication service could not be reached or did not answer in time' },
+  rate_limited: { status: 429, message: 'too many requests; retry after the time Retry-After gives' },
+  ratelimit_unavailable: { status: 503, message: 'the shared rate-limit store could not be reached, and this rate limit refuses requests meanwhile' },
   // A try whose answer was dropped for a retry; never the outcome of a request.
   discarded: { status: 502, message: 'the answer was dropped for a retry' },
 };
