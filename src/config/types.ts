@@ -21,6 +21,7 @@ export type { IpDenyListMiddleware } from './sections/middlewares/ip-deny-list.j
 export type { RedirectMiddleware, RedirectMiddlewareConfig, RedirectStatus } from './sections/middlewares/redirect.js';
 export type { RequestKeyConfig, RequestKeyPart } from './sections/middlewares/request-key.js';
 export type { RateLimitMiddleware, RateLimitMiddlewareConfig, RateLimitStore, StoreErrorAction } from './sections/middlewares/rate-limit.js';
+export type { ConnLimitMiddleware, ConnLimitMiddlewareConfig } from './sections/middlewares/conn-limit.js';
 export type { CompressionEncoding, CompressMiddleware, CompressMiddlewareConfig } from './sections/middlewares/compress.js';
 export { ALGORITHMS, type AlgorithmName } from './sections/pool/balancing.js';
 export { BACKEND_STATES, type BackendConfig, type BackendState } from './sections/pool/backend.js';

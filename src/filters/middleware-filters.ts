@@ -12,6 +12,7 @@ import { HeadersFilter } from './headers.js';
 import { IpRules } from './ip-rules.js';
 import { Redirect } from './redirect.js';
 import { RateLimit } from './rate-limit.js';
+import { ConnLimit } from './conn-limit.js';
 import { MiddlewareState, type FilterContext } from './middleware-state.js';
 
 type FilterFactories = { [K in MiddlewareKindName]: (definition: Extract<MiddlewareConfig, { kind: K }>, context: FilterContext) => Filter };
@@ -25,6 +26,7 @@ const FACTORIES: FilterFactories = {
   forwardAuth: (d) => new ForwardAuth(d.name, d.forwardAuth),
   compress: (d) => new CompressFilter(d.name, d.compress),
   rateLimit: (d, context) => new RateLimit(d.name, d.rateLimit, context),
+  connLimit: (d, context) => new ConnLimit(d.name, d.connLimit, context),
 };
 
 function filterFor(definition: MiddlewareConfig, context: FilterContext): Filter {
