@@ -30,6 +30,7 @@ import { attachObservers } from './observers.js';
 import { EventStream } from './admin/event-stream.js';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { SharedStores, type PreparedStores } from './state/shared-stores.js';
+import { MiddlewareState, type FilterContextBuild } from './filters/middleware-state.js';
 
 export interface FairwayOptions {
   logger?: Logger;
@@ -99,6 +100,8 @@ interface PreparedReload {
   snapshots: ReadonlyMap<string, RoutingSnapshot>;
   listeners: PreparedListeners;
   stores: PreparedStores;
+  /** The middlewares' lasting state as the new snapshots use it. */
+  middlewareState: FilterContextBuild;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
 }
@@ -130,7 +133,18 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
   // Shared state (the Redis bucket store of `redis:`); rate limits reach it through stores.redisBuckets(name).
   const stores = new SharedStores(config.redis, logger);
   const chains = new RouteChains(stats, events);
-  let snapshots = buildListenerSnapshots(config, pools, chains, config.listeners);
+  // What middlewares keep across reloads (rate-limit buckets and counters), by middleware name.
+  const middlewareState = new MiddlewareState(stores, logger);
+  const firstBuild = middlewareState.build();
+  let snapshots: ReadonlyMap<string, RoutingSnapshot>;
+  try {
+    snapshots = buildListenerSnapshots(config, pools, chains, config.listeners, firstBuild);
+  } catch (err) {
+    for (const pool of pools) void pool.close();
+    void stores.close();
+    throw err;
+  }
+  firstBuild.commit();
   let listening = false;
 
   // A client socket may sit silent while its request waits for the response
@@ -150,7 +164,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
   const getStats = () => statsSnapshot(stats, pools, listeners.describe(), stores.redis);
   const auth = new AdminAuth(config.admin);
   const admin = config.admin.enabled ? new AdminServer(config.admin, auth) : undefined;
-  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), redis: () => stores.redis, admin });
+  const observers = attachObservers({ config, logger, events, pools: () => pools, certificates: () => listeners.certificates(), redis: () => stores.redis, rateLimits: () => middlewareState.rateLimits(), admin });
   let dashboard: Dashboard | undefined;
   let closing: Promise<void> | undefined;
   let reloading: Promise<unknown> = Promise.resolve();
@@ -211,7 +225,9 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       });
       const preparedStores = step('redis', () => stores.prepare(next.redis));
       discards.push(() => preparedStores.discard());
-      const snapshots = step('routes', () => buildListenerSnapshots(next, nextPools, chains, listeners.routed(next.listeners)));
+      const stateBuild = middlewareState.build();
+      discards.push(() => stateBuild.discard());
+      const snapshots = step('routes', () => buildListenerSnapshots(next, nextPools, chains, listeners.routed(next.listeners), stateBuild));
       return {
         accessLog,
         kept,
@@ -221,6 +237,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
         snapshots,
         listeners: preparedListeners,
         stores: preparedStores,
+        middlewareState: stateBuild,
         discard: () => discards.forEach((d) => d()),
       };
     } catch (err) {
@@ -271,6 +288,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     config = next;
     // One reference swap: new requests route with the new tables.
     snapshots = prepared.snapshots;
+    // State of middlewares the new snapshots no longer use goes; requests in flight keep what they hold.
+    prepared.middlewareState.commit();
     for (const gone of prepared.removed) drains.push(drainPool(gone, next.shutdownTimeoutMs));
     for (const w of warnings) logger.warn(w);
     logger.info({ changes }, 'configuration reloaded');

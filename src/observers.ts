@@ -7,7 +7,7 @@ import { metricsRoute } from './admin/metrics-route.js';
 import { AccessLog } from './observability/access-log.js';
 import type { FairwayEvents } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
-import { FairwayMetrics, type MetricsCertificateSource, type MetricsPoolSource, type MetricsRedisSource } from './observability/metrics.js';
+import { FairwayMetrics, type MetricsCertificateSource, type MetricsPoolSource, type MetricsRateLimitSource, type MetricsRedisSource } from './observability/metrics.js';
 
 export interface ObservedParts {
   config: FairwayConfig;
@@ -19,6 +19,8 @@ export interface ObservedParts {
   certificates?: () => readonly MetricsCertificateSource[];
   /** The Redis connection, read at every scrape; undefined without `redis:`. */
   redis?: () => MetricsRedisSource | undefined;
+  /** Each rateLimit middleware's decision counts, read at every scrape. */
+  rateLimits?: () => readonly MetricsRateLimitSource[];
   admin: AdminServer | undefined;
 }
 
@@ -44,7 +46,7 @@ export function attachObservers(parts: ObservedParts): Observers {
   let accessLogConfig = JSON.stringify(parts.config.accessLog);
   let metrics: FairwayMetrics | undefined;
   if (parts.admin !== undefined) {
-    metrics = new FairwayMetrics(parts.events, parts.pools, parts.certificates, parts.redis);
+    metrics = new FairwayMetrics(parts.events, parts.pools, parts.certificates, parts.redis, parts.rateLimits);
     parts.admin.add(metricsRoute(metrics));
   }
   return {

@@ -13,6 +13,7 @@ import { Router } from './exchange/router.js';
 import type { RouteChains } from './filters/route-chains.js';
 import { middlewareFilters } from './filters/middleware-filters.js';
 import type { Filter } from './exchange/phases.js';
+import type { FilterContext } from './filters/middleware-state.js';
 
 /** What routing needs to know of a listener. */
 export interface RoutedListener {
@@ -42,10 +43,10 @@ interface Compiler {
 }
 
 /** Each route of `config` resolved to its cluster and middlewares; throws on an unknown pool or middleware. */
-function resolveRoutes(config: FairwayConfig, clusters: readonly Cluster[], chains: RouteChains): Compiler {
+function resolveRoutes(config: FairwayConfig, clusters: readonly Cluster[], chains: RouteChains, context: FilterContext | undefined): Compiler {
   const byName = new Map(clusters.map((c) => [c.name, c]));
   const poolConfigs = new Map(config.pools.map((p) => [p.name, p]));
-  const filters = middlewareFilters(config.middlewares);
+  const filters = middlewareFilters(config.middlewares, context);
   const routes = new Map<RouteConfig, ResolvedRoute>();
   for (const r of config.routes) {
     const cluster = byName.get(r.pool);
@@ -85,20 +86,25 @@ function trustedProxiesOf(config: FairwayConfig): { trustedProxies?: TrustedProx
 }
 
 /** One snapshot over every route, whatever listeners they name. */
-export function buildRoutingSnapshot(config: FairwayConfig, clusters: readonly Cluster[], chains: RouteChains): RoutingSnapshot {
-  const compiler = resolveRoutes(config, clusters, chains);
+export function buildRoutingSnapshot(config: FairwayConfig, clusters: readonly Cluster[], chains: RouteChains, context?: FilterContext): RoutingSnapshot {
+  const compiler = resolveRoutes(config, clusters, chains, context);
   const router = new Router<Route>(config.routes, (r) => routeFor(compiler, compiler.routes.get(r)!, []));
   return { router, unrouted: chains.unrouted, ...trustedProxiesOf(config) };
 }
 
-/** One snapshot per listener: a route without `listeners` applies to all of them. */
+/**
+ * One snapshot per listener: a route without `listeners` applies to all of
+ * them. `context` hands the middlewares their lasting state (the instance's,
+ * so a reload keeps it); without one they get state of their own.
+ */
 export function buildListenerSnapshots(
   config: FairwayConfig,
   clusters: readonly Cluster[],
   chains: RouteChains,
   listeners: readonly RoutedListener[],
+  context?: FilterContext,
 ): ReadonlyMap<string, RoutingSnapshot> {
-  const compiler = resolveRoutes(config, clusters, chains);
+  const compiler = resolveRoutes(config, clusters, chains, context);
   const trusted = trustedProxiesOf(config);
   const snapshots = new Map<string, RoutingSnapshot>();
   for (const l of listeners) {

@@ -108,18 +108,18 @@ test('a definition names exactly one known kind', () => {
   gzip: { gzip: { level: 5 } }
   typo: { header: {} }
   none: {}
-  both: { headers: {}, rateLimit: {} }
+  both: { headers: {}, circuitBreaker: {} }
   bare: headers
 backends: [http://h:1]
 `,
   );
   assert.deepEqual(loadErrors({ file }), [
-    'middlewares.gzip: unknown middleware kind "gzip" (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits)',
-    'middlewares.typo: unknown middleware kind "header" (did you mean "headers"? accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits)',
-    'middlewares.none: empty: a middleware definition names one kind with its settings (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits)',
-    'middlewares.both: unknown middleware kind "rateLimit" (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits)',
-    'middlewares.both: names 2 kinds (headers, rateLimit); a definition has exactly one: define each under its own name and list them all on the route',
-    'middlewares.bare: "headers" is not a middleware definition (expected one kind with its settings, e.g. headers: {...}; accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits)',
+    'middlewares.gzip: unknown middleware kind "gzip" (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits, rateLimit, connLimit)',
+    'middlewares.typo: unknown middleware kind "header" (did you mean "headers"? accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits, rateLimit, connLimit)',
+    'middlewares.none: empty: a middleware definition names one kind with its settings (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits, rateLimit, connLimit)',
+    'middlewares.both: unknown middleware kind "circuitBreaker" (accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits, rateLimit, connLimit)',
+    'middlewares.both: names 2 kinds (headers, circuitBreaker); a definition has exactly one: define each under its own name and list them all on the route',
+    'middlewares.bare: "headers" is not a middleware definition (expected one kind with its settings, e.g. headers: {...}; accepted kinds: headers, ipAllowList, ipDenyList, redirect, basicAuth, forwardAuth, compress, limits, rateLimit, connLimit)',
   ]);
 });
 

@@ -19,6 +19,9 @@ export type { HeaderChanges, HeaderToSet, HeadersMiddleware, HeadersMiddlewareCo
 export type { IpAllowListMiddleware, IpRangesConfig } from './sections/middlewares/ip-allow-list.js';
 export type { IpDenyListMiddleware } from './sections/middlewares/ip-deny-list.js';
 export type { RedirectMiddleware, RedirectMiddlewareConfig, RedirectStatus } from './sections/middlewares/redirect.js';
+export type { RequestKeyConfig, RequestKeyPart } from './sections/middlewares/request-key.js';
+export type { RateLimitMiddleware, RateLimitMiddlewareConfig, RateLimitStore, StoreErrorAction } from './sections/middlewares/rate-limit.js';
+export type { ConnLimitMiddleware, ConnLimitMiddlewareConfig } from './sections/middlewares/conn-limit.js';
 export type { CompressionEncoding, CompressMiddleware, CompressMiddlewareConfig } from './sections/middlewares/compress.js';
 export type { LimitsMiddleware, RequestLimitsConfig } from './sections/middlewares/limits.js';
 export type { ListenerLimitsConfig } from './sections/listener-limits.js';

@@ -18,6 +18,9 @@ export type ErrorKind =
   | 'client_aborted'
   | 'filter_failed'
   | 'auth_unavailable'
+  | 'rate_limited'
+  | 'ratelimit_unavailable'
+  | 'too_many_in_flight'
   | 'discarded'
   | 'url_too_long'
   | 'headers_too_large'
@@ -46,6 +49,9 @@ const ANSWERS: Record<ErrorKind, ErrorAnswer> = {
   client_aborted: { status: 499, message: 'the client closed the connection' },
   filter_failed: { status: 500, message: 'a filter of this route failed' },
   auth_unavailable: { status: 503, message: 'the authentication service could not be reached or did not answer in time' },
+  rate_limited: { status: 429, message: 'too many requests; retry after the time Retry-After gives' },
+  too_many_in_flight: { status: 429, message: 'too many requests of this client in flight at once; retry when one has finished' },
+  ratelimit_unavailable: { status: 503, message: 'the shared rate-limit store could not be reached, and this rate limit refuses requests meanwhile' },
   // A try whose answer was dropped for a retry; never the outcome of a request.
   discarded: { status: 502, message: 'the answer was dropped for a retry' },
   // Request limits (a limits middleware, or the listener's limits).
@@ -101,14 +107,18 @@ export function classifyUpstreamError(err: Error & { code?: string }): ErrorKind
   }
 }
 
-/** The error answer: JSON when the client accepts it, plain text otherwise. */
+/**
+ * The error answer: JSON when the client accepts it, plain text otherwise.
+ * `status` replaces the kind's own where a setting picks it (connLimit's 429 or 503).
+ */
 export function errorAnswer(
   kind: ErrorKind,
   requestId: string,
   acceptHeader: string | undefined,
   detail?: string,
+  status?: number,
 ): { status: number; headers: string[]; body: string } {
-  const answer = ANSWERS[kind];
+  const answer = status === undefined ? ANSWERS[kind] : { ...ANSWERS[kind], status };
   const message = detail === undefined ? answer.message : `${answer.message}: ${detail}`;
   const wantsJson = acceptHeader !== undefined && acceptHeader.includes('json');
   const body = wantsJson

@@ -43,6 +43,19 @@ export interface MetricsRedisSource {
   readonly state: string;
 }
 
+/** What metrics read of one rateLimit middleware at scrape time (the filters' MiddlewareState fits). */
+export interface MetricsRateLimitSource {
+  readonly middleware: string;
+  /** Plain totals since the middleware appeared; a reload that keeps it keeps them. */
+  readonly counts: {
+    readonly allowed: number;
+    readonly limited: number;
+    readonly unavailable: number;
+    readonly dryRunLimited: number;
+    readonly storeErrors: number;
+  };
+}
+
 const STATES = ['enabled', 'draining', 'disabled'] as const;
 
 /** Upper bounds in seconds, 0.5 ms to 10 s, roughly 1-2.5-5 per decade. */
@@ -125,6 +138,8 @@ export class FairwayMetrics {
     certificates: () => readonly MetricsCertificateSource[] = () => [],
     /** The Redis connection of `redis:`, read at every scrape; undefined without one. */
     redis: () => MetricsRedisSource | undefined = () => undefined,
+    /** Each rateLimit middleware's counts, read at every scrape. */
+    rateLimits: () => readonly MetricsRateLimitSource[] = () => [],
   ) {
     const registers = [this.registry];
     const requestSeries = this.requestSeries;
@@ -277,6 +292,33 @@ export class FairwayMetrics {
         this.reset();
         const connection = redis();
         if (connection !== undefined) this.set({ address: connection.address }, connection.state === 'connected' ? 1 : 0);
+      },
+    });
+    // Counted in plain numbers by the filters (no prom-client call per request) and read here;
+    // every result's series exists from the middleware's start, so rate() sees the first refusal.
+    new Counter({
+      name: 'fairway_ratelimit_decisions_total',
+      help: 'rateLimit decisions by middleware and result: allowed, limited (429), unavailable (503: the store failed and onStoreError is deny), dry_run_limited (would have been refused; dryRun let it through).',
+      labelNames: ['middleware', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { middleware, counts } of rateLimits()) {
+          this.inc({ middleware, result: 'allowed' }, counts.allowed);
+          this.inc({ middleware, result: 'limited' }, counts.limited);
+          this.inc({ middleware, result: 'unavailable' }, counts.unavailable);
+          this.inc({ middleware, result: 'dry_run_limited' }, counts.dryRunLimited);
+        }
+      },
+    });
+    new Counter({
+      name: 'fairway_ratelimit_store_errors_total',
+      help: 'rateLimit decisions the shared store (Redis) could not make in time, by middleware; onStoreError decided them instead.',
+      labelNames: ['middleware'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { middleware, counts } of rateLimits()) this.inc({ middleware }, counts.storeErrors);
       },
     });
     this.scraped = Registry.merge([this.registry, sharedProcessRegistry()]);

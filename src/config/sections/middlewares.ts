@@ -160,6 +160,11 @@ export const middlewaresSection = defineSection({
       const kind = MIDDLEWARE_KINDS.find((k) => k.kind === d.kind) as MiddlewareKind | undefined;
       const settings = (d as unknown as Record<string, unknown>)[d.kind] as never;
       for (const w of kind?.warnings?.(settings) ?? []) ctx.warn(`middlewares.${d.name}.${d.kind}.${w}`, ['middlewares']);
+      for (const p of kind?.problems?.(settings, ctx.resolved) ?? []) {
+        const at = p.indexOf(': ');
+        // Skipped while the definition or the other sections it reads (redis:) are invalid.
+        ctx.report({ path: `middlewares.${d.name}.${d.kind}.${p.slice(0, at)}`, message: p.slice(at + 2) }, [`middlewares.${d.name}`, 'redis']);
+      }
     }
     return definitions;
   },

@@ -2,6 +2,7 @@
 // their resolved definitions. A definition in the file names exactly one kind:
 // `tag: { headers: {...} }` resolves to `{ name: 'tag', kind: 'headers', headers: {...} }`.
 import type { z } from 'zod';
+import type { FairwayConfig } from '../section.js';
 
 // Starts empty; each kind file adds its resolved definition under its file key
 // (`declare module './kind.js'`), so this file imports no kind.
@@ -27,6 +28,12 @@ export interface MiddlewareKind<K extends MiddlewareKindName = MiddlewareKindNam
    * `key: message` with the key under the kind's; reported at start-up and reload.
    */
   warnings?(settings: MiddlewareSettings<K>): string[];
+  /**
+   * Problems found against other sections (a store that needs `redis:`),
+   * each `key: message` like warnings; `resolved` holds the sections resolved
+   * before `middlewares:` (redis among them).
+   */
+  problems?(settings: MiddlewareSettings<K>, resolved: Partial<FairwayConfig>): string[];
 }
 
 /** Any one of the kinds. */

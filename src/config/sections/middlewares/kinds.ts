@@ -13,9 +13,11 @@ import { ipAllowListKind } from './ip-allow-list.js';
 import { ipDenyListKind } from './ip-deny-list.js';
 import { redirectKind } from './redirect.js';
 import { limitsKind } from './limits.js';
+import { rateLimitKind } from './rate-limit.js';
+import { connLimitKind } from './conn-limit.js';
 import type { AnyMiddlewareKind, MiddlewareKindName, MiddlewareKinds } from './kind.js';
 
-export const MIDDLEWARE_KINDS = [headersKind, ipAllowListKind, ipDenyListKind, redirectKind, basicAuthKind, forwardAuthKind, compressKind, limitsKind] as const satisfies readonly AnyMiddlewareKind[];
+export const MIDDLEWARE_KINDS = [headersKind, ipAllowListKind, ipDenyListKind, redirectKind, basicAuthKind, forwardAuthKind, compressKind, limitsKind, rateLimitKind, connLimitKind] as const satisfies readonly AnyMiddlewareKind[];
 
 /** The file keys that name a kind, in registry order. */
 export const MIDDLEWARE_KIND_NAMES: readonly MiddlewareKindName[] = MIDDLEWARE_KINDS.map((k) => k.kind);
