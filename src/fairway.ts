@@ -20,6 +20,7 @@ import type { RoutingSnapshot } from './exchange/route.js';
 import { RouteChains } from './filters/route-chains.js';
 import { buildListenerSnapshots, type ListenerSnapshots } from './routing-snapshot.js';
 import type { Filter } from './exchange/phases.js';
+import { RateLimit } from './filters/rate-limit.js';
 import { TrafficStats } from './observability/traffic-stats.js';
 import { AdminServer, type AdminRoute } from './admin/server.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
@@ -109,6 +110,16 @@ interface PreparedReload {
   middlewareState: FilterContextBuild;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
+}
+
+/** What a reload to `next` puts back of the rate limits the admin API changed. */
+function runTimeReverts(running: ReadonlyMap<string, Filter>, next: FairwayConfig): string[] {
+  const out: string[] = [];
+  for (const d of next.middlewares) {
+    const filter = running.get(d.name);
+    if (d.kind === 'rateLimit' && filter instanceof RateLimit) out.push(...filter.reverts(d.rateLimit).map((c) => `middleware ${d.name}: ${c}`));
+  }
+  return out;
 }
 
 /**
@@ -272,6 +283,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
       changes.push(...prepared.listeners.changes);
       changes.push(...prepared.stores.changes);
+      changes.push(...runTimeReverts(middlewareFilters, next));
       warnings.push(...prepared.listeners.warnings);
       if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
         warnings.push('admin listener address changes need a restart');

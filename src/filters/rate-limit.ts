@@ -119,6 +119,14 @@ export class RateLimit implements Filter {
     return TUNABLE.filter((k) => this.config[k] !== this.fileConfig[k]);
   }
 
+  /** What a reload to `file` (this middleware's next definition) puts back of what was changed at run time, e.g. `rateLimit burst reverted 1 → 100`. */
+  reverts(file: RateLimitMiddlewareConfig): string[] {
+    const shown = (k: keyof RateLimitTuning, v: unknown) => (k === 'periodMs' ? `${String(v)}ms` : String(v));
+    return this.changedAtRunTime()
+      .filter((k) => this.config[k] !== file[k])
+      .map((k) => `rateLimit ${k === 'periodMs' ? 'period' : k} reverted ${shown(k, this.config[k])} → ${shown(k, file[k])}`);
+  }
+
   /**
    * Puts `change` in force for the next request (validated by the caller);
    * the buckets stay. All of it applies or, should building the rules throw, none.
