@@ -3,7 +3,8 @@
 // that move with traffic; PATCH retunes a rateLimit in force (lower: the next
 // requests are refused; higher: more go through), answers bad input with the
 // config file's messages and changes nothing then, refuses other kinds; a
-// reload goes back to the file; the admin token guards it all.
+// reload goes back to the file; the admin token guards it all; with Redis
+// unreachable, the onStoreError local share is retuned too.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -46,6 +47,7 @@ middlewares:
   deny-two: { ipDenyList: { sourceRange: [127.0.0.2] } }
   login: { basicAuth: { users: ["erin:${SHA1}"] } }
   one-at-a-time: { connLimit: { amount: 1 } }
+  ask: { forwardAuth: { address: "http://127.0.0.1:9/auth?token=abc" } }
 pools:
   - { name: app, healthCheck: { enabled: false }, backends: [${backendUrl}] }
 routes:
@@ -58,9 +60,9 @@ routes:
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function start(t: TestContext, options: { limit?: string; admin?: string } = {}) {
+async function start(t: TestContext, options: { limit?: string; admin?: string; extra?: string } = {}) {
   const backend = await holdingBackend(t);
-  const file = writeConfig(yamlFor(backend.url, options.limit ?? '{ average: 1, period: 1h, burst: 100 }', options.admin));
+  const file = writeConfig(yamlFor(backend.url, options.limit ?? '{ average: 1, period: 1h, burst: 100 }', options.admin) + (options.extra ?? ''));
   const load = () => loadConfig({ env: {}, file });
   const loaded = load();
   if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
@@ -93,7 +95,7 @@ test('GET /api/middlewares lists every middleware with its settings, who uses it
   const before = await api('GET', '/api/middlewares');
   assert.equal(before.status, 200);
   const byName = new Map((before.body['middlewares'] as Json[]).map((m) => [m['name'], m]));
-  assert.deepEqual([...byName.keys()], ['limit', 'tag', 'deny-two', 'login', 'one-at-a-time'], 'every definition, in the order of the file');
+  assert.deepEqual([...byName.keys()], ['limit', 'tag', 'deny-two', 'login', 'one-at-a-time', 'ask'], 'every definition, in the order of the file');
 
   const limit = byName.get('limit')!;
   assert.equal(limit['kind'], 'rateLimit');
@@ -127,6 +129,8 @@ test('GET /api/middlewares lists every middleware with its settings, who uses it
     { name: 'Authorization', value: '(hidden)' },
   ]);
   assert.deepEqual(tag['usedBy'], { routes: [], listeners: ['web'] });
+  assert.equal(byName.get('ask')!['settings']['address'], 'http://127.0.0.1:9/auth?(hidden)', "the service's query string may hold a token");
+  assert.deepEqual(byName.get('ask')!['usedBy'], { routes: [], listeners: [] });
   assert.deepEqual(byName.get('one-at-a-time')!['counters'], { inFlight: 0, keysInFlight: 0, refused: 0 });
   assert.deepEqual(byName.get('deny-two')!['counters'], { answered: 0 });
 
@@ -241,7 +245,7 @@ test('a bad PATCH answers 400 with the config file\'s message, names the field a
   const missing = await api('PATCH', '/api/middlewares/nope', { average: 5 });
   assert.equal(missing.status, 404);
   assert.equal(missing.body['error'], 'unknown_middleware');
-  assert.deepEqual(missing.body['middlewares'], ['limit', 'tag', 'deny-two', 'login', 'one-at-a-time']);
+  assert.deepEqual(missing.body['middlewares'], ['limit', 'tag', 'deny-two', 'login', 'one-at-a-time', 'ask']);
   assert.equal((await api('GET', '/api/middlewares/nope')).status, 404);
 
   const other = await api('PATCH', '/api/middlewares/one-at-a-time', { amount: 5 });
@@ -261,4 +265,19 @@ test('with admin.token, the middlewares endpoints need the bearer token and a PA
   const patched = await api('PATCH', '/api/middlewares/limit', { burst: 1 }, auth);
   assert.equal(patched.status, 200);
   assert.equal(patched.body['settings']['burst'], 1);
+});
+
+test("with store redis and Redis unreachable, a PATCH retunes the onStoreError local share too", async (t) => {
+  // Nothing listens on port 1: every decision fails at once and the local share decides.
+  const { api, statuses, counters } = await start(t, {
+    limit: '{ average: 1, period: 1h, burst: 4, store: redis, onStoreError: local }',
+    extra: 'redis: { url: "redis://127.0.0.1:1" }\n',
+  });
+  assert.deepEqual(await statuses(2), [200, 200]);
+  assert.equal((await api('PATCH', '/api/middlewares/limit', { burst: 1 })).status, 200);
+  assert.deepEqual(await statuses(2), [200, 429], 'the local bucket, 2 tokens left, is capped at the new burst of 1');
+  const c = await counters('limit');
+  assert.equal(c['store'], 'redis');
+  assert.equal(c['storeErrors'], 4);
+  assert.equal(c['keysInMemory'], 1, 'the local share keeps its buckets in memory');
 });
