@@ -18,7 +18,9 @@ import { REUSE_PORT } from './frontend/accept-sockets.js';
 import { createExchangeHandler } from './exchange/serve.js';
 import type { RoutingSnapshot } from './exchange/route.js';
 import { RouteChains } from './filters/route-chains.js';
-import { buildListenerSnapshots } from './routing-snapshot.js';
+import { buildListenerSnapshots, type ListenerSnapshots } from './routing-snapshot.js';
+import type { Filter } from './exchange/phases.js';
+import { RateLimit } from './filters/rate-limit.js';
 import { TrafficStats } from './observability/traffic-stats.js';
 import { AdminServer, type AdminRoute } from './admin/server.js';
 import { statsSnapshot, type StatsSnapshot } from './admin/stats.js';
@@ -30,7 +32,7 @@ import { attachObservers } from './observers.js';
 import { EventStream } from './admin/event-stream.js';
 import { createDashboard, type Dashboard } from './admin/dashboard.js';
 import { SharedStores, type PreparedStores } from './state/shared-stores.js';
-import { MiddlewareState, type FilterContextBuild } from './filters/middleware-state.js';
+import { MiddlewareState, type FilterContextBuild, type MiddlewareCounters } from './filters/middleware-state.js';
 
 export interface FairwayOptions {
   logger?: Logger;
@@ -67,6 +69,10 @@ export interface Fairway {
   stats(): StatsSnapshot;
   /** Each listener with its address and, for a TLS one, its certificates (as in /lb/stats). */
   describeListeners(): ListenerDescription[];
+  /** The filter in force of a middleware definition (replaced by reloads), or undefined. */
+  middlewareFilter(name: string): Filter | undefined;
+  /** What the lasting state of a middleware holds now: its counters. */
+  middlewareCounters(name: string): MiddlewareCounters;
   /**
    * Applies a new config (validated by the loader). Everything fallible is
    * built first; anything that fails rejects it whole and changes nothing.
@@ -97,13 +103,23 @@ interface PreparedReload {
   added: Cluster[];
   removed: Cluster[];
   nextPools: Cluster[];
-  snapshots: ReadonlyMap<string, RoutingSnapshot>;
+  snapshots: ListenerSnapshots;
   listeners: PreparedListeners;
   stores: PreparedStores;
   /** The middlewares' lasting state as the new snapshots use it. */
   middlewareState: FilterContextBuild;
   /** Drops everything built, when the reload stops before its commit. */
   discard(): void;
+}
+
+/** What a reload to `next` puts back of the rate limits the admin API changed. */
+function runTimeReverts(running: ReadonlyMap<string, Filter>, next: FairwayConfig): string[] {
+  const out: string[] = [];
+  for (const d of next.middlewares) {
+    const filter = running.get(d.name);
+    if (d.kind === 'rateLimit' && filter instanceof RateLimit) out.push(...filter.reverts(d.rateLimit).map((c) => `middleware ${d.name}: ${c}`));
+  }
+  return out;
 }
 
 /**
@@ -137,8 +153,10 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
   const middlewareState = new MiddlewareState(stores, logger);
   const firstBuild = middlewareState.build();
   let snapshots: ReadonlyMap<string, RoutingSnapshot>;
+  // The filter in force of each middleware definition, for the admin API.
+  let middlewareFilters: ReadonlyMap<string, Filter>;
   try {
-    snapshots = buildListenerSnapshots(config, pools, chains, config.listeners, firstBuild);
+    ({ snapshots, middlewares: middlewareFilters } = buildListenerSnapshots(config, pools, chains, config.listeners, firstBuild));
   } catch (err) {
     for (const pool of pools) void pool.close();
     void stores.close();
@@ -265,6 +283,7 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
       for (const pool of prepared.removed) changes.push(`pool ${pool.name} removed`);
       changes.push(...prepared.listeners.changes);
       changes.push(...prepared.stores.changes);
+      changes.push(...runTimeReverts(middlewareFilters, next));
       warnings.push(...prepared.listeners.warnings);
       if (next.admin.host !== previous.admin.host || next.admin.port !== previous.admin.port || next.admin.enabled !== previous.admin.enabled) {
         warnings.push('admin listener address changes need a restart');
@@ -287,7 +306,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     pools = prepared.nextPools;
     config = next;
     // One reference swap: new requests route with the new tables.
-    snapshots = prepared.snapshots;
+    snapshots = prepared.snapshots.snapshots;
+    middlewareFilters = prepared.snapshots.middlewares;
     // State of middlewares the new snapshots no longer use goes; requests in flight keep what they hold.
     prepared.middlewareState.commit();
     for (const gone of prepared.removed) drains.push(drainPool(gone, next.shutdownTimeoutMs));
@@ -329,6 +349,8 @@ export function createFairway(initial: FairwayConfig, options: FairwayOptions = 
     },
     stats: getStats,
     describeListeners: () => listeners.describe(),
+    middlewareFilter: (name) => middlewareFilters.get(name),
+    middlewareCounters: (name) => middlewareState.counters(name),
     apply(next) {
       // Reloads run one at a time, in order.
       const result = reloading.then(() => applySafely(next));

@@ -92,6 +92,13 @@ export function buildRoutingSnapshot(config: FairwayConfig, clusters: readonly C
   return { router, unrouted: chains.unrouted, ...trustedProxiesOf(config) };
 }
 
+/** The snapshots of one build and the filters they share. */
+export interface ListenerSnapshots {
+  snapshots: ReadonlyMap<string, RoutingSnapshot>;
+  /** The filter of each middleware definition, by name (the admin API reads them and retunes a rateLimit). */
+  middlewares: ReadonlyMap<string, Filter>;
+}
+
 /**
  * One snapshot per listener: a route without `listeners` applies to all of
  * them. `context` hands the middlewares their lasting state (the instance's,
@@ -103,7 +110,7 @@ export function buildListenerSnapshots(
   chains: RouteChains,
   listeners: readonly RoutedListener[],
   context?: FilterContext,
-): ReadonlyMap<string, RoutingSnapshot> {
+): ListenerSnapshots {
   const compiler = resolveRoutes(config, clusters, chains, context);
   const trusted = trustedProxiesOf(config);
   const snapshots = new Map<string, RoutingSnapshot>();
@@ -117,5 +124,5 @@ export function buildListenerSnapshots(
     const limited = Object.keys(limits).length === 0 ? {} : { limits };
     snapshots.set(l.name, { router, unrouted: chains.unrouted, ...redirect, ...trusted, ...limited });
   }
-  return snapshots;
+  return { snapshots, middlewares: compiler.filters };
 }

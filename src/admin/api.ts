@@ -1,5 +1,5 @@
 // The runtime control API under /api: pools, backends (add, remove, enable,
-// drain, disable, weight), algorithm, reload, live events. Changes apply at
+// drain, disable, weight), algorithm, middlewares (middleware-api.ts), reload, live events. Changes apply at
 // once and are not written to the config file: a reload goes back to it.
 import { ALGORITHMS, BACKEND_STATES, type AlgorithmName, type BackendConfig, type BackendState } from '../config/types.js';
 import { name as nameField, type Check } from '../config/fields.js';
@@ -13,6 +13,7 @@ import { sendJson, sendProblem } from './http.js';
 import { FieldCheck, InputError, RequestProblem, withJsonBody } from './input.js';
 import { describeBackend, describePool } from './describe.js';
 import { EventStream } from './event-stream.js';
+import { middlewareRoutes } from './middleware-api.js';
 
 const backendId = nameField('backend id');
 
@@ -174,6 +175,7 @@ export function apiRoutes(control: AdminControl, stream = new EventStream(contro
         else sendProblem(res, 400, 'invalid_config', `the new configuration has ${result.errors.length} problem(s); the running one is kept`, { problems: result.errors });
       },
     },
+    ...middlewareRoutes(control),
     { method: 'GET', path: '/api/events', handle: ({ req, res }) => stream.subscribe(req, res) },
   ];
 }

@@ -20,7 +20,7 @@ export type { IpAllowListMiddleware, IpRangesConfig } from './sections/middlewar
 export type { IpDenyListMiddleware } from './sections/middlewares/ip-deny-list.js';
 export type { RedirectMiddleware, RedirectMiddlewareConfig, RedirectStatus } from './sections/middlewares/redirect.js';
 export type { RequestKeyConfig, RequestKeyPart } from './sections/middlewares/request-key.js';
-export type { RateLimitMiddleware, RateLimitMiddlewareConfig, RateLimitStore, StoreErrorAction } from './sections/middlewares/rate-limit.js';
+export type { RateLimitMiddleware, RateLimitMiddlewareConfig, RateLimitStore, RateLimitTuning, StoreErrorAction } from './sections/middlewares/rate-limit.js';
 export type { ConnLimitMiddleware, ConnLimitMiddlewareConfig } from './sections/middlewares/conn-limit.js';
 export type { CompressionEncoding, CompressMiddleware, CompressMiddlewareConfig } from './sections/middlewares/compress.js';
 export type { LimitsMiddleware, RequestLimitsConfig } from './sections/middlewares/limits.js';

@@ -134,19 +134,21 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
         return this.filterFailed(hooks[i]!.name, err);
       }
       if (verdict === undefined) continue;
+      const filter = hooks[i]!;
       if (isPromise(verdict)) {
         const next = i + 1;
-        const name = hooks[i]!.name;
         verdict.then(
           (v) => {
             if (this.finished) return; // the client left while the filter worked
-            if (v === undefined) this.runRequestHooks(next);
-            else this.answerLocally(v);
+            if (v === undefined) return this.runRequestHooks(next);
+            if (filter.answered !== undefined) filter.answered.count++;
+            this.answerLocally(v);
           },
-          (err: unknown) => this.filterFailed(name, err),
+          (err: unknown) => this.filterFailed(filter.name, err),
         );
         return;
       }
+      if (filter.answered !== undefined) filter.answered.count++;
       return this.answerLocally(verdict);
     }
     this.readBody();

@@ -29,6 +29,11 @@ export interface LocalAnswer {
 
 export type RequestVerdict = LocalAnswer | undefined;
 
+/** A count of the requests one filter answered itself in onRequest (refused, redirected, challenged). */
+export interface LocalAnswerTally {
+  count: number;
+}
+
 /** The result of one try, as onUpstreamResult hears it. */
 export interface TryResult {
   /** The backend's status, or 0 when the try failed without an answer. */
@@ -45,6 +50,12 @@ export type TryVerdict = 'retry' | undefined;
 export interface Filter {
   /** For logs and the admin API: the middleware's name, or the built-in's. */
   readonly name: string;
+  /**
+   * Where the lifecycle counts the LocalAnswers this filter's onRequest gave;
+   * only the answering path touches it, so a request let through costs nothing.
+   * A middleware's comes from its FilterContext (kept across reloads).
+   */
+  answered?: LocalAnswerTally;
   onRequest?(exchange: Exchange): RequestVerdict | Promise<RequestVerdict>;
   onUpstreamRequest?(exchange: Exchange): void;
   onUpstreamResult?(exchange: Exchange, result: TryResult): TryVerdict;
@@ -63,7 +74,7 @@ export interface Filter {
   onDone?(exchange: Exchange): void;
 }
 
-type Hook = Exclude<keyof Filter, 'name'>;
+type Hook = Exclude<keyof Filter, 'name' | 'answered'>;
 
 /** A route's filters, one array per phase, in chain order. */
 export interface CompiledChain {

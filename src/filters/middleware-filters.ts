@@ -33,7 +33,10 @@ const FACTORIES: FilterFactories = {
 
 function filterFor(definition: MiddlewareConfig, context: FilterContext): Filter {
   const build = FACTORIES[definition.kind] as (d: MiddlewareConfig, context: FilterContext) => Filter;
-  return build(definition, context);
+  const filter = build(definition, context);
+  // Every kind's local answers are counted the same way, by the lifecycle.
+  filter.answered = context.localAnswers(definition.name);
+  return filter;
 }
 
 /**

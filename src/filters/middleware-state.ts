@@ -7,6 +7,7 @@
 // notes what was asked for. Committing the build drops the state no filter of
 // it asked for (a middleware the reload removed, or a store it no longer uses);
 // discarding it drops only what it created.
+import type { LocalAnswerTally } from '../exchange/phases.js';
 import type { Logger } from '../observability/logger.js';
 import { MemoryBucketStore } from '../state/memory-bucket-store.js';
 import { SharedStores } from '../state/shared-stores.js';
@@ -27,6 +28,18 @@ export interface RateLimitCounts {
 /** A connLimit's requests in flight, by key; a key at 0 is removed. */
 export type InFlightCounts = Map<string, number>;
 
+/** What the state of one middleware holds now, for the admin API. */
+export interface MiddlewareCounters {
+  /** Requests it answered itself from onRequest (the lifecycle counts them in its LocalAnswerTally). */
+  answered: number;
+  /** A rate limit's decisions. */
+  rateLimit?: RateLimitCounts;
+  /** Buckets held in this process's memory (its own and, with Redis, its fallback ones). */
+  bucketsInMemory: number;
+  /** A connLimit's requests in flight now, and under how many keys. */
+  inFlight?: { requests: number; keys: number };
+}
+
 /** What a filter may keep beyond its snapshot; each thing is one per middleware name. */
 export interface FilterContext {
   /** The middleware's buckets in this process; `purpose` tells apart two sets of one middleware (`fallback`). */
@@ -35,6 +48,8 @@ export interface FilterContext {
   redisBuckets(middleware: string): TokenBucketStore;
   rateLimitCounts(middleware: string): RateLimitCounts;
   inFlight(middleware: string): InFlightCounts;
+  /** Where the lifecycle counts the requests the middleware answered itself. */
+  localAnswers(middleware: string): LocalAnswerTally;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -44,7 +59,7 @@ export interface FilterContextBuild extends FilterContext {
   discard(): void;
 }
 
-type Entry = MemoryBucketStore | RateLimitCounts | InFlightCounts;
+type Entry = MemoryBucketStore | RateLimitCounts | InFlightCounts | LocalAnswerTally;
 
 const QUIET: Pick<Logger, 'info' | 'warn'> = { info: () => undefined, warn: () => undefined };
 
@@ -70,6 +85,26 @@ export class MiddlewareState {
     return out;
   }
 
+  /** What the state of `middleware` holds now (zeros for what it has none of). */
+  counters(middleware: string): MiddlewareCounters {
+    const tally = this.entries.get(`answered\0${middleware}`) as LocalAnswerTally | undefined;
+    const counts = this.entries.get(`counts\0${middleware}`) as RateLimitCounts | undefined;
+    const inFlight = this.entries.get(`inflight\0${middleware}`) as InFlightCounts | undefined;
+    let bucketsInMemory = 0;
+    for (const purpose of ['own', 'fallback']) {
+      const store = this.entries.get(`buckets\0${middleware}\0${purpose}`);
+      if (store instanceof MemoryBucketStore) bucketsInMemory += store.size;
+    }
+    let requests = 0;
+    if (inFlight !== undefined) for (const n of inFlight.values()) requests += n;
+    return {
+      answered: tally?.count ?? 0,
+      ...(counts !== undefined && { rateLimit: { ...counts } }),
+      bucketsInMemory,
+      ...(inFlight !== undefined && { inFlight: { requests, keys: inFlight.size } }),
+    };
+  }
+
   build(): FilterContextBuild {
     const used = new Set<string>();
     const created = new Set<string>();
@@ -89,6 +124,7 @@ export class MiddlewareState {
       redisBuckets: (middleware) => this.stores.redisBuckets(middleware),
       rateLimitCounts: (middleware) => keep(`counts\0${middleware}`, () => ({ allowed: 0, limited: 0, unavailable: 0, dryRunLimited: 0, storeErrors: 0 })),
       inFlight: (middleware) => keep(`inflight\0${middleware}`, () => new Map<string, number>()),
+      localAnswers: (middleware) => keep(`answered\0${middleware}`, () => ({ count: 0 })),
       commit: () => {
         for (const key of [...this.entries.keys()]) if (!used.has(key)) this.drop(key);
       },

@@ -12,7 +12,12 @@
 // timeout and no offline queue, so this never waits long), onStoreError
 // decides: `local` takes from a bucket in memory sized average/instances and
 // burst/instances, `allow` lets the request through, `deny` answers 503.
-import type { RateLimitMiddlewareConfig } from '../config/types.js';
+//
+// The admin API may retune average, period, burst and dryRun at run time: the
+// next request uses the new rule against the same buckets (a smaller burst caps
+// a bucket at its next decision). The filter of the next snapshot is built from
+// the file again, so a reload goes back to it.
+import type { RateLimitMiddlewareConfig, RateLimitTuning } from '../config/types.js';
 import { errorAnswer } from '../exchange/errors.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter, LocalAnswer, RequestVerdict } from '../exchange/phases.js';
@@ -40,6 +45,13 @@ function policed(name: string, rule: BucketRule): PolicedRule {
   return { rule, policy: `${sfString(name)};q=${rule.burst};w=${window}` };
 }
 
+/** With onStoreError local: each instance's share of the rule while Redis cannot answer. */
+function fallbackRule(name: string, c: RateLimitMiddlewareConfig): PolicedRule {
+  return policed(name, { average: c.average / c.instances, periodMs: c.periodMs, burst: Math.max(1, Math.ceil(c.burst / c.instances)) });
+}
+
+const TUNABLE = ['average', 'periodMs', 'burst', 'dryRun'] as const;
+
 /** Logs the first event at once, then at most one line per LOG_EVERY_MS with how many happened since. */
 class ThrottledLog {
   private lastAt = -Infinity;
@@ -60,9 +72,12 @@ class ThrottledLog {
 export class RateLimit implements Filter {
   private readonly key: RequestKey;
   private readonly store: TokenBucketStore;
-  private readonly main: PolicedRule;
+  private main: PolicedRule;
   /** With store redis and onStoreError local: the buckets and rule used while Redis cannot answer. */
-  private readonly fallback: { store: TokenBucketStore; rule: PolicedRule } | undefined;
+  private fallback: { store: TokenBucketStore; rule: PolicedRule } | undefined;
+  /** The settings in force: the file's, with what the admin API changed since this snapshot was built. */
+  private config: RateLimitMiddlewareConfig;
+  private readonly log: FilterContext['logger'];
   private readonly counts: RateLimitCounts;
   private readonly dryRunLog: ThrottledLog;
   private readonly storeErrorLog: ThrottledLog;
@@ -70,26 +85,64 @@ export class RateLimit implements Filter {
 
   constructor(
     readonly name: string,
-    private readonly config: RateLimitMiddlewareConfig,
+    /** As the file gives it. */
+    readonly fileConfig: RateLimitMiddlewareConfig,
     context: FilterContext,
   ) {
+    const config = fileConfig;
+    this.config = config;
     this.key = new RequestKey(config.key);
     this.main = policed(name, { average: config.average, periodMs: config.periodMs, burst: config.burst });
     this.counts = context.rateLimitCounts(name);
     this.quotedName = sfString(name);
     if (config.store === 'redis') {
       this.store = context.redisBuckets(name);
-      if (config.onStoreError === 'local') {
-        const share = { average: config.average / config.instances, periodMs: config.periodMs, burst: Math.max(1, Math.ceil(config.burst / config.instances)) };
-        this.fallback = { store: context.memoryBuckets(name, 'fallback'), rule: policed(name, share) };
-      }
+      if (config.onStoreError === 'local') this.fallback = { store: context.memoryBuckets(name, 'fallback'), rule: fallbackRule(name, config) };
     } else {
       this.store = context.memoryBuckets(name);
     }
     const log = context.logger;
+    this.log = log;
     this.dryRunLog = new ThrottledLog((fields) => log.info({ middleware: name, ...fields }, 'rate limit would refuse (dryRun: let through)'));
     this.storeErrorLog = new ThrottledLog((fields) =>
       log.warn({ middleware: name, onStoreError: config.onStoreError, ...fields }, 'rate-limit store could not decide; onStoreError applies'),
+    );
+  }
+
+  /** The settings in force. */
+  get settings(): RateLimitMiddlewareConfig {
+    return this.config;
+  }
+
+  /** The tunable settings that differ from the file's now. */
+  changedAtRunTime(): (keyof RateLimitTuning)[] {
+    return TUNABLE.filter((k) => this.config[k] !== this.fileConfig[k]);
+  }
+
+  /** What a reload to `file` (this middleware's next definition) puts back of what was changed at run time, e.g. `rateLimit burst reverted 1 → 100`. */
+  reverts(file: RateLimitMiddlewareConfig): string[] {
+    const shown = (k: keyof RateLimitTuning, v: unknown) => (k === 'periodMs' ? `${String(v)}ms` : String(v));
+    return this.changedAtRunTime()
+      .filter((k) => this.config[k] !== file[k])
+      .map((k) => `rateLimit ${k === 'periodMs' ? 'period' : k} reverted ${shown(k, this.config[k])} → ${shown(k, file[k])}`);
+  }
+
+  /**
+   * Puts `change` in force for the next request (validated by the caller);
+   * the buckets stay. All of it applies or, should building the rules throw, none.
+   */
+  retune(change: RateLimitTuning): void {
+    const next = { ...this.config, ...change };
+    const main = policed(this.name, { average: next.average, periodMs: next.periodMs, burst: next.burst });
+    const fallback = this.fallback === undefined ? undefined : { store: this.fallback.store, rule: fallbackRule(this.name, next) };
+    const was = this.config;
+    this.config = next;
+    this.main = main;
+    this.fallback = fallback;
+    const changed = TUNABLE.filter((k) => was[k] !== next[k]);
+    this.log.info(
+      { middleware: this.name, changed, average: next.average, periodMs: next.periodMs, burst: next.burst, dryRun: next.dryRun },
+      'rate limit changed at run time (the next reload goes back to the file)',
     );
   }
 

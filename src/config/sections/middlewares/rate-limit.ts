@@ -60,18 +60,32 @@ const average: f.Validator<number> = (input) => {
   return { ok: true, value: n };
 };
 
+/**
+ * The settings the admin API may change at run time, each with the validator
+ * the file's uses, so both answer a bad value with the same message.
+ */
+export const RATE_LIMIT_TUNABLE = {
+  average,
+  period: f.duration(1),
+  burst: f.integer(1, MAX_AVERAGE, 'burst (the bucket size)'),
+  dryRun: f.boolean,
+} as const;
+
+/** A run-time change of a rate limit: the tunable settings, resolved (period in ms). */
+export type RateLimitTuning = Partial<Pick<RateLimitMiddlewareConfig, 'average' | 'periodMs' | 'burst' | 'dryRun'>>;
+
 export const rateLimitKind = defineMiddlewareKind({
   kind: 'rateLimit',
   schema: strict(
     {
-      average: field(average),
-      period: field(f.duration(1)).optional(),
-      burst: field(f.integer(1, MAX_AVERAGE, 'burst (the bucket size)')).optional(),
+      average: field(RATE_LIMIT_TUNABLE.average),
+      period: field(RATE_LIMIT_TUNABLE.period).optional(),
+      burst: field(RATE_LIMIT_TUNABLE.burst).optional(),
       ...requestKeyFields,
       store: field(f.oneOf(RATE_LIMIT_STORES, 'rate-limit store')).optional(),
       onStoreError: field(f.oneOf(STORE_ERROR_ACTIONS, 'store-error action')).optional(),
       instances: field(f.integer(1, 10_000, 'instance count')).optional(),
-      dryRun: field(f.boolean).optional(),
+      dryRun: field(RATE_LIMIT_TUNABLE.dryRun).optional(),
     },
     'rateLimit',
   ).transform((r, ctx): RateLimitMiddlewareConfig => {
