@@ -57,6 +57,16 @@ function backendHandler(path: string, res: ServerResponse): void {
       return answer(res, 500, { 'content-type': 'application/problem+json' }, JSON_BODY);
     case '/small':
       return answer(res, 200, { 'content-type': 'text/plain' }, 'x'.repeat(100));
+    case '/sized-2k':
+    case '/sized-32k':
+    case '/sized-33k': {
+      // A body in two writes, so the one-call compressor has two chunks to join.
+      const bytes = TEXT.subarray(0, { '/sized-2k': 2048, '/sized-32k': 32 * 1024, '/sized-33k': 33 * 1024 }[path]);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) });
+      res.write(bytes.subarray(0, 1000));
+      setTimeout(() => res.end(bytes.subarray(1000)), 5);
+      return;
+    }
     case '/small-chunked':
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('tiny answer of unknown length');
@@ -222,6 +232,19 @@ test('brotli (and zstd where node:zlib has it) decode with their own tools to th
   assert.equal(problem.status, 500);
   assert.equal(problem.headers['content-encoding'], 'gzip', 'an application/*+json type counts, error statuses too');
   assert.ok(decode('gzip', problem.body).equals(JSON_BODY));
+});
+
+test('answers with a length up to 32 KiB (compressed in one call) and just above it (streamed) decode to the original in every encoding', async () => {
+  const encodings = ['gzip', 'br', ...(ZSTD_AVAILABLE ? ['zstd'] : [])];
+  for (const [path, size] of [['/gz/sized-2k', 2048], ['/gz/sized-32k', 32 * 1024], ['/gz/sized-33k', 33 * 1024]] as const) {
+    for (const encoding of encodings) {
+      const got = await get(path, { 'accept-encoding': encoding });
+      assert.equal(got.status, 200, `${path} ${encoding}`);
+      assert.equal(got.headers['content-encoding'], encoding, `${path} ${encoding}`);
+      assert.ok(got.body.length < size, `${path} ${encoding}: compressed to ${got.body.length} bytes`);
+      assert.ok(decode(encoding, got.body).equals(TEXT.subarray(0, size)), `${path} through ${encoding} -dc`);
+    }
+  }
 });
 
 test('curl --compressed gets the original back, in the encoding fairway prefers among the ones curl offers', async () => {

@@ -25,6 +25,9 @@ export class TransformedBody {
   private waitingForClient = false;
   private trailers: string[] | null = null;
   private done = false;
+  /** The last stream's latest output, written a microtask later (or with the end, when that comes first). */
+  private pending: Buffer | undefined;
+  private pendingScheduled = false;
 
   constructor(
     private readonly streams: readonly Duplex[],
@@ -65,14 +68,33 @@ export class TransformedBody {
     for (const stream of this.streams) stream.destroy();
   }
 
+  // An output chunk waits for the end of the current tick: a stream that ends
+  // right after its last output (a small answer compressed in one call) then
+  // sends head, body and end in one write instead of two.
   private readonly onOutput = (chunk: Buffer): void => {
     if (this.done) return;
     this.owner.bytesOut += chunk.length;
+    if (this.pending !== undefined) this.writePending();
+    this.pending = chunk;
+    if (!this.pendingScheduled) {
+      this.pendingScheduled = true;
+      queueMicrotask(this.flushPending);
+    }
+  };
+
+  private readonly flushPending = (): void => {
+    this.pendingScheduled = false;
+    if (this.pending !== undefined && !this.done) this.writePending();
+  };
+
+  private writePending(): void {
+    const chunk = this.pending!;
+    this.pending = undefined;
     if (this.downstream.write(chunk) || this.waitingForClient) return;
     this.waitingForClient = true;
     this.last.pause();
     this.downstream.onDrain(this.onClientDrain);
-  };
+  }
 
   private readonly onClientDrain = (): void => {
     this.waitingForClient = false;
@@ -88,8 +110,10 @@ export class TransformedBody {
     if (this.done) return;
     this.done = true;
     const trailers = this.trailers;
-    if (trailers === null) this.downstream.end();
-    else this.downstream.end(undefined, trailers);
+    const last = this.pending;
+    this.pending = undefined;
+    if (trailers === null) this.downstream.end(last);
+    else this.downstream.end(last, trailers);
     this.owner.onTransformEnd();
   };
 

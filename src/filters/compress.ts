@@ -17,15 +17,22 @@ import type { CompressionEncoding, CompressMiddlewareConfig } from '../config/ty
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter } from '../exchange/phases.js';
 import { EncodingNegotiator } from './accept-encoding.js';
+import { SMALL_ANSWER_BYTES, SmallAnswerCompressor, type CompressWhole } from './small-answer-compressor.js';
 
 /** node:zlib's zstd, typed here: @types/node for Node 20 does not declare it. */
 interface ZstdZlib {
   createZstdCompress(options: { flush?: number; params?: Record<number, number> }): Duplex;
+  zstdCompressSync(body: Buffer, options: { params?: Record<number, number> }): Buffer;
   constants: { ZSTD_e_continue: number; ZSTD_e_flush: number; ZSTD_c_compressionLevel: number };
 }
 
 /** Brotli's window: 512KiB (as NGINX's brotli module), not 4MiB, bounds the memory of each stream. */
 const BROTLI_WINDOW_BITS = 19;
+
+// The slowest settings compressed in one call (SmallAnswerCompressor): above
+// these a 32 KiB answer could hold the event loop for milliseconds.
+const ONE_CALL_MAX_BROTLI_QUALITY = 6;
+const ONE_CALL_MAX_ZSTD_LEVEL = 12;
 
 /** Which answers' types are compressed: exact types, `type/*` families and `type/*+suffix` patterns. */
 export class MediaTypeSet {
@@ -170,6 +177,10 @@ export class CompressFilter implements Filter {
 
   /** A fresh stream per answer; `flushEach` makes every written chunk come out whole at once. */
   private compressor(encoding: CompressionEncoding, flushEach: boolean, length: number): Duplex {
+    if (!flushEach && length > 0 && length <= SMALL_ANSWER_BYTES) {
+      const whole = this.wholeCompressor(encoding);
+      if (whole !== undefined) return new SmallAnswerCompressor(whole);
+    }
     const c = zlib.constants;
     switch (encoding) {
       case 'gzip':
@@ -190,6 +201,35 @@ export class CompressFilter implements Filter {
           flush: flushEach ? z.constants.ZSTD_e_flush : z.constants.ZSTD_e_continue,
           params: { [z.constants.ZSTD_c_compressionLevel]: this.config.zstdLevel },
         });
+      }
+    }
+  }
+
+  /** One call that compresses a whole small body with this middleware's settings; none where that would be slow. */
+  private wholeCompressor(encoding: CompressionEncoding): CompressWhole | undefined {
+    const c = zlib.constants;
+    switch (encoding) {
+      case 'gzip': {
+        const options = { level: this.config.gzipLevel };
+        return (body) => zlib.gzipSync(body, options);
+      }
+      case 'br': {
+        if (this.config.brotliQuality > ONE_CALL_MAX_BROTLI_QUALITY) return undefined;
+        return (body) =>
+          zlib.brotliCompressSync(body, {
+            params: {
+              [c.BROTLI_PARAM_QUALITY]: this.config.brotliQuality,
+              [c.BROTLI_PARAM_MODE]: c.BROTLI_MODE_TEXT,
+              [c.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS,
+              [c.BROTLI_PARAM_SIZE_HINT]: body.length,
+            },
+          });
+      }
+      case 'zstd': {
+        if (this.config.zstdLevel > ONE_CALL_MAX_ZSTD_LEVEL) return undefined;
+        const z = zlib as unknown as ZstdZlib;
+        const options = { params: { [z.constants.ZSTD_c_compressionLevel]: this.config.zstdLevel } };
+        return (body) => z.zstdCompressSync(body, options);
       }
     }
   }
