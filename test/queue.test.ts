@@ -68,6 +68,8 @@ test('a client that leaves while queued frees its place', async (t) => {
     await backend.close();
   });
   const first = get(client, `${lb.url}/1`);
+  // /2 must find the backend busy with /1, so it waits in the queue (it could otherwise overtake /1).
+  await waitFor('the first request at the backend', () => backend.requests() === 1);
   const leaving = await rawClient(lb.port);
   leaving.send('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((r) => setTimeout(r, 50));
