@@ -204,6 +204,41 @@ test('maxHeaderBytes: header fields whose names and values sum over the limit ge
   assert.equal(backend.seen.length, 1, 'the request over the limit never reached the backend');
 });
 
+test('the 413 to an upload in progress reaches a client that reads it late: the connection is half-closed, not reset, while the client still sends', async (t) => {
+  const backend = await recordingBackend(t);
+  const { lb } = await startFromYaml(t, yaml(backend.url));
+  const port = listenerPorts(lb)['web']!;
+  const socket = connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let error = '';
+  socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  // The client reads nothing while it sends 3.75 MiB against the 1 MiB limit, as an uploader busy writing does.
+  socket.pause();
+  socket.write('POST /small/up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n', 'latin1');
+  const piece = Buffer.concat([Buffer.from('10000\r\n'), randomBytes(0x10000), Buffer.from('\r\n')]);
+  // Still writing after the answer came: a write that meets a reset fails and takes the unread answer with it.
+  for (let i = 0; i < 60 && !socket.destroyed; i++) {
+    socket.write(piece);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  let received = '';
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  socket.resume();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5_000);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  assert.equal(statusOf(received), 413, `received ${JSON.stringify(received.slice(0, 120))}, socket error ${error || 'none'}`);
+});
+
 test('maxBodyBytes: a Content-Length over the limit gets 413 at once, before any backend, and the connection closes without the body being read', async (t) => {
   const backend = await recordingBackend(t);
   const { lb } = await startFromYaml(t, yaml(backend.url));

@@ -41,6 +41,10 @@ export interface Http1ConnectionOwner {
 
 /** Unparsed bytes kept while an answer is pending before the socket is paused. */
 const MAX_PENDING_BYTES = 256 * 1024;
+/** Most unread request bytes dropped after an answer that closes the connection mid-request (linger()). */
+const LINGER_BYTES = 256 * 1024;
+/** How long, at most, such a connection stays half-closed for the client to read the answer. */
+const LINGER_MS = 2_000;
 
 const enum Phase {
   /** Waiting for a request; `since` is when the wait began. */
@@ -338,7 +342,29 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private closeAfterWrites(): void {
     this.socket.off('data', this.onData);
     this.socket.end();
-    this.destroyAfterWrites();
+    if (this.requestDone) this.destroyAfterWrites();
+    else this.linger();
+  }
+
+  // Closing a socket with request bytes still unread makes the kernel send a
+  // reset, and a reset can wipe the answer from the client's receive buffer
+  // before the client has read it (a 413 to an upload in progress). So such a
+  // connection stays half-closed a while: up to LINGER_BYTES more are read and
+  // dropped, then reading stops; it goes when the client closes its side
+  // (onEnd) or after LINGER_MS.
+  private linger(): void {
+    const socket = this.socket;
+    let dropped = 0;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped >= LINGER_BYTES) socket.pause();
+    });
+    if (this.readPaused) {
+      this.readPaused = false;
+      socket.resume();
+    }
   }
 
   /** A peer that never closes its side must not hold the socket open. */
