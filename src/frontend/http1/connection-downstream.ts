@@ -30,6 +30,8 @@ export interface DownstreamConnection extends BodySource {
 /** Most unread request body bytes skipped to keep a connection after an answer of our own. */
 const SKIPPABLE_BODY_BYTES = 64 * 1024;
 const LAST_CHUNK = '0\r\n\r\n';
+/** A first body chunk up to this size leaves in one Buffer with the head (joinedWithHead). */
+const JOINED_BODY_BYTES = 2048;
 
 type Listener = () => void;
 
@@ -168,7 +170,10 @@ export class ConnectionDownstream implements Downstream {
     const head = this.head!;
     if (head.bodiless || chunk.length === 0) return this.flushHead();
     const socket = this.connection.socket;
-    if (!head.chunked && this.unsentHead === undefined) return this.countWrite(socket.write(chunk));
+    if (!head.chunked) {
+      if (this.unsentHead === undefined) return this.countWrite(socket.write(chunk));
+      if (chunk.length <= JOINED_BODY_BYTES) return this.countWrite(socket.write(this.joinedWithHead(chunk)));
+    }
     socket.cork();
     if (this.unsentHead !== undefined) {
       socket.write(this.unsentHead, 'latin1');
@@ -179,6 +184,20 @@ export class ConnectionDownstream implements Downstream {
     if (head.chunked) ok = socket.write('\r\n', 'latin1');
     socket.uncork();
     return this.countWrite(ok);
+  }
+
+  /**
+   * The unsent head and a small first body chunk in one Buffer (from Node's
+   * pool below 4 KiB): one plain write costs less than a corked writev of
+   * the two, whose bookkeeping Node does in JavaScript.
+   */
+  private joinedWithHead(chunk: Buffer): Buffer {
+    const head = this.unsentHead!;
+    this.unsentHead = undefined;
+    const joined = Buffer.allocUnsafe(head.length + chunk.length);
+    joined.write(head, 0, 'latin1');
+    chunk.copy(joined, head.length);
+    return joined;
   }
 
   end(chunk?: string | Buffer, trailers?: readonly string[]): void {
