@@ -78,7 +78,7 @@ export function dottedQuad(text: string): number {
 }
 
 /** The IPv4 address inside an IPv4-mapped IPv6 one (::ffff:a.b.c.d), if it is one. */
-function mappedIpv4(address: string): string | undefined {
+export function mappedIpv4(address: string): string | undefined {
   if (address.length < 14 || address.charCodeAt(0) !== 58 /* : */) return undefined;
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m === null ? undefined : m[1];

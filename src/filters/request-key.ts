@@ -6,12 +6,11 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { RequestKeyConfig, RequestKeyPart } from '../config/types.js';
+import { dottedQuad, mappedIpv4 } from '../exchange/address-ranges.js';
 import type { Exchange } from '../exchange/exchange.js';
 
 /** Longer keys (a big header value) are kept as a digest, so a bucket's key stays small. */
 const MAX_KEY_LENGTH = 200;
-
-const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
 /** The eight 16-bit groups of an IPv6 address (zone already removed), or undefined. */
 function ipv6Groups(address: string): number[] | undefined {
@@ -47,8 +46,10 @@ function ipv6Groups(address: string): number[] | undefined {
  * (`2001:db8:0:1:0:0:0:0/64`). Anything else (not an address) is kept as it is.
  */
 export function addressKey(address: string, ipv6Prefix: number): string {
-  const mapped = MAPPED_V4.exec(address);
-  if (mapped !== null) return mapped[1]!;
+  // What sockets mostly report: a plain IPv4 address, its own key.
+  if (dottedQuad(address) >= 0) return address;
+  const mapped = mappedIpv4(address);
+  if (mapped !== undefined) return mapped;
   const bare = address.includes('%') ? address.slice(0, address.indexOf('%')) : address;
   if (!isIPv6(bare)) return address;
   const groups = ipv6Groups(bare);
