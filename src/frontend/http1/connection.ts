@@ -341,6 +341,13 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   private closeAfterWrites(): void {
     this.socket.off('data', this.onData);
+    // All of the answer is in the kernel already (the usual case): close(2)
+    // sends it and the FIN, without a shutdown(2) and a 'finish' to wait for.
+    // TLS says close_notify first, so it takes the long way.
+    if (this.requestDone && !this.secure && this.socket.writableLength === 0) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.end();
     if (this.requestDone) this.destroyAfterWrites();
     else this.linger();
