@@ -5,8 +5,10 @@
 // at once were accepted over 2–4 s). With SO_REUSEPORT (Node's `reusePort`,
 // from 22.12 and 23.1, on Linux and some BSDs) several sockets share the
 // address, the kernel spreads new connections over them, and each turn
-// accepts one from every socket. Elsewhere there is one socket, as before.
+// accepts one from every socket. Elsewhere there is one socket, and copies
+// of it during a burst of new clients (accept-burst.ts).
 import { createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
+import { AcceptBurst } from './accept-burst.js';
 
 /** Sockets per address when the runtime can share one: 1,000 new clients take about 30 accepts each. */
 export const SHARED_ACCEPT_SOCKETS = 32;
@@ -45,26 +47,32 @@ function closeServer(server: Server): Promise<void> {
 export class AcceptSockets {
   /** The sockets besides the primary's, each handing its connections to the primary. */
   private readonly extra: Server[] = [];
+  /** With one socket: copies of it opened during a burst of new clients. */
+  burst: AcceptBurst | undefined;
 
   /**
    * `primary` is the server whose 'connection' handlers serve every
    * connection (a tls.Server wraps them); `socketOptions` are what it was
-   * created with, so a connection accepted by another socket is set up alike.
+   * created with, so a connection accepted by another socket is set up alike;
+   * `openConnections` counts the connections open on the address, which
+   * tells a burst of new clients from a steady stream.
    */
   constructor(
     private readonly primary: Server,
     private readonly socketOptions: ServerOpts,
+    private readonly openConnections: () => number,
     private readonly count = REUSE_PORT ? SHARED_ACCEPT_SOCKETS : 1,
   ) {}
 
   /** How many sockets accept for this address (for /lb/stats). */
   get sockets(): number {
-    return 1 + this.extra.length;
+    return 1 + this.extra.length + (this.burst?.copiesOpen ?? 0);
   }
 
   async listen(address: AcceptAddress): Promise<AddressInfo> {
     if (this.count === 1) {
       await listenOn(this.primary, address);
+      this.burst = new AcceptBurst({ primary: this.primary, socketOptions: this.socketOptions, backlog: address.backlog, openConnections: this.openConnections });
       return this.primary.address() as AddressInfo;
     }
     // A port held by anyone else must still fail with EADDRINUSE, not be
@@ -92,6 +100,7 @@ export class AcceptSockets {
 
   /** Stops accepting on every socket; resolves when every connection they accepted has closed. */
   close(): Promise<void> {
-    return Promise.all([this.primary, ...this.extra].map(closeServer)).then(() => undefined);
+    const copies = this.burst?.close();
+    return Promise.all([this.primary, ...this.extra].map(closeServer).concat(copies ?? [])).then(() => undefined);
   }
 }
