@@ -35,6 +35,8 @@ export class Listener implements Http1ConnectionOwner {
   /** The parser's bounds, widened for the listener's limits; read by each new connection. */
   limits: RequestLimits | undefined;
   closing = false;
+  /** The bound port, for X-Forwarded-Port (every connection's local port). */
+  localPort: number | undefined;
   private readonly sweep = new ConnectionSweep<Http1Connection>();
   /** Sockets handed over to tunnels, until they close: closed at the shutdown deadline. */
   private readonly tunnels = new Set<Socket>();
@@ -97,7 +99,9 @@ export class Listener implements Http1ConnectionOwner {
     try {
       // A deep accept backlog: a burst of a thousand new clients would
       // overflow Node's default of 511 and leave some waiting a SYN retry (1 s+).
-      return await this.acceptSockets.listen({ port: this.options.port, host: this.options.host, backlog: 4096 });
+      const address = await this.acceptSockets.listen({ port: this.options.port, host: this.options.host, backlog: 4096 });
+      this.localPort = address.port;
+      return address;
     } catch (err) {
       // Tagged so the start-up error can say which listener failed (cli/listen-error.ts).
       throw Object.assign(err as Error, { listener: this.options.label ?? 'proxy listener' });

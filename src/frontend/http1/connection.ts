@@ -34,6 +34,8 @@ export interface Http1ConnectionOwner {
   readonly limits?: Partial<RequestLimits>;
   /** The listener is closing: answers say Connection: close. */
   readonly closing: boolean;
+  /** The port the listener is bound to, once it is: saves a getsockname(2) per connection. */
+  readonly localPort?: number;
   onConnectionClosed(connection: Http1Connection): void;
   /** The socket now carries a tunnel; the owner tracks it until it closes. */
   onHandOver(connection: Http1Connection, socket: Socket): void;
@@ -91,7 +93,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   ) {
     this.clientAddress = socket.remoteAddress ?? '';
     this.secure = (socket as Partial<TLSSocket>).encrypted === true;
-    this.localPort = socket.localPort;
+    this.localPort = owner.localPort ?? socket.localPort;
     this.parser = new RequestParser(this, owner.limits);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
