@@ -65,14 +65,15 @@ test('a burst starts only when open connections grow with a streak of accepting 
   assert.equal(startsBurst(63, 63), false, 'a streak too short to say');
   assert.equal(startsBurst(64, 40), false, 'short connections close as fast as they come (a steady stream)');
   assert.equal(startsBurst(5_000, 50), false, 'a long streak of a steady stream');
-  assert.equal(endsBurst(0), true);
-  assert.equal(endsBurst(3), true);
-  assert.equal(endsBurst(100), false, 'still growing');
+  assert.equal(endsBurst(0, 0), true, 'nothing waits any more');
+  assert.equal(endsBurst(20, 20), true, 'less than a turn of accepts');
+  assert.equal(endsBurst(500, 100), true, 'what the copies accept closes again: a steady stream');
+  assert.equal(endsBurst(500, 490), false, 'still a burst');
 });
 
 test('copies of a listening socket accept for it, and closing them leaves the socket listening', async (t) => {
   const { server, open, viaCopies } = await startServer();
-  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096, openConnections: () => open.size });
+  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096 });
   t.after(async () => {
     await burst.close();
     for (const s of open) s.destroy();
@@ -103,7 +104,7 @@ test('a burst of new clients on a busy listener opens copies by itself, and they
   };
   const { server, open, viaCopies } = await startServer(busy);
   let mostCopies = 0;
-  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096, openConnections: () => open.size });
+  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096 });
   server.on('connection', () => (mostCopies = Math.max(mostCopies, burst.copiesOpen)));
   t.after(async () => {
     await burst.close();

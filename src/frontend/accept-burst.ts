@@ -16,8 +16,8 @@ export const BURST_COPIES = 31;
 /** Event-loop turns in a row that each accepted a connection before a burst is considered. */
 const STREAK_TURNS = 64;
 const WINDOW_MS = 200;
-/** While copies are open, less growth than this in a window ends the burst. */
-const CLOSE_GROWTH = 4;
+/** While copies are open, fewer accepts than this in a window (about one turn's worth) end the burst. */
+const CLOSE_ACCEPTS = 32;
 /** Each burst uses up the copies and a child process makes more: at most one burst starts in this long. */
 const BURST_SPACING_MS = 1_000;
 /** A listener that has accepted this many keeps copies at hand; one that never does costs no child process. */
@@ -26,17 +26,21 @@ const STOCK_AFTER_ACCEPTS = 64;
 /**
  * A backlog shows as a streak of turns that each accept one connection
  * (libuv takes one per turn while more wait). It is a burst of new clients
- * when the open connections grew with nearly every turn of the streak; a
- * steady stream of short connections also accepts every turn, but closes
- * about as many as it opens, and is left alone.
+ * when nearly every connection the streak accepted is still open
+ * (`stillOpen`); a steady stream of short connections also accepts every
+ * turn, but its connections close within a few turns, and is left alone.
  */
-export function startsBurst(streakTurns: number, growth: number): boolean {
-  return streakTurns >= STREAK_TURNS && growth * 8 >= streakTurns * 7;
+export function startsBurst(streakTurns: number, stillOpen: number): boolean {
+  return streakTurns >= STREAK_TURNS && stillOpen * 8 >= streakTurns * 7;
 }
 
-/** While copies are open: a window of `WINDOW_MS` that grew by less than this ends the burst. */
-export function endsBurst(windowGrowth: number): boolean {
-  return windowGrowth < CLOSE_GROWTH;
+/**
+ * While copies are open, a window of `WINDOW_MS` ends the burst when the
+ * backlog is gone (few accepts) or what it accepted mostly closed again (a
+ * steady stream, not a burst).
+ */
+export function endsBurst(accepted: number, stillOpen: number): boolean {
+  return accepted < CLOSE_ACCEPTS || stillOpen * 2 < accepted;
 }
 
 export interface AcceptBurstOptions {
@@ -44,8 +48,6 @@ export interface AcceptBurstOptions {
   primary: Server;
   socketOptions: ServerOpts;
   backlog: number;
-  /** Connections open on this listener now. */
-  openConnections: () => number;
   copies?: number;
 }
 
@@ -59,8 +61,12 @@ export class AcceptBurst {
   private acceptedThisTurn = false;
   private probing = false;
   private streak = 0;
-  private openAtStreakStart = 0;
-  private openAtWindowStart = 0;
+  /** Which streak a connection was accepted in, while it is open. */
+  private readonly streakOf = new WeakMap<Socket, number>();
+  private streakId = 0;
+  /** Connections accepted during this streak that are still open. */
+  private streakOpen = 0;
+  private acceptedInWindow = 0;
   private timer: NodeJS.Timeout | undefined;
   private fetching: Promise<void> | undefined;
   private closed = false;
@@ -132,15 +138,29 @@ export class AcceptBurst {
     return this.closeCopies();
   }
 
-  private readonly noteAccept = (): void => {
+  private readonly noteAccept = (socket: Socket): void => {
     this.acceptedSinceStock++;
     this.acceptedThisTurn = true;
-    if (this.probing || this.closed || this.servers.length > 0) return;
-    this.probing = true;
-    this.streak = 0;
-    this.openAtStreakStart = this.options.openConnections();
-    setImmediate(this.probe);
+    if (this.closed) return;
+    if (!this.probing && this.servers.length === 0) {
+      this.probing = true;
+      this.streak = 0;
+      this.streakId++;
+      this.streakOpen = 0;
+      setImmediate(this.probe);
+    }
+    // Counted by what stays open, not by the listener's total: a burst can
+    // come while as many earlier clients leave (one load run after another).
+    this.streakOf.set(socket, this.streakId);
+    this.streakOpen++;
+    this.acceptedInWindow++;
+    socket.on('close', this.onStreakSocketClose);
   };
+
+  private readonly onStreakSocketClose = ((burst: AcceptBurst) =>
+    function (this: Socket): void {
+      if (burst.streakOf.get(this) === burst.streakId) burst.streakOpen--;
+    })(this);
 
   /** Runs once a turn while every turn accepts; the first turn without an accept ends the streak. */
   private readonly probe = (): void => {
@@ -153,7 +173,7 @@ export class AcceptBurst {
     this.streak++;
     if (this.streak >= STREAK_TURNS) {
       const now = performance.now();
-      if (startsBurst(this.streak, this.options.openConnections() - this.openAtStreakStart) && now >= this.nextBurstAt) {
+      if (startsBurst(this.streak, this.streakOpen) && now >= this.nextBurstAt) {
         this.nextBurstAt = now + BURST_SPACING_MS;
         this.probing = false;
         void this.open().then(() => this.watch());
@@ -166,14 +186,16 @@ export class AcceptBurst {
   /** While copies are open: a window every WINDOW_MS until the growth stops. */
   private watch(): void {
     if (this.servers.length === 0 || this.closed) return;
-    this.openAtWindowStart = this.options.openConnections();
+    this.streakId++;
+    this.streakOpen = 0;
+    this.acceptedInWindow = 0;
     this.timer = setTimeout(this.endWindow, WINDOW_MS);
     this.timer.unref();
   }
 
   private readonly endWindow = (): void => {
     this.timer = undefined;
-    if (!endsBurst(this.options.openConnections() - this.openAtWindowStart)) return this.watch();
+    if (!endsBurst(this.acceptedInWindow, this.streakOpen)) return this.watch();
     // The burst is over: the next one finds copies at hand.
     void this.closeCopies();
     void this.fetch();

@@ -53,14 +53,11 @@ export class AcceptSockets {
   /**
    * `primary` is the server whose 'connection' handlers serve every
    * connection (a tls.Server wraps them); `socketOptions` are what it was
-   * created with, so a connection accepted by another socket is set up alike;
-   * `openConnections` counts the connections open on the address, which
-   * tells a burst of new clients from a steady stream.
+   * created with, so a connection accepted by another socket is set up alike.
    */
   constructor(
     private readonly primary: Server,
     private readonly socketOptions: ServerOpts,
-    private readonly openConnections: () => number,
     private readonly count = REUSE_PORT ? SHARED_ACCEPT_SOCKETS : 1,
   ) {}
 
@@ -72,7 +69,7 @@ export class AcceptSockets {
   async listen(address: AcceptAddress): Promise<AddressInfo> {
     if (this.count === 1) {
       await listenOn(this.primary, address);
-      this.burst = new AcceptBurst({ primary: this.primary, socketOptions: this.socketOptions, backlog: address.backlog, openConnections: this.openConnections });
+      this.burst = new AcceptBurst({ primary: this.primary, socketOptions: this.socketOptions, backlog: address.backlog });
       return this.primary.address() as AddressInfo;
     }
     // A port held by anyone else must still fail with EADDRINUSE, not be

@@ -66,12 +66,12 @@ export class Listener implements Http1ConnectionOwner {
       secure.attach(server);
       server.on('secureConnection', (socket: TLSSocket) => (sessions !== undefined && socket.alpnProtocol === 'h2' ? sessions.accept(socket) : this.accept(socket)));
       this.server = server;
-      this.acceptSockets = new AcceptSockets(server, { allowHalfOpen: true }, this.openConnections);
+      this.acceptSockets = new AcceptSockets(server, { allowHalfOpen: true });
     } else {
       const socketOptions = { allowHalfOpen: true, noDelay: true };
       this.server = createNetServer(socketOptions);
       this.server.on('connection', (socket: Socket) => (sessions === undefined ? this.accept(socket) : this.sniff(socket, sessions)));
-      this.acceptSockets = new AcceptSockets(this.server, socketOptions, this.openConnections);
+      this.acceptSockets = new AcceptSockets(this.server, socketOptions);
     }
   }
 
@@ -149,8 +149,6 @@ export class Listener implements Http1ConnectionOwner {
       else this.accept(socket);
     });
   }
-
-  private readonly openConnections = (): number => this.sweep.connections.size + this.undecided.size + (this.http2?.size ?? 0);
 
   private shortestTimeout(): number {
     const s = this.settings;
