@@ -6,9 +6,9 @@
 // from 22.12 and 23.1, on Linux and some BSDs) several sockets share the
 // address, the kernel spreads new connections over them, and each turn
 // accepts one from every socket. Elsewhere there is one socket, and copies
-// of it during a burst of new clients (accept-burst.ts).
+// of it while clients wait to be accepted (accept-backlog.ts).
 import { createServer, type AddressInfo, type Server, type ServerOpts, type Socket } from 'node:net';
-import { AcceptBurst } from './accept-burst.js';
+import { AcceptBacklog } from './accept-backlog.js';
 
 /** Sockets per address when the runtime can share one: 1,000 new clients take about 30 accepts each. */
 export const SHARED_ACCEPT_SOCKETS = 32;
@@ -47,8 +47,8 @@ function closeServer(server: Server): Promise<void> {
 export class AcceptSockets {
   /** The sockets besides the primary's, each handing its connections to the primary. */
   private readonly extra: Server[] = [];
-  /** With one socket: copies of it opened during a burst of new clients. */
-  burst: AcceptBurst | undefined;
+  /** With one socket: copies of it, opened while clients wait to be accepted. */
+  backlog: AcceptBacklog | undefined;
 
   /**
    * `primary` is the server whose 'connection' handlers serve every
@@ -63,13 +63,13 @@ export class AcceptSockets {
 
   /** How many sockets accept for this address (for /lb/stats). */
   get sockets(): number {
-    return 1 + this.extra.length + (this.burst?.copiesOpen ?? 0);
+    return 1 + this.extra.length + (this.backlog?.copiesOpen ?? 0);
   }
 
   async listen(address: AcceptAddress): Promise<AddressInfo> {
     if (this.count === 1) {
       await listenOn(this.primary, address);
-      this.burst = new AcceptBurst({ primary: this.primary, socketOptions: this.socketOptions, backlog: address.backlog });
+      this.backlog = new AcceptBacklog({ primary: this.primary, socketOptions: this.socketOptions, backlog: address.backlog });
       return this.primary.address() as AddressInfo;
     }
     // A port held by anyone else must still fail with EADDRINUSE, not be
@@ -97,7 +97,7 @@ export class AcceptSockets {
 
   /** Stops accepting on every socket; resolves when every connection they accepted has closed. */
   close(): Promise<void> {
-    const copies = this.burst?.close();
+    const copies = this.backlog?.close();
     return Promise.all([this.primary, ...this.extra].map(closeServer).concat(copies ?? [])).then(() => undefined);
   }
 }

@@ -1,12 +1,12 @@
 // Without reusePort a listener has one socket, and libuv accepts one
 // connection from it per event-loop turn: a burst of new clients on a busy
-// loop waits seconds. AcceptBurst then opens copies of the listening
+// loop waits seconds. AcceptBacklog then opens copies of the listening
 // descriptor (made by a short-lived child process), each one more accept
-// per turn, and closes them when the burst is over.
+// per turn, and closes them once the accept queue is drained.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { AcceptBurst, BURST_COPIES, endsBurst, startsBurst } from '../src/frontend/accept-burst.js';
+import { AcceptBacklog, BACKLOG_COPIES, backlogBuilding, backlogDrained } from '../src/frontend/accept-backlog.js';
 import { copyListeningSocket } from '../src/frontend/listen-socket-copies.js';
 
 const ANSWER = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
@@ -59,33 +59,29 @@ function portOf(server: Server): number {
   return (server.address() as { port: number }).port;
 }
 
-test('a burst starts only when open connections grow with a streak of accepting turns', () => {
-  assert.equal(startsBurst(64, 64), true, 'every turn of the streak added a connection');
-  assert.equal(startsBurst(200, 190), true);
-  assert.equal(startsBurst(63, 63), false, 'a streak too short to say');
-  assert.equal(startsBurst(64, 40), false, 'short connections close as fast as they come (a steady stream)');
-  assert.equal(startsBurst(5_000, 50), false, 'a long streak of a steady stream');
-  assert.equal(endsBurst(0, 0), true, 'nothing waits any more');
-  assert.equal(endsBurst(20, 20), true, 'less than a turn of accepts');
-  assert.equal(endsBurst(500, 100), true, 'what the copies accept closes again: a steady stream');
-  assert.equal(endsBurst(500, 490), false, 'still a burst');
+test('copies open after a streak of turns that each accepted, and close once few accepts come', () => {
+  assert.equal(backlogBuilding(64), true, 'every one of 64 turns in a row accepted: clients are waiting');
+  assert.equal(backlogBuilding(63), false, 'a streak too short to say');
+  assert.equal(backlogDrained(0), true, 'nothing waits any more');
+  assert.equal(backlogDrained(20), true, 'less than a turn of accepts in a window');
+  assert.equal(backlogDrained(500), false, 'still accepting many a turn');
 });
 
 test('copies of a listening socket accept for it, and closing them leaves the socket listening', async (t) => {
   const { server, open, viaCopies } = await startServer();
-  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096 });
+  const backlog = new AcceptBacklog({ primary: server, socketOptions: {}, backlog: 4096 });
   t.after(async () => {
-    await burst.close();
+    await backlog.close();
     for (const s of open) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  await burst.open();
-  assert.equal(burst.copiesOpen, BURST_COPIES);
+  await backlog.open();
+  assert.equal(backlog.copiesOpen, BACKLOG_COPIES);
   const first = await clients(portOf(server), 200);
   assert.ok(viaCopies() > 0, `the copies accepted some of the 200 connections (the server's own socket took ${200 - viaCopies()})`);
   for (const s of first) s.destroy();
-  await burst.closeCopies();
-  assert.equal(burst.copiesOpen, 0);
+  await backlog.closeCopies();
+  assert.equal(backlog.copiesOpen, 0);
   const before = viaCopies();
   const second = await clients(portOf(server), 20);
   assert.equal(viaCopies(), before, 'with the copies closed, only the server itself accepts');
@@ -96,7 +92,7 @@ test('copying a socket that is not listening fails and leaves nothing open', asy
   await assert.rejects(copyListeningSocket(createServer(), 2), /not listening/);
 });
 
-test('a burst of new clients on a busy listener opens copies by itself, and they close once it is over', async (t) => {
+test('a burst of new clients on a busy listener opens copies by itself, and they close once the queue is drained', async (t) => {
   // Each accept keeps the loop busy 2 ms, as a listener serving many busy connections would be.
   const busy = () => {
     const end = performance.now() + 2;
@@ -104,17 +100,17 @@ test('a burst of new clients on a busy listener opens copies by itself, and they
   };
   const { server, open, viaCopies } = await startServer(busy);
   let mostCopies = 0;
-  const burst = new AcceptBurst({ primary: server, socketOptions: {}, backlog: 4096 });
-  server.on('connection', () => (mostCopies = Math.max(mostCopies, burst.copiesOpen)));
+  const backlog = new AcceptBacklog({ primary: server, socketOptions: {}, backlog: 4096 });
+  server.on('connection', () => (mostCopies = Math.max(mostCopies, backlog.copiesOpen)));
   t.after(async () => {
-    await burst.close();
+    await backlog.close();
     for (const s of open) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
   const sockets = await clients(portOf(server), 600);
   assert.ok(mostCopies > 0, 'copies were opened during the burst');
   assert.ok(viaCopies() > 0, 'and accepted some of its connections');
-  await until(() => burst.copiesOpen === 0, 10_000, 'the copies to close after the burst');
+  await until(() => backlog.copiesOpen === 0, 10_000, 'the copies to close once the queue is drained');
   for (const s of sockets) s.destroy();
   await until(() => open.size === 0, 5_000, 'every connection to close');
 });
