@@ -70,11 +70,6 @@ export class AcceptBacklog {
     return this.servers.length;
   }
 
-  /** Copies at hand for the next backlog. */
-  get copiesInStock(): number {
-    return this.stock.length;
-  }
-
   /** Gets copies for the stock from a child process (at most one at a time). */
   fetch(): Promise<void> {
     if (this.fetching !== undefined) return this.fetching;
