@@ -4,11 +4,11 @@
 // listener that redirects to HTTPS, a head over the listener's limits) are
 // answered here, and still logged and counted through the snapshot's
 // `unrouted` chain.
-import { randomUUID } from 'node:crypto';
 import type { Downstream } from './downstream.js';
 import { Lifecycle, type ExchangeContext } from './lifecycle.js';
 import { headLimitExceeded } from './head-limits.js';
 import { httpsRedirect } from './https-redirect.js';
+import { newRequestId } from './request-id.js';
 import { readRequestHead } from './request-head.js';
 import { readRequestTarget } from './request-target.js';
 import type { RoutingSnapshot } from './route.js';
@@ -22,7 +22,7 @@ export function createExchangeHandler(snapshot: () => RoutingSnapshot, ctx: Exch
     const current = snapshot();
     const head = readRequestHead(downstream.rawHeaders);
     if (downstream.bodyFollows !== undefined) head.hasBody = downstream.bodyFollows;
-    const requestId = head.requestId ?? randomUUID();
+    const requestId = head.requestId ?? newRequestId();
 
     let target = downstream.target;
     // Origin-form ("/path") is the everyday case and needs no parsing. An
