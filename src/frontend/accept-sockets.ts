@@ -48,7 +48,7 @@ export class AcceptSockets {
   /** The sockets besides the primary's, each handing its connections to the primary. */
   private readonly extra: Server[] = [];
   /** With one socket: copies of it, opened while clients wait to be accepted. */
-  backlog: AcceptBacklog | undefined;
+  private backlog: AcceptBacklog | undefined;
 
   /**
    * `primary` is the server whose 'connection' handlers serve every

@@ -54,7 +54,8 @@ export function copyListeningSocket(server: Server, count: number, timeoutMs = 5
       if (copies.length === count) finish();
     });
     child.on('error', (err) => finish(err));
-    child.on('exit', (code, signal) => finish(new Error(`the copying process left early (${signal ?? `exit code ${code}`})`)));
+    // 'disconnect', not 'exit': the channel closes only after every message the child sent has been read.
+    child.on('disconnect', () => finish(new Error(`the copying process left after ${copies.length} of ${count} copies`)));
     // The handle goes as a raw handle: Node sends anything but a Socket, Server or dgram socket that way.
     const raw = handle as unknown as Server;
     for (let i = 0; i < count; i++) child.send({ count }, raw, (err) => err && finish(err));
