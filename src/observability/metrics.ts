@@ -65,10 +65,26 @@ export const DURATION_BUCKETS: readonly number[] = [
 
 // RFC 9110 methods plus PATCH; anything else is one label value, so a client
 // sending made-up methods cannot create series.
-const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+const METHOD_LABELS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'OTHER'] as const;
+const METHOD_INDEX: ReadonlyMap<string, number> = new Map(METHOD_LABELS.slice(0, -1).map((m, i) => [m, i]));
+const OTHER_METHOD = METHOD_LABELS.length - 1;
 
 export function normalizeMethod(method: string): string {
-  return METHODS.has(method) ? method : 'OTHER';
+  return METHOD_LABELS[METHOD_INDEX.get(method) ?? OTHER_METHOD]!;
+}
+
+// A request's method, code and protocol packed into one number, so finding
+// its series builds no key string (hashing a fresh string per request showed
+// in profiles). Protocols are a handful of constants; each gets a number
+// when first seen. Status codes have three digits.
+const protocolIndex = new Map<string, number>();
+function protocolNumber(protocol: string): number {
+  let n = protocolIndex.get(protocol);
+  if (n === undefined) protocolIndex.set(protocol, (n = protocolIndex.size));
+  return n;
+}
+function seriesCode(method: number, status: number, protocol: string): number {
+  return (protocolNumber(protocol) * 1000 + status) * METHOD_LABELS.length + method;
 }
 
 // Tries that got no usable answer from the backend (errors.ts kinds).
@@ -127,7 +143,10 @@ export class FairwayMetrics {
   private readonly ejections: Counter<'pool' | 'backend'>;
   private readonly healthChecks: Counter<'pool' | 'backend' | 'result'>;
 
-  private readonly requestSeries = new Map<string, RequestSeries>();
+  /** Every (pool, backend, method, code, protocol) series, in the order they appeared. */
+  private readonly requestSeries: RequestSeries[] = [];
+  /** The same series found by pool, then backend, then seriesCode(). */
+  private readonly seriesIndex = new Map<string, Map<string, Map<number, RequestSeries>>>();
   private readonly durationSeries = new Map<string, HistogramSeries>();
 
   constructor(
@@ -152,7 +171,7 @@ export class FairwayMetrics {
       // labels on every call) and handed over when Prometheus scrapes.
       collect() {
         this.reset();
-        for (const series of requestSeries.values()) this.inc(series.labels, series.count);
+        for (const series of requestSeries) this.inc(series.labels, series.count);
       },
     });
     this.duration = new PlainHistogram(
@@ -348,16 +367,21 @@ export class FairwayMetrics {
   }
 
   private readonly onRequest = (r: RequestRecord): void => {
-    const method = normalizeMethod(r.method);
-    const key = `${r.pool}\n${r.backend}\n${method}\n${r.status}\n${r.protocol}`;
-    const series = this.requestSeries.get(key) ?? this.addRequestSeries(key, r, method);
+    const method = METHOD_INDEX.get(r.method) ?? OTHER_METHOD;
+    const code = seriesCode(method, r.status, r.protocol);
+    let byBackend = this.seriesIndex.get(r.pool);
+    if (byBackend === undefined) this.seriesIndex.set(r.pool, (byBackend = new Map()));
+    let byCode = byBackend.get(r.backend);
+    if (byCode === undefined) byBackend.set(r.backend, (byCode = new Map()));
+    let series = byCode.get(code);
+    if (series === undefined) byCode.set(code, (series = this.addRequestSeries(r, METHOD_LABELS[method]!)));
     series.count++;
     // A tunnel is recorded when it closes: its lifetime is no response time.
     if (r.status !== 101) series.duration.observe(r.durationMs / 1000);
-    if (UPSTREAM_ERROR_KINDS.has(r.errorKind)) this.upstreamErrors.inc({ pool: r.pool, backend: r.backend, reason: r.errorKind });
+    if (r.errorKind !== '' && UPSTREAM_ERROR_KINDS.has(r.errorKind)) this.upstreamErrors.inc({ pool: r.pool, backend: r.backend, reason: r.errorKind });
   };
 
-  private addRequestSeries(key: string, r: RequestRecord, method: string): RequestSeries {
+  private addRequestSeries(r: RequestRecord, method: string): RequestSeries {
     const { pool, backend } = r;
     const durationKey = `${pool}\n${backend}`;
     let duration = this.durationSeries.get(durationKey);
@@ -366,7 +390,7 @@ export class FairwayMetrics {
       this.durationSeries.set(durationKey, duration);
     }
     const series = { labels: { pool, backend, method, code: String(r.status), protocol: r.protocol }, count: 0, duration };
-    this.requestSeries.set(key, series);
+    this.requestSeries.push(series);
     return series;
   }
 
