@@ -18,6 +18,7 @@ import type { RequestLimits } from './request-limits.js';
 import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
 import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
+import { readIntoSharedBuffer } from './shared-read-buffer.js';
 
 /** Shared by every connection of a listener; changed in place by reloads. */
 export interface ConnectionSettings {
@@ -47,6 +48,18 @@ const MAX_PENDING_BYTES = 256 * 1024;
 const LINGER_BYTES = 256 * 1024;
 /** How long, at most, such a connection stays half-closed for the client to read the answer. */
 const LINGER_MS = 2_000;
+
+/** What the client's bytes are for, on a connection reading into the shared buffer. */
+const enum Input {
+  /** Requests: parsed. */
+  Requests,
+  /** Nothing any more (refused, or closing): dropped. */
+  Dropped,
+  /** Dropped after an answer that closed mid-request, up to LINGER_BYTES (linger()). */
+  Lingering,
+  /** A tunnel's: handed to the socket's Readable, which the tunnel reads. */
+  Tunnel,
+}
 
 const enum Phase {
   /** Waiting for a request; `since` is when the wait began. */
@@ -84,6 +97,13 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private since = clock.now;
   /** The connection has served a request (a fresh one waits under the header timeout). */
   private served = false;
+  /** Reads land in the shared buffer (shared-read-buffer.ts) rather than coming as 'data'. */
+  private readonly sharedReads: boolean;
+  private input = Input.Requests;
+  /** The bytes being parsed are the shared buffer's: what outlives the read is copied. */
+  private inputBorrowed = false;
+  /** Bytes dropped while lingering. */
+  private lingered = 0;
 
   constructor(
     readonly socket: Socket,
@@ -96,7 +116,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     this.localPort = owner.localPort ?? socket.localPort;
     this.parser = new RequestParser(this, owner.limits);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    this.sharedReads = !this.secure && readIntoSharedBuffer(socket, this.onSharedRead);
+    if (!this.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
@@ -172,7 +193,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     const downstream = this.current;
     if (downstream === undefined) return true;
     this.since = clock.now;
-    if (downstream.pushBody(buf.subarray(start, end))) return true;
+    if (downstream.pushBody(this.inputBorrowed ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end))) return true;
     this.pauseReading();
     return false;
   }
@@ -194,7 +215,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     if (this.pending !== undefined && this.current !== undefined && !this.requestDone) {
       const pending = this.pending;
       this.pending = undefined;
-      this.feed(pending);
+      this.feed(pending, false);
     }
     if (this.readPaused && (this.pending === undefined || this.pending.length < MAX_PENDING_BYTES)) {
       this.readPaused = false;
@@ -225,7 +246,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   handOver(): Duplex {
     const socket = this.socket;
     this.handedOver = true;
-    socket.off('data', this.onData);
+    if (this.sharedReads) this.input = Input.Tunnel;
+    else socket.off('data', this.onData);
     socket.off('end', this.onEnd);
     socket.off('drain', this.onDrain);
     socket.off('close', this.onClose);
@@ -238,17 +260,34 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   // --- socket events ---
 
-  private readonly onData = (chunk: Buffer): void => {
+  private readonly onSharedRead = (bytes: number, buffer: Buffer): boolean => {
+    switch (this.input) {
+      case Input.Requests:
+        this.onData(buffer.subarray(0, bytes), true);
+        return true;
+      case Input.Tunnel:
+        // The tunnel reads the socket as a stream; false stops reads until it wants more.
+        return this.socket.push(Buffer.from(buffer.subarray(0, bytes)));
+      case Input.Lingering:
+        this.lingerOver(bytes);
+        return true;
+      case Input.Dropped:
+        return true;
+    }
+  };
+
+  /** `borrowed`: chunk is the shared buffer's, valid only until this returns. */
+  private readonly onData = (chunk: Buffer, borrowed = false): void => {
     // A head's time runs from its first byte: one that trickles in is not kept alive by its trickle.
     if (this.phase !== Phase.Head) this.since = clock.now;
     if (this.current !== undefined && (this.requestDone || this.pending !== undefined)) {
       // A pipelined request (or more body while the reader is full) waits its turn.
-      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      this.pending = this.pending !== undefined ? Buffer.concat([this.pending, chunk]) : borrowed ? Buffer.from(chunk) : chunk;
       if (this.pending.length >= MAX_PENDING_BYTES) this.pauseReading();
       return;
     }
     if (this.phase === Phase.Idle) this.phase = Phase.Head;
-    this.feed(chunk);
+    this.feed(chunk, borrowed);
   };
 
   private readonly onEnd = (): void => {
@@ -280,21 +319,26 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   // --- internals ---
 
-  private feed(buf: Buffer): void {
+  /** `borrowed`: buf is the shared buffer's (see onData). */
+  private feed(buf: Buffer, borrowed: boolean): void {
     if (this.pending !== undefined) {
       buf = Buffer.concat([this.pending, buf]);
       this.pending = undefined;
+      borrowed = false;
     }
     this.parsing = true;
+    const outer = this.inputBorrowed;
+    this.inputBorrowed = borrowed;
     let left = this.parser.execute(buf, 0, buf.length);
     if (this.declineAfterParse && left !== -1) {
       this.declineAfterParse = false;
       this.parser.declineUpgrade();
       if (left > 0 && this.parser.inBody) left = this.parser.execute(buf, buf.length - left, buf.length);
     }
+    this.inputBorrowed = outer;
     this.parsing = false;
     if (left === -1) return this.parseFailed(this.parser.error!);
-    if (left > 0) this.pending = buf.subarray(buf.length - left);
+    if (left > 0) this.pending = borrowed ? Buffer.from(buf.subarray(buf.length - left)) : buf.subarray(buf.length - left);
     if (this.settleAfterParse) {
       this.settleAfterParse = false;
       const downstream = this.current;
@@ -312,7 +356,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
       const pending = this.pending;
       this.pending = undefined;
       this.phase = Phase.Head;
-      this.feed(pending);
+      this.feed(pending, false);
     }
     if (this.readPaused && this.current === undefined) {
       this.readPaused = false;
@@ -336,13 +380,13 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   /** Answers a request we cannot read with `status`, then closes. */
   private refuse(status: number): void {
     this.phase = Phase.Serving;
-    this.socket.off('data', this.onData);
+    this.stopReadingRequests();
     if (this.socket.writable) this.socket.end(refusalAnswer(status), 'latin1');
     this.destroyAfterWrites();
   }
 
   private closeAfterWrites(): void {
-    this.socket.off('data', this.onData);
+    this.stopReadingRequests();
     // All of the answer is in the kernel already (the usual case): close(2)
     // sends it and the FIN, without a shutdown(2) and a 'finish' to wait for.
     // TLS says close_notify first, so it takes the long way.
@@ -363,17 +407,26 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   // (onEnd) or after LINGER_MS.
   private linger(): void {
     const socket = this.socket;
-    let dropped = 0;
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     socket.once('close', () => clearTimeout(timer));
-    socket.on('data', (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped >= LINGER_BYTES) socket.pause();
-    });
+    if (this.sharedReads) this.input = Input.Lingering;
+    else socket.on('data', (chunk: Buffer) => this.lingerOver(chunk.length));
     if (this.readPaused) {
       this.readPaused = false;
       socket.resume();
     }
+  }
+
+  /** Counts `bytes` more dropped while lingering; reading stops past LINGER_BYTES. */
+  private lingerOver(bytes: number): void {
+    this.lingered += bytes;
+    if (this.lingered >= LINGER_BYTES) this.socket.pause();
+  }
+
+  /** Later bytes from the client are dropped. */
+  private stopReadingRequests(): void {
+    if (this.sharedReads) this.input = Input.Dropped;
+    else this.socket.off('data', this.onData);
   }
 
   /** A peer that never closes its side must not hold the socket open. */
