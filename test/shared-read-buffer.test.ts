@@ -7,18 +7,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { readIntoSharedBuffer, sharedReadsAvailable } from '../src/frontend/http1/shared-read-buffer.js';
+import { readIntoSharedBuffer, sharedReadBuffer, sharedReadsAvailable } from '../src/frontend/http1/shared-read-buffer.js';
 import { poolConfig, startFairway, testConfig } from './helpers/fixtures.js';
 import { rawBackend } from './helpers/raw-backend.js';
 import { rawClient } from './helpers/raw-client.js';
 
 const noChecks = { ...poolConfig([]).healthCheck, enabled: false };
 
-/** A backend answering each request with the sha256 of its body and its path. */
-async function hashingSetup(t: { after: (fn: () => Promise<void>) => void }) {
+/**
+ * A backend answering each request with the sha256 of its body and its path.
+ * `stallMs`: it stops reading for that long after every 512 KiB, so fairway's
+ * writes to it back up and body chunks wait in fairway's memory.
+ */
+async function hashingSetup(t: { after: (fn: () => Promise<void>) => void }, stallMs = 0) {
   const backend = await rawBackend((req, res) => {
     const hash = createHash('sha256');
-    req.on('data', (c: Buffer) => hash.update(c));
+    let sinceStall = 0;
+    req.on('data', (c: Buffer) => {
+      hash.update(c);
+      sinceStall += c.length;
+      if (stallMs > 0 && sinceStall >= 512 * 1024) {
+        sinceStall = 0;
+        req.pause();
+        setTimeout(() => req.resume(), stallMs);
+      }
+    });
     req.on('end', () => {
       const text = `${req.url} ${hash.digest('hex')}`;
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
@@ -41,7 +54,7 @@ function pattern(seed: number, bytes: number): Buffer {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-test('accepted plain sockets read into the shared buffer on this Node', async (t) => {
+test('accepted plain sockets read into the shared buffer on this Node, then into the buffer nextBuffer gives', async (t) => {
   // Fails loudly if a Node release renames the fields, rather than quietly losing the fast path.
   assert.equal(sharedReadsAvailable, true);
   const server = createServer();
@@ -51,25 +64,31 @@ test('accepted plain sockets read into the shared buffer on this Node', async (t
   const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
   t.after(() => client.destroy());
   const socket = await accepted;
-  const reads: string[] = [];
-  const gotThree = new Promise<void>((resolve) => {
-    assert.equal(
-      readIntoSharedBuffer(socket, (bytes, buffer) => {
-        reads.push(buffer.toString('latin1', 0, bytes));
-        if (reads.join('') === 'onetwothree') resolve();
-        return true;
-      }),
-      true,
-    );
-  });
+  const own = Buffer.alloc(1024);
+  const reads: { text: string; shared: boolean; own: boolean }[] = [];
+  let wake: () => void = () => undefined;
+  const started = readIntoSharedBuffer(
+    socket,
+    (bytes, buffer) => {
+      reads.push({ text: buffer.toString('latin1', 0, bytes), shared: buffer === sharedReadBuffer, own: buffer === own });
+      wake();
+      return true;
+    },
+    // The first read's callback asks for our buffer; every later read gets it.
+    () => own,
+  );
+  assert.equal(started, true);
   let dataEvents = 0;
   socket.on('data', () => dataEvents++);
+  const nextRead = () => new Promise<void>((r) => (wake = r));
   client.write('one');
-  await new Promise((r) => setTimeout(r, 20));
+  await nextRead();
   client.write('two');
-  await new Promise((r) => setTimeout(r, 20));
-  client.write('three');
-  await gotThree;
+  await nextRead();
+  assert.deepEqual(reads, [
+    { text: 'one', shared: true, own: false },
+    { text: 'two', shared: false, own: true },
+  ]);
   assert.equal(dataEvents, 0, "reads come to the callback, not as 'data'");
   socket.destroy();
 });
@@ -98,6 +117,24 @@ test('concurrent uploads on many connections reach the backend intact', async (t
     assert.equal(res.status, 200);
     assert.equal(res.body, `/up/${i} ${sha256(bodies[i]!)}`);
   });
+});
+
+test('large uploads to a backend that reads slowly arrive intact', async (t) => {
+  const lb = await hashingSetup(t, 40);
+  const bodies = [pattern(7, 6 * 1024 * 1024 + 3), pattern(8, 5 * 1024 * 1024 + 17)];
+  const answers = await Promise.all(
+    bodies.map(async (body, i) => {
+      const c = await rawClient(lb.port);
+      try {
+        c.send(`POST /slow/${i} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+        c.socket.write(body);
+        return await c.nextResponse(20_000);
+      } finally {
+        c.destroy();
+      }
+    }),
+  );
+  answers.forEach((res, i) => assert.equal(res.body, `/slow/${i} ${sha256(bodies[i]!)}`));
 });
 
 test('pipelined requests waiting their turn keep their own bytes while other connections read', async (t) => {

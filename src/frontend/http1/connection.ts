@@ -18,7 +18,7 @@ import type { RequestLimits } from './request-limits.js';
 import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
 import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
-import { readIntoSharedBuffer } from './shared-read-buffer.js';
+import { READ_BYTES, readIntoSharedBuffer, sharedReadBuffer } from './shared-read-buffer.js';
 
 /** Shared by every connection of a listener; changed in place by reloads. */
 export interface ConnectionSettings {
@@ -44,6 +44,8 @@ export interface Http1ConnectionOwner {
 
 /** Unparsed bytes kept while an answer is pending before the socket is paused. */
 const MAX_PENDING_BYTES = 256 * 1024;
+/** The smallest buffer of its own a connection reads body bytes into. */
+const MIN_BODY_READ_BYTES = 16 * 1024;
 /** Most unread request bytes dropped after an answer that closes the connection mid-request (linger()). */
 const LINGER_BYTES = 256 * 1024;
 /** How long, at most, such a connection stays half-closed for the client to read the answer. */
@@ -102,6 +104,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private input = Input.Requests;
   /** The bytes being parsed are the shared buffer's: what outlives the read is copied. */
   private inputBorrowed = false;
+  /** While a body arrives, the buffer of its next read: the connection's own, so its bytes need no copy. */
+  private bodyReadBuffer: Buffer | undefined;
   /** Bytes dropped while lingering. */
   private lingered = 0;
 
@@ -116,7 +120,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     this.localPort = owner.localPort ?? socket.localPort;
     this.parser = new RequestParser(this, owner.limits);
     socket.setNoDelay(true);
-    this.sharedReads = !this.secure && readIntoSharedBuffer(socket, this.onSharedRead);
+    this.sharedReads = !this.secure && readIntoSharedBuffer(socket, this.onSharedRead, this.nextReadBuffer);
     if (!this.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('drain', this.onDrain);
@@ -262,9 +266,15 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   private readonly onSharedRead = (bytes: number, buffer: Buffer): boolean => {
     switch (this.input) {
-      case Input.Requests:
-        this.onData(buffer.subarray(0, bytes), true);
+      case Input.Requests: {
+        // A read that filled most of a buffer of our own is handed on whole
+        // (the next read gets a new one); a short one is copied, as from the
+        // shared buffer, so the buffer can take the next read.
+        const handedOn = buffer !== sharedReadBuffer && bytes >= buffer.length >> 1;
+        if (handedOn) this.bodyReadBuffer = undefined;
+        this.onData(buffer.subarray(0, bytes), !handedOn);
         return true;
+      }
       case Input.Tunnel:
         // The tunnel reads the socket as a stream; false stops reads until it wants more.
         return this.socket.push(Buffer.from(buffer.subarray(0, bytes)));
@@ -274,6 +284,17 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
       case Input.Dropped:
         return true;
     }
+  };
+
+  /** Where the socket's next read goes: a buffer of our own while a body that is read on arrives, else the shared one. */
+  private readonly nextReadBuffer = (): Buffer => {
+    const left = this.input === Input.Requests && this.current !== undefined ? this.parser.bodyBytesLeft : 0;
+    if (left === 0) {
+      this.bodyReadBuffer = undefined;
+      return sharedReadBuffer;
+    }
+    // A chunked body's length is unknown (-1): full-size reads.
+    return (this.bodyReadBuffer ??= Buffer.allocUnsafeSlow(left < 0 ? READ_BYTES : Math.min(READ_BYTES, Math.max(MIN_BODY_READ_BYTES, left))));
   };
 
   /** `borrowed`: chunk is the shared buffer's, valid only until this returns. */
