@@ -55,7 +55,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['health'],
   ['upstream', 'observability', 'state', 'reload-result.ts'],
   ['config', 'load'],
-  ['balancing', 'http-syntax'],
+  ['balancing', 'http-syntax', 'net-io'],
 ];
 
 /** A module's top-level entry under src: its folder, or the file itself. */

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import type { Downstream, DownstreamUpgrade } from '../../exchange/downstream.js';
+import { holdWritesToTurnEnd } from '../../net-io/turn-end-writes.js';
 import { buildResponseHead, type ResponseHead } from './response-head.js';
 import type { ParsedRequestHead } from './request-parser.js';
 import { RequestBodyStream, type BodySource } from './request-body-stream.js';
@@ -172,7 +173,11 @@ export class ConnectionDownstream implements Downstream {
     const socket = this.connection.socket;
     if (!head.chunked) {
       if (this.unsentHead === undefined) return this.countWrite(socket.write(chunk));
-      if (chunk.length <= JOINED_BODY_BYTES) return this.countWrite(socket.write(this.joinedWithHead(chunk)));
+      if (chunk.length <= JOINED_BODY_BYTES) {
+        // A connection that closes after this answer sends it now: its close follows at once.
+        if (head.keepAlive) holdWritesToTurnEnd(socket);
+        return this.countWrite(socket.write(this.joinedWithHead(chunk)));
+      }
     }
     socket.cork();
     if (this.unsentHead !== undefined) {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { TransportError } from './errors.js';
 import { forwardableTrailer } from './trailer-fields.js';
+import { holdWritesToTurnEnd } from '../../net-io/turn-end-writes.js';
 
 export type RequestBody = Buffer | Readable | null;
 
@@ -108,16 +109,12 @@ export function buildRequestHead(method: string, path: string, headers: readonly
   return { head, streamLength };
 }
 
-/** Writes the head and a Buffer body in one go. */
+/** Writes the head and a Buffer body in one go, at the end of this turn. */
 export function writeHeadAndBuffer(socket: Socket, head: string, body: Buffer | null): void {
-  if (body === null || body.length === 0) {
-    socket.write(head, 'latin1');
-    return;
-  }
-  socket.cork();
+  // Head and body go out together at the turn's end, with the turn's other requests (turn-end-writes.ts).
+  holdWritesToTurnEnd(socket);
   socket.write(head, 'latin1');
-  socket.write(body);
-  socket.uncork();
+  if (body !== null && body.length > 0) socket.write(body);
 }
 
 const LAST_CHUNK = '0\r\n\r\n';
