@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { Http1Connection, type Http1ConnectionOwner } from '../src/frontend/http1/connection.js';
 import { holdWritesToTurnEnd } from '../src/net-io/turn-end-writes.js';
 
 /** A Writable that records what reaches its _write, and runs `onWrite` there. */
@@ -78,4 +79,44 @@ test('a held write on a TCP socket reaches the peer', async (t) => {
   client.write('\r\n');
   assert.ok(client.writableLength > 0, 'held in the socket until the turn ends');
   await arrived;
+});
+
+test('a client connection closed while its answer is still held sends the answer first', async (t) => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const accepted = new Promise<Socket>((r) => server.once('connection', r));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  const socket = await accepted;
+  t.after(() => {
+    client.destroy();
+    socket.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const owner: Http1ConnectionOwner = {
+    settings: { requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, socketIdleMs: 5_000, abortOnClientClose: false },
+    closing: false,
+    onConnectionClosed: () => undefined,
+    onHandOver: () => undefined,
+  };
+  // The answer is written at once; the listener then closes its idle connections in the same turn.
+  const connection: Http1Connection = new Http1Connection(
+    socket,
+    owner,
+    (downstream) => {
+      downstream.respond(200, ['content-length', '2']);
+      // As a proxied answer goes: the body as written chunks, then the end.
+      downstream.write(Buffer.from('ok'));
+      downstream.end();
+      queueMicrotask(() => connection.closeIfIdle());
+    },
+    undefined,
+  );
+  let received = '';
+  client.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  const closed = new Promise<void>((r) => client.once('close', () => r()));
+  client.on('error', () => undefined);
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await closed;
+  assert.match(received, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
 });

@@ -160,7 +160,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
 
   /** The listener is closing: an idle connection goes now, a busy one after its answer. */
   closeIfIdle(): void {
-    if (this.current === undefined && this.phase === Phase.Idle) this.socket.destroy();
+    if (this.current === undefined && this.phase === Phase.Idle) this.destroyOnceWritten();
   }
 
   // --- parser sink ---
@@ -319,7 +319,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     // No more requests: answer the open one, then close. A body cut short
     // by the FIN can never complete, so that client is gone.
     this.halfClosed = true;
-    if (this.current === undefined || !this.requestDone) this.socket.destroy();
+    if (this.current === undefined) this.destroyOnceWritten();
+    else if (!this.requestDone) this.socket.destroy();
     else this.current.keepAlive = false;
   };
 
@@ -448,6 +449,21 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private stopReadingRequests(): void {
     if (this.sharedReads) this.input = Input.Dropped;
     else this.socket.off('data', this.onData);
+  }
+
+  /**
+   * Closes an idle connection. Its last answer may still be held in the
+   * socket for the turn's end (turn-end-writes.ts), and destroy() would drop
+   * it: then the socket ends, and goes once that is written.
+   */
+  private destroyOnceWritten(): void {
+    if (this.socket.writableLength === 0) {
+      this.socket.destroy();
+      return;
+    }
+    this.stopReadingRequests();
+    this.socket.end();
+    this.destroyAfterWrites();
   }
 
   /** A peer that never closes its side must not hold the socket open. */
