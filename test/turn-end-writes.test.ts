@@ -26,6 +26,22 @@ function recorder(onWrite: () => void = () => undefined): Writable & { got: stri
   return Object.assign(w, { got });
 }
 
+/** A connected pair of TCP sockets on loopback, closed after the test. */
+async function socketPair(t: { after: (fn: () => Promise<void>) => void }): Promise<{ client: Socket; accepted: Socket }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const accepting = new Promise<Socket>((r) => server.once('connection', r));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  const accepted = await accepting;
+  t.after(() => {
+    client.destroy();
+    accepted.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return { client, accepted };
+}
+
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 test('held writes go out at the end of the turn, together', async () => {
@@ -56,17 +72,7 @@ test('a socket held while a batch goes out is sent at the next turn end, not lef
 });
 
 test('a held write on a TCP socket reaches the peer', async (t) => {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  const peer = await accepted;
-  t.after(() => {
-    client.destroy();
-    peer.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
+  const { client, accepted: peer } = await socketPair(t);
   let received = '';
   const arrived = new Promise<void>((resolve) =>
     peer.on('data', (c: Buffer) => {
@@ -82,17 +88,7 @@ test('a held write on a TCP socket reaches the peer', async (t) => {
 });
 
 test('a client connection closed while its answer is still held sends the answer first', async (t) => {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  const socket = await accepted;
-  t.after(() => {
-    client.destroy();
-    socket.destroy();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
+  const { client, accepted: socket } = await socketPair(t);
   const owner: Http1ConnectionOwner = {
     settings: { requestHeaderTimeoutMs: 5_000, keepAliveTimeoutMs: 5_000, socketIdleMs: 5_000, abortOnClientClose: false },
     closing: false,
