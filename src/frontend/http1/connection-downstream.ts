@@ -212,18 +212,23 @@ export class ConnectionDownstream implements Downstream {
     let text = this.unsentHead ?? '';
     this.unsentHead = undefined;
     const body = head.bodiless || chunk === undefined || chunk.length === 0 ? undefined : chunk;
-    // Corked: the head, the last bytes and the end leave in one write.
-    socket.cork();
-    if (body !== undefined) {
-      if (head.chunked) text += `${Buffer.byteLength(body).toString(16)}\r\n`;
+    // A proxied answer whose bytes all went through write() has nothing left to send.
+    if (body !== undefined || text !== '' || head.chunked) {
+      // Sent with the turn's other writes, as write() does; an answer that closes the connection goes at once.
+      if (head.keepAlive) holdWritesToTurnEnd(socket);
+      // Corked: the head, the last bytes and the end leave in one write.
+      socket.cork();
+      if (body !== undefined) {
+        if (head.chunked) text += `${Buffer.byteLength(body).toString(16)}\r\n`;
+        if (text !== '') socket.write(text, 'latin1');
+        text = '';
+        socket.write(body);
+        if (head.chunked) text = '\r\n';
+      }
+      if (head.chunked) text += lastChunk(trailers);
       if (text !== '') socket.write(text, 'latin1');
-      text = '';
-      socket.write(body);
-      if (head.chunked) text = '\r\n';
+      socket.uncork();
     }
-    if (head.chunked) text += lastChunk(trailers);
-    if (text !== '') socket.write(text, 'latin1');
-    socket.uncork();
     this.finished = true;
     this.connection.responseDone(this);
     this.notifyClose();
