@@ -104,8 +104,10 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private input = Input.Requests;
   /** The bytes being parsed are the shared buffer's: what outlives the read is copied. */
   private inputBorrowed = false;
-  /** While a body arrives, the buffer of its next read: the connection's own, so its bytes need no copy. */
+  /** While a body arrives in bulk, the buffer of its next read: the connection's own, so its bytes need no copy. */
   private bodyReadBuffer: Buffer | undefined;
+  /** Bytes of the latest read. */
+  private lastReadBytes = 0;
   /** Bytes dropped while lingering. */
   private lingered = 0;
 
@@ -270,6 +272,7 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
         // A read that filled most of a buffer of our own is handed on whole
         // (the next read gets a new one); a short one is copied, as from the
         // shared buffer, so the buffer can take the next read.
+        this.lastReadBytes = bytes;
         const handedOn = buffer !== sharedReadBuffer && bytes >= buffer.length >> 1;
         if (handedOn) this.bodyReadBuffer = undefined;
         this.onData(buffer.subarray(0, bytes), !handedOn);
@@ -286,9 +289,14 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     }
   };
 
-  /** Where the socket's next read goes: a buffer of our own while a body that is read on arrives, else the shared one. */
+  /**
+   * Where the socket's next read goes: a buffer of our own while a body
+   * arrives in bulk (the latest read was large), else the shared one. A body
+   * that trickles in stays on the shared buffer, its few bytes copied, so a
+   * client sending slowly holds no read buffer between its reads.
+   */
   private readonly nextReadBuffer = (): Buffer => {
-    const left = this.input === Input.Requests && this.current !== undefined ? this.parser.bodyBytesLeft : 0;
+    const left = this.input === Input.Requests && this.current !== undefined && this.lastReadBytes >= MIN_BODY_READ_BYTES ? this.parser.bodyBytesLeft : 0;
     if (left === 0) {
       this.bodyReadBuffer = undefined;
       return sharedReadBuffer;
