@@ -122,7 +122,8 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     this.localPort = owner.localPort ?? socket.localPort;
     this.parser = new RequestParser(this, owner.limits);
     socket.setNoDelay(true);
-    this.sharedReads = !this.secure && readIntoSharedBuffer(socket, this.onSharedRead, this.nextReadBuffer);
+    // TLS sockets decline (their bytes come decrypted, as 'data').
+    this.sharedReads = readIntoSharedBuffer(socket, this.onSharedRead, this.nextReadBuffer);
     if (!this.sharedReads) socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('drain', this.onDrain);

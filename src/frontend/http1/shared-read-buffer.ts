@@ -4,21 +4,21 @@
 // and sends it through the socket's Readable ('data', the bookkeeping it
 // schedules with nextTick). node:net's documented `onread` option reads into
 // a buffer of the caller's instead and calls back with the byte count; the
-// upstream's connections use it (22 % fewer instructions per small GET here).
-// node:net takes `onread` only for sockets it builds itself, though, not for
-// those a server accepts. So this sets on an accepted socket the two fields
-// net.Socket's constructor sets from `onread` (found by their names on a
-// probe socket; Node 20 and 24 have both) and tells its handle to read into
-// the buffer, as the constructor does. Where a Node lacks them, the caller
-// goes on reading 'data'.
+// upstream's connections use it, and here it cut 7-22 % of the instructions
+// per small GET (docs/benchmarks.md). node:net takes `onread` only for
+// sockets it builds itself, though, not for those a server accepts. So this
+// sets on an accepted socket the three fields net.Socket's constructor sets
+// from `onread` (found by their names on a probe socket; Node 20 and 24 have
+// them) and tells its handle to read into the buffer, as the constructor
+// does. Where a Node lacks them, the caller goes on reading 'data'.
 //
 // The bytes are valid only during the callback: whatever outlives it must be
 // copied. Copying a large body costs more than reading it into a buffer of
 // its own, though, so `nextBuffer` (onread's buffer function) picks, after
-// each read, the buffer of the socket's next read: the shared one, or one the
-// connection may keep. pause() and resume() work as usual (net.Socket stops and starts the
-// handle's reads when `onread` is set); 'end', 'error' and 'close' are as
-// usual.
+// each read, the buffer of the socket's next read: the shared one, or one
+// the connection may keep. pause() and resume() work as usual (net.Socket
+// stops and starts the handle's reads when `onread` is set); 'end', 'error'
+// and 'close' are as usual.
 import { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 
