@@ -67,6 +67,25 @@ test('response: hop-by-hop removed, X-Request-Id added unless the backend set on
   assert.deepEqual(own['x-request-id'], ['backend-id']);
 });
 
+test('hop-by-hop and proxy-set names are recognised in any letter case, both ways', () => {
+  const hop = ['Connection', 'KEEP-ALIVE', 'Proxy-Connection', 'tE', 'Transfer-Encoding', 'UPGRADE', 'Proxy-Authenticate', 'Proxy-Authorization', 'Expect'];
+  const replaced = ['X-Forwarded-Host', 'X-FORWARDED-PORT', 'x-Forwarded-Proto', 'X-Request-ID', 'X-Forwarded-For'];
+  const kept = ['Host', 'example.com', 'X-Forwarded-Hosts', 'a', 'Teapot', 'b', 'Upgrades', 'c'];
+  const raw = [...hop.flatMap((n) => [n, 'v']), ...replaced.flatMap((n) => [n, 'client']), ...kept];
+  const up = upstreamRequestHeaders(raw, { ...facts, port: 8080 });
+  for (const name of [...hop, ...replaced]) assert.equal(up.filter((n, i) => i % 2 === 0 && n === name).length, 0, `${name} must not be forwarded as sent`);
+  const upObject = toObject(up);
+  assert.deepEqual(upObject['x-forwarded-host'], ['example.com']);
+  assert.deepEqual(upObject['x-forwarded-port'], ['8080']);
+  assert.deepEqual(upObject['x-request-id'], ['rid-1']);
+  for (const name of ['x-forwarded-hosts', 'teapot', 'upgrades']) assert.equal(upObject[name]?.length, 1, `${name} is an ordinary header`);
+  const down = toObject(clientResponseHeaders(raw, 'rid-9'));
+  for (const name of hop) assert.equal(down[name.toLowerCase()], undefined, `${name} must not reach the client`);
+  // The backend's own request id is kept; X-Forwarded-* mean nothing in an answer and pass.
+  assert.deepEqual(down['x-request-id'], ['client']);
+  assert.deepEqual(down['x-forwarded-host'], ['client']);
+});
+
 test('request head: body detection, host, accept, bounded request id', () => {
   assert.equal(readRequestHead(['Host', 'a']).hasBody, false);
   assert.equal(readRequestHead(['Content-Length', '0']).hasBody, false);

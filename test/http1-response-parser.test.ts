@@ -130,6 +130,8 @@ test('100 and 103 interim answers are skipped; 101 (upgrade) is refused', () => 
 test('Connection: close, HTTP/1.0 and Keep-Alive hints decide reuse', () => {
   assert.equal(parse(['HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n']).heads[0]!.keepAlive, false);
   assert.equal(parse(['HTTP/1.1 200 OK\r\nconnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n']).heads[0]!.keepAlive, false);
+  assert.equal(parse(['HTTP/1.1 200 OK\r\nCONNECTION: Close\r\nContent-Length: 0\r\n\r\n']).heads[0]!.keepAlive, false);
+  assert.equal(parse(['HTTP/1.1 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n']).heads[0]!.keepAlive, true);
   assert.equal(parse(['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n']).heads[0]!.keepAlive, false);
   const hinted = parse(['HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 0\r\n\r\n']).heads[0]!;
   assert.equal(hinted.keepAlive, true);

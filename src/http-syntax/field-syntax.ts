@@ -61,3 +61,8 @@ export function equalsLowerCase(s: string, from: number, to: number, lower: stri
   }
   return true;
 }
+
+/** `s` equals `lower` (lower-case ASCII) but for the case of its letters; no allocation. */
+export function equalsIgnoringCase(s: string, lower: string): boolean {
+  return s === lower || equalsLowerCase(s, 0, s.length, lower);
+}

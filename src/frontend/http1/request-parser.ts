@@ -23,7 +23,7 @@
 // equal byte offsets and names and values are cheap slices. A head that
 // arrives whole in one read is parsed in place; only an incomplete head is
 // copied, into a buffer that grows by doubling and is kept for the next.
-import { equalsLowerCase, isFieldValueRange, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldValueRange, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
 import {
   ConnectionOption,
   connectionOptions,
@@ -33,6 +33,7 @@ import {
   transferCodingsOf,
 } from './head-field-values.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits.js';
+import { latin1Text } from '../../net-io/latin1.js';
 
 const CR = 13;
 const LF = 10;
@@ -122,14 +123,6 @@ const enum State {
   Failed = 18,
 }
 
-interface Latin1Buffer {
-  latin1Slice(start: number, end: number): string;
-}
-
-function latin1(buf: Buffer, start: number, end: number): string {
-  return (buf as unknown as Latin1Buffer).latin1Slice(start, end);
-}
-
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 function hexValue(c: number): number {
@@ -139,9 +132,6 @@ function hexValue(c: number): number {
   return -1;
 }
 
-function lowerEquals(s: string, lower: string): boolean {
-  return equalsLowerCase(s, 0, s.length, lower);
-}
 
 /**
  * A tab among the whitespace after a field value, s[from, to). OWS allows
@@ -391,7 +381,7 @@ export class RequestParser {
       // The whole head is in this read: parse it in place.
       const headEnd = at + 4;
       if (headEnd - pos > this.maxHead) return this.headTooLarge(buf.indexOf(LF, pos) - pos - 1);
-      return this.parseHead(latin1(buf, pos, headEnd)) === -1 ? -1 : headEnd;
+      return this.parseHead(latin1Text(buf, pos, headEnd)) === -1 ? -1 : headEnd;
     }
     let headEnd = this.straddlingHeadEnd(buf, pos, end);
     if (headEnd === -1) {
@@ -404,7 +394,7 @@ export class RequestParser {
     }
     this.append(buf, pos, headEnd);
     const kept = this.headBuf!;
-    const head = latin1(kept, 0, this.headLen);
+    const head = latin1Text(kept, 0, this.headLen);
     this.headLen = 0;
     // A large kept head is not held for the connection's lifetime.
     if (kept.length > 4096) this.headBuf = null;
@@ -475,7 +465,7 @@ export class RequestParser {
         if (prev !== CR) return this.fail(400, 'bare LF in request head');
         if (!this.lineSeen) {
           this.lineSeen = true;
-          const line = (this.headLen > 0 ? latin1(this.headBuf!, 0, this.headLen) : '') + latin1(buf, pos, i + 1);
+          const line = (this.headLen > 0 ? latin1Text(this.headBuf!, 0, this.headLen) : '') + latin1Text(buf, pos, i + 1);
           if (line.length - 2 > this.maxRequestLine) return this.fail(414, 'request line too long');
           if (this.requestLine(line, line.length - 2) === -1) return -1;
         }
@@ -591,23 +581,23 @@ export class RequestParser {
       // Switch on length first: most names are skipped without lower-casing.
       switch (colon - p) {
         case 4:
-          if (lowerEquals(name, 'host')) {
+          if (equalsIgnoringCase(name, 'host')) {
             if (++hosts > 1) return this.fail(400, 'more than one Host');
             if (!isHostValue(value)) return this.fail(400, 'invalid Host');
             host = value;
           }
           break;
         case 6:
-          if (lowerEquals(name, 'expect') && lowerEquals(value, '100-continue')) expectContinue = true;
+          if (equalsIgnoringCase(name, 'expect') && equalsIgnoringCase(value, '100-continue')) expectContinue = true;
           break;
         case 7:
-          if (lowerEquals(name, 'upgrade') && value !== '') upgradeHeader = true;
+          if (equalsIgnoringCase(name, 'upgrade') && value !== '') upgradeHeader = true;
           break;
         case 10:
-          if (lowerEquals(name, 'connection')) connection |= connectionOptions(value);
+          if (equalsIgnoringCase(name, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
-          if (lowerEquals(name, 'content-length')) {
+          if (equalsIgnoringCase(name, 'content-length')) {
             if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Content-Length value');
             // Identical copies too: RFC 9110 8.6 allows folding them, llhttp refuses them, and so do we.
             if (contentLength !== -1) return this.fail(400, 'more than one Content-Length');
@@ -616,7 +606,7 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (lowerEquals(name, 'transfer-encoding')) {
+          if (equalsIgnoringCase(name, 'transfer-encoding')) {
             if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Transfer-Encoding value');
             transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
           }
@@ -788,7 +778,7 @@ export class RequestParser {
     }
     this.trailerBytes += i - pos + (i < end ? 2 : 0);
     if (this.trailerBytes > this.maxHead) return this.fail(431, 'trailer section too large');
-    if (i > pos) this.trailerLine += latin1(buf, pos, i);
+    if (i > pos) this.trailerLine += latin1Text(buf, pos, i);
     if (i === end) return end;
     this.state = State.TrailerLf;
     return i + 1;
@@ -812,7 +802,7 @@ export class RequestParser {
     if (!isFieldValueRange(line, vs, ve)) return this.fail(400, 'invalid character in trailer field');
     const name = line.slice(0, colon);
     // Framing after the body is a contradiction no sender may write (RFC 9110 6.5.1); llhttp refuses it too.
-    if ((colon === 14 && lowerEquals(name, 'content-length')) || (colon === 17 && lowerEquals(name, 'transfer-encoding'))) {
+    if ((colon === 14 && equalsIgnoringCase(name, 'content-length')) || (colon === 17 && equalsIgnoringCase(name, 'transfer-encoding'))) {
       return this.fail(400, 'framing field in trailer section');
     }
     const trailers = (this.trailers ??= []);

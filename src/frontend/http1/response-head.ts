@@ -5,7 +5,7 @@
 // otherwise (close-delimited for an HTTP/1.0 client), none for answers that
 // have no body, and Connection as the keep-alive decision says.
 import { STATUS_CODES } from 'node:http';
-import { isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
 
 export interface ResponseHeadOptions {
   /** HTTP/1.x minor version of the request. */
@@ -55,9 +55,6 @@ function dateField(): string {
   return dateLine;
 }
 
-function lowerEquals(s: string, lower: string): boolean {
-  return s === lower || s.toLowerCase() === lower;
-}
 
 /** Builds the head; throws a TypeError, writing nothing, on a field HTTP/1.1 cannot carry. */
 export function buildResponseHead(status: number, raw: readonly string[], options: ResponseHeadOptions): ResponseHead {
@@ -72,16 +69,16 @@ export function buildResponseHead(status: number, raw: readonly string[], option
     // Framing fields are ours to write; the rest pass in order.
     switch (name.length) {
       case 4:
-        if (lowerEquals(name, 'date')) hasDate = true;
+        if (equalsIgnoringCase(name, 'date')) hasDate = true;
         break;
       case 10:
-        if (lowerEquals(name, 'connection') || lowerEquals(name, 'keep-alive')) continue;
+        if (equalsIgnoringCase(name, 'connection') || equalsIgnoringCase(name, 'keep-alive')) continue;
         break;
       case 14:
-        if (lowerEquals(name, 'content-length')) hasLength = true;
+        if (equalsIgnoringCase(name, 'content-length')) hasLength = true;
         break;
       case 17:
-        if (lowerEquals(name, 'transfer-encoding')) continue;
+        if (equalsIgnoringCase(name, 'transfer-encoding')) continue;
         break;
     }
     fields += `${name}: ${value}\r\n`;

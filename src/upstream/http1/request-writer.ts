@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { TransportError } from './errors.js';
 import { forwardableTrailer } from './trailer-fields.js';
 import { holdWritesToTurnEnd } from '../../net-io/turn-end-writes.js';
+import { equalsIgnoringCase } from '../../http-syntax/field-syntax.js';
 
 export type RequestBody = Buffer | Readable | null;
 
@@ -29,9 +30,6 @@ export interface UpstreamRequestHead {
 
 const METHODS_WITH_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
 
-function lowerEquals(s: string, lower: string): boolean {
-  return s === lower || s.toLowerCase() === lower;
-}
 
 function invalid(message: string): TransportError {
   return new TransportError('UND_ERR_INVALID_ARG', message);
@@ -55,17 +53,17 @@ export function buildRequestHead(method: string, path: string, headers: readonly
     const value = headers[i + 1]!;
     switch (name.length) {
       case 4:
-        if (lowerEquals(name, 'host')) hasHost = true;
+        if (equalsIgnoringCase(name, 'host')) hasHost = true;
         break;
       case 14:
-        if (lowerEquals(name, 'content-length')) {
+        if (equalsIgnoringCase(name, 'content-length')) {
           if (contentLength !== undefined && contentLength !== value) throw invalid('conflicting content-length headers');
           contentLength = value;
         }
         break;
       case 17:
-        if (lowerEquals(name, 'transfer-encoding')) {
-          if (!lowerEquals(value, 'chunked') || body === null || Buffer.isBuffer(body)) throw invalid('transfer-encoding is set by the transport');
+        if (equalsIgnoringCase(name, 'transfer-encoding')) {
+          if (!equalsIgnoringCase(value, 'chunked') || body === null || Buffer.isBuffer(body)) throw invalid('transfer-encoding is set by the transport');
           chunked = true;
         }
         break;

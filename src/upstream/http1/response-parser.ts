@@ -11,8 +11,9 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
-import { isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';
+import { latin1Text } from '../../net-io/latin1.js';
 
 /** Largest response head (and trailer section) accepted. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -62,10 +63,6 @@ export interface ResponseSink {
   onSwitchingProtocols?(statusText: string, headers: string[]): void;
 }
 
-interface Latin1Buffer {
-  latin1Slice(start: number, end: number): string;
-}
-
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 function hexValue(c: number): number {
@@ -101,9 +98,6 @@ export function parseContentLength(value: string): number {
   return result;
 }
 
-function lowerEquals(s: string, lower: string): boolean {
-  return s === lower || s.toLowerCase() === lower;
-}
 
 export class ResponseParser {
   /** Set when execute() returns -1. */
@@ -346,7 +340,7 @@ export class ResponseParser {
    * (body or next head), -2 when the sink stopped, -1 on a malformed head.
    */
   private parseHead(buf: Buffer, pos: number, headEnd: number): number {
-    const s = (buf as unknown as Latin1Buffer).latin1Slice(pos, headEnd);
+    const s = latin1Text(buf, pos, headEnd);
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
     let nl = s.indexOf('\n');
     if (nl < 13 || s.charCodeAt(nl - 1) !== CR || !s.startsWith('HTTP/1.')) return this.fail('invalid status line');
@@ -383,22 +377,23 @@ export class ResponseParser {
       headers.push(name, value);
       switch (colon - p) {
         case 14:
-          if (lowerEquals(name, 'content-length')) {
+          if (equalsIgnoringCase(name, 'content-length')) {
             const n = parseContentLength(value);
             if (n === -1 || (contentLength !== -1 && n !== contentLength)) return this.fail('invalid or conflicting content-length');
             contentLength = n;
           }
           break;
         case 17:
-          if (lowerEquals(name, 'transfer-encoding')) {
+          if (equalsIgnoringCase(name, 'transfer-encoding')) {
             transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
           }
           break;
         case 10:
-          if (lowerEquals(name, 'connection')) {
-            const v = value.toLowerCase();
-            if (v === 'close' || (v !== 'keep-alive' && v.split(',').some((t) => t.trim() === 'close'))) close = true;
-          } else if (lowerEquals(name, 'keep-alive')) {
+          if (equalsIgnoringCase(name, 'connection')) {
+            // The usual single option without a lower-case copy; a list is split.
+            if (equalsIgnoringCase(value, 'close')) close = true;
+            else if (!equalsIgnoringCase(value, 'keep-alive') && value.toLowerCase().split(',').some((t) => t.trim() === 'close')) close = true;
+          } else if (equalsIgnoringCase(name, 'keep-alive')) {
             const m = /timeout\s*=\s*(\d+)/i.exec(value);
             if (m !== null) keepAliveHintMs = Number(m[1]) * 1000;
           }
@@ -429,7 +424,7 @@ export class ResponseParser {
     } else if (transferEncoding !== undefined) {
       if (minor === 0) return this.fail('transfer-encoding in an HTTP/1.0 response');
       if (contentLength !== -1) return this.fail('both transfer-encoding and content-length');
-      if (!lowerEquals(transferEncoding, 'chunked')) return this.fail(`unsupported transfer-encoding "${transferEncoding}"`);
+      if (!equalsIgnoringCase(transferEncoding, 'chunked')) return this.fail(`unsupported transfer-encoding "${transferEncoding}"`);
       framing = Framing.Chunked;
     } else if (contentLength !== -1) {
       framing = contentLength === 0 ? Framing.None : Framing.Length;

@@ -10,6 +10,7 @@ import type { ConnectionOwner } from './connection.js';
 import { TransportError } from './errors.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import type { DispatchHandler } from './types.js';
+import { equalsIgnoringCase } from '../../http-syntax/field-syntax.js';
 
 export interface TunnelOptions {
   /** Request target as sent: origin-form path with query. */
@@ -39,9 +40,6 @@ export interface TunnelOwner
   onTunnelEnd(tunnel: TunnelDial): void;
 }
 
-function lowerEquals(s: string, lower: string): boolean {
-  return s === lower || s.toLowerCase() === lower;
-}
 
 /**
  * The request head of a tunnel: `headers` without any Connection or Upgrade
@@ -55,9 +53,9 @@ export function buildTunnelHead(method: string, path: string, headers: readonly 
   let hasHost = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!;
-    if (name.length === 10 && lowerEquals(name, 'connection')) continue;
-    if (name.length === 7 && lowerEquals(name, 'upgrade')) continue;
-    if (name.length === 4 && lowerEquals(name, 'host')) hasHost = true;
+    if (name.length === 10 && equalsIgnoringCase(name, 'connection')) continue;
+    if (name.length === 7 && equalsIgnoringCase(name, 'upgrade')) continue;
+    if (name.length === 4 && equalsIgnoringCase(name, 'host')) hasHost = true;
     head += `${name}: ${headers[i + 1]!}\r\n`;
     lines++;
   }
