@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import type { CidrRange } from '../config/types.js';
 import { AddressRanges } from './address-ranges.js';
+import { equalsIgnoringCase } from '../http-syntax/field-syntax.js';
 
 /** An X-Forwarded-For entry as a bare IP: brackets and a port are dropped; undefined when it is no address. */
 function forwardedAddress(entry: string): string | undefined {
@@ -35,7 +36,7 @@ function forwardedFor(rawHeaders: readonly string[]): string | undefined {
   let joined: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length === 15 && name.toLowerCase() === 'x-forwarded-for') {
+    if (name.length === 15 && equalsIgnoringCase(name, 'x-forwarded-for')) {
       joined = joined === undefined ? rawHeaders[i + 1]! : `${joined},${rawHeaders[i + 1]!}`;
     }
   }

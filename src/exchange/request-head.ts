@@ -1,6 +1,8 @@
 // One pass over the client's raw headers for the facts the lifecycle needs
 // before forwarding (routing host, accept, request id, whether a body follows,
 // whether a protocol switch is asked for).
+import { equalsIgnoringCase } from '../http-syntax/field-syntax.js';
+
 export interface RequestHead {
   host: string | undefined;
   accept: string | undefined;
@@ -29,32 +31,32 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
     // Switch on length first: most headers are skipped without lower-casing.
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') host = raw[i + 1];
+        if (equalsIgnoringCase(name, 'host')) host = raw[i + 1];
         break;
       case 6:
-        if (name.toLowerCase() === 'accept') accept = raw[i + 1];
+        if (equalsIgnoringCase(name, 'accept')) accept = raw[i + 1];
         break;
       case 7:
-        if (name.toLowerCase() === 'upgrade') upgrade = raw[i + 1];
+        if (equalsIgnoringCase(name, 'upgrade')) upgrade = raw[i + 1];
         break;
       case 10:
-        if (name.toLowerCase() === 'connection') connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
+        if (equalsIgnoringCase(name, 'connection')) connection = connection === undefined ? raw[i + 1] : `${connection}, ${raw[i + 1]}`;
         break;
       case 12:
-        if (name.toLowerCase() === 'x-request-id') {
+        if (equalsIgnoringCase(name, 'x-request-id')) {
           const value = raw[i + 1]!;
           // Bound what we echo back: a huge id is replaced, not reflected.
           if (value.length > 0 && value.length <= 200) requestId = value;
         }
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (equalsIgnoringCase(name, 'content-length')) {
           contentLength = Number(raw[i + 1]);
           if (contentLength > 0) hasBody = true;
         }
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') hasBody = true;
+        if (equalsIgnoringCase(name, 'transfer-encoding')) hasBody = true;
         break;
     }
   }
@@ -65,7 +67,7 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
 export function rawHeader(raw: readonly string[], name: string): string {
   for (let i = 0; i < raw.length; i += 2) {
     const key = raw[i]!;
-    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1]!;
+    if (key.length === name.length && equalsIgnoringCase(key, name)) return raw[i + 1]!;
   }
   return '';
 }

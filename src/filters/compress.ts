@@ -18,6 +18,7 @@ import type { Exchange } from '../exchange/exchange.js';
 import type { Filter } from '../exchange/phases.js';
 import { EncodingNegotiator } from './accept-encoding.js';
 import { SMALL_ANSWER_BYTES, SmallAnswerCompressor, type CompressWhole } from './small-answer-compressor.js';
+import { equalsIgnoringCase } from '../http-syntax/field-syntax.js';
 
 /** node:zlib's zstd, typed here: @types/node for Node 20 does not declare it. */
 interface ZstdZlib {
@@ -80,19 +81,19 @@ function readHead(headers: readonly string[]): AnswerFacts {
     const name = headers[i]!;
     switch (name.length) {
       case 12:
-        if (name.toLowerCase() === 'content-type') facts.type = headers[i + 1]!;
+        if (equalsIgnoringCase(name, 'content-type')) facts.type = headers[i + 1]!;
         break;
       case 13:
-        if (name.toLowerCase() === 'cache-control' && /(?:^|[\s,])no-transform(?:$|[\s,])/i.test(headers[i + 1]!)) facts.noTransform = true;
+        if (equalsIgnoringCase(name, 'cache-control') && /(?:^|[\s,])no-transform(?:$|[\s,])/i.test(headers[i + 1]!)) facts.noTransform = true;
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') {
+        if (equalsIgnoringCase(name, 'content-length')) {
           const value = headers[i + 1]!.trim();
           facts.length = /^\d+$/.test(value) ? Number(value) : -1;
         }
         break;
       case 16:
-        if (name.toLowerCase() === 'content-encoding' && headers[i + 1]!.trim() !== '') facts.encoded = true;
+        if (equalsIgnoringCase(name, 'content-encoding') && headers[i + 1]!.trim() !== '') facts.encoded = true;
         break;
     }
   }
@@ -104,7 +105,7 @@ function acceptEncoding(raw: readonly string[]): string {
   let value = '';
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length !== 15 || name.toLowerCase() !== 'accept-encoding') continue;
+    if (name.length !== 15 || !equalsIgnoringCase(name, 'accept-encoding')) continue;
     value = value === '' ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
   }
   return value;
@@ -114,7 +115,7 @@ function acceptEncoding(raw: readonly string[]): string {
 function addVary(headers: string[]): void {
   let first = -1;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.length !== 4 || headers[i]!.toLowerCase() !== 'vary') continue;
+    if (headers[i]!.length !== 4 || !equalsIgnoringCase(headers[i]!, 'vary')) continue;
     const value = headers[i + 1]!;
     for (const token of value.split(',')) {
       const t = token.trim().toLowerCase();

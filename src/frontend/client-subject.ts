@@ -2,6 +2,7 @@
 // `clientAuth.subjectHeader` carries it upstream. The header is the proxy's
 // word: a copy the client sent itself is always removed, verified or not.
 import type { TLSSocket } from 'node:tls';
+import { equalsIgnoringCase } from '../http-syntax/field-syntax.js';
 
 /** Per connection: the subject is read once, at its first request. */
 const subjects = new WeakMap<TLSSocket, string | null>();
@@ -42,7 +43,7 @@ export function verifiedSubject(socket: TLSSocket): string | null {
 export function withClientSubject(raw: readonly string[], header: string, subject: string | null): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === header.length && raw[i]!.toLowerCase() === header) continue;
+    if (raw[i]!.length === header.length && equalsIgnoringCase(raw[i]!, header)) continue;
     out.push(raw[i]!, raw[i + 1]!);
   }
   if (subject !== null) out.push(header, subject);
