@@ -29,6 +29,7 @@ export function backendsNginx(dir: string, ports: readonly number[], wwwRoot: st
     listen 127.0.0.1:${port};
     location / { add_header x-backend b${i + 1}; return 200 "hello from ${port}\\n"; }
     location = /64k { add_header x-backend b${i + 1}; root ${wwwRoot}; }
+    location = /1m { add_header x-backend b${i + 1}; root ${wwwRoot}; }
 ${BACKEND_POLICIES_LOCATION(wwwRoot)}
   }`,
     )

@@ -2,7 +2,10 @@
 // (no pipelining) through the phases connecting → busy → idle → busy ... →
 // closed, with one deadline per phase. Responses are read with `onread`
 // into one buffer shared by every connection, so reads allocate nothing;
-// body bytes are copied out before they reach the handler.
+// body bytes are copied out before they reach the handler. A large body
+// would cost a copy of every byte that way, so while one arrives in bulk
+// (see nextReadBuffer) the reads land in a buffer of the connection's own,
+// handed to the handler as it is.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { sweeper } from './deadlines.js';
@@ -37,7 +40,7 @@ export interface ConnectOptions {
   keepAlive: boolean;
   keepAliveInitialDelay: number;
   /** Pooled connections read into a shared buffer; a tunnel's socket is read as a plain stream. */
-  onread?: { buffer: Buffer; callback: (bytes: number, buf: Buffer) => boolean };
+  onread?: { buffer: Buffer | (() => Buffer); callback: (bytes: number, buf: Buffer) => boolean };
   /** A tunnel forwards each direction's end on its own (a half-close), so it keeps writing after the backend's FIN. */
   allowHalfOpen?: boolean;
 }
@@ -85,8 +88,12 @@ const enum Wait {
   Send = 5,
 }
 
+/** Node's reads go up to 64 KiB at a time; so do these. */
+const READ_BYTES = 64 * 1024;
 /** Reads from every connection land here; whatever must outlive a read is copied. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BYTES);
+/** A read at least this large is bulk: the body's next reads go to a buffer of the connection's own. */
+const MIN_BULK_READ_BYTES = 16 * 1024;
 
 function discardBody(body: DispatchOptions['body']): void {
   if (body !== null && !Buffer.isBuffer(body) && !body.destroyed) body.destroy();
@@ -117,6 +124,11 @@ export class Connection implements ResponseSink, BodyListener {
   /** The body still being sent after its answer completed (see finishJob). */
   private finishingBody: DispatchOptions['body'] = null;
   private requestSent = false;
+  /** The bytes being fed are READ_BUFFER's, valid only until the read's callback returns. */
+  private inputBorrowed = false;
+  /** While a body arrives in bulk, the buffer of the next read (see nextReadBuffer). */
+  private ownReadBuffer: Buffer | undefined;
+  private lastReadBytes = 0;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -131,7 +143,7 @@ export class Connection implements ResponseSink, BodyListener {
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: 60_000,
-      onread: { buffer: READ_BUFFER, callback: this.onRead },
+      onread: { buffer: this.nextReadBuffer, callback: this.onRead },
     });
     this.socket = socket;
     // Over TLS, requests wait for the handshake (and its certificate checks).
@@ -221,7 +233,7 @@ export class Connection implements ResponseSink, BodyListener {
       this.pending = null;
       const job = this.job;
       try {
-        this.feed(pending, 0, pending.length);
+        this.feed(pending, 0, pending.length, false);
       } catch (err) {
         this.handlerThrew(job, err);
         return;
@@ -257,16 +269,51 @@ export class Connection implements ResponseSink, BodyListener {
       if (this.phase !== Phase.Closed) this.terminate(null);
       return false;
     }
+    this.lastReadBytes = bytes;
+    // A read that filled most of a buffer of our own is handed on whole (the
+    // next read gets a new one); a short one is copied, as from READ_BUFFER,
+    // so that the buffer can take the next read.
+    const handedOn = buf !== READ_BUFFER && bytes >= buf.length >> 1;
+    if (handedOn) this.ownReadBuffer = undefined;
     try {
-      this.feed(buf, 0, bytes);
+      this.feed(buf, 0, bytes, !handedOn);
     } catch (err) {
       this.handlerThrew(job, err);
     }
     return true;
   };
 
-  private feed(buf: Buffer, start: number, end: number): void {
+  /**
+   * Where the socket's next read goes (onread's buffer function, called
+   * after each read): a buffer of the connection's own while a body arrives
+   * in bulk (the latest read was large and much of the body is still to
+   * come), so its bytes reach the client without a copy; else READ_BUFFER.
+   * Never between answers: a buffer armed there waits out the client's
+   * next request, lives through minor GCs into the old generation, and
+   * with a 64 KiB buffer per answer V8 then runs a full GC every 200 ms
+   * (measured: 64 KiB answers 10-13 % slower, 22 full GCs in 4 s against none).
+   */
+  private readonly nextReadBuffer = (): Buffer => {
+    let size = 0;
+    if (this.phase === Phase.Busy && this.parser.started && this.lastReadBytes >= MIN_BULK_READ_BYTES) {
+      // A chunked or close-delimited body's length is unknown (-1): full-size reads.
+      const left = this.parser.bodyBytesLeft;
+      if (left < 0) size = READ_BYTES;
+      else if (left >= MIN_BULK_READ_BYTES) size = Math.min(READ_BYTES, left);
+    }
+    if (size === 0) {
+      this.ownReadBuffer = undefined;
+      return READ_BUFFER;
+    }
+    const own = this.ownReadBuffer;
+    if (own !== undefined && own.length >= size) return own;
+    return (this.ownReadBuffer = Buffer.allocUnsafeSlow(size));
+  };
+
+  /** `borrowed`: buf is READ_BUFFER (or about to take the next read): what outlives this call is copied. */
+  private feed(buf: Buffer, start: number, end: number, borrowed: boolean): void {
     const job = this.job;
+    this.inputBorrowed = borrowed;
     const left = this.parser.execute(buf, start, end);
     if (left === -1) {
       this.terminate(this.parser.error!);
@@ -308,8 +355,13 @@ export class Connection implements ResponseSink, BodyListener {
     const job = this.job;
     if (job === null) return false;
     if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
-    const chunk = Buffer.allocUnsafe(end - start);
-    buf.copy(chunk, 0, start, end);
+    let chunk: Buffer;
+    if (this.inputBorrowed) {
+      chunk = Buffer.allocUnsafe(end - start);
+      buf.copy(chunk, 0, start, end);
+    } else {
+      chunk = buf.subarray(start, end);
+    }
     const go = job.handler.onData(chunk) !== false;
     if (this.job !== job) return false;
     if (!go) this.pause();

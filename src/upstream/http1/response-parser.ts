@@ -135,6 +135,19 @@ export class ResponseParser {
     return this.state === State.Done;
   }
 
+  /** Body bytes still to come: -1 when unknown (chunked, or until the connection closes), 0 outside a body. */
+  get bodyBytesLeft(): number {
+    switch (this.state) {
+      case State.Length:
+        return this.remaining;
+      case State.Head:
+      case State.Done:
+        return 0;
+      default:
+        return -1;
+    }
+  }
+
   /** Inside a body that only the end of the connection ends. */
   get untilClose(): boolean {
     return this.state === State.UntilClose;

@@ -12,7 +12,7 @@ export type TlsDialOptions = Pick<ConnectionOptions, 'secureContext' | 'serverna
 export function tlsDialer(options: TlsDialOptions): ConnectFunction {
   let session: Buffer | undefined;
   return (connect) => {
-    // tls.connect documents `onread` (reads land in the shared buffer, as over TCP); its types lack it.
+    // tls.connect documents `onread` (reads land in the buffer it names, as over TCP); its types lack it.
     const tlsOptions: ConnectionOptions & Pick<ConnectOptions, 'onread'> = { ...options, host: connect.host, port: connect.port, onread: connect.onread };
     if (session !== undefined) tlsOptions.session = session;
     const socket: TLSSocket = tlsConnect(tlsOptions);

@@ -1,0 +1,153 @@
+// `node dist/bench/build-ab.js --builds A,B`: two or more fairway builds
+// against each other, and NGINX as the reference, on one scenario, in
+// interleaved rounds. A change too small for bench:compare's noise between
+// runs (a few per cent) shows here, because every build is measured in the
+// same minutes of the same machine, in turn.
+//
+// Pinned as bench:compare pins: each proxy on core 0; one nginx backend and
+// wrk on core 1. Every proxy stays up for the whole run; each one's CPU time
+// is read from /proc over its own runs only.
+//
+// Options:
+//   --builds A,B      directories holding a built fairway (A/dist/src/cli/main.js);
+//                     `.` is this checkout. Make one with `git worktree add`, then
+//                     `npm ci && npm run build` in it (or link node_modules).
+//   --scenario ID     one of bench:compare's plain HTTP scenarios (default small-50)
+//   --path P          request P instead of the scenario's path; the backend also
+//                     serves /1m, a 1 MiB file
+//   --rounds 5        interleaved rounds
+//   --duration 4s     length of each measured run
+//   --node-flags "…"  flags for fairway's node (the same for every build), e.g.
+//                     "--max-semi-space-size=16"
+//   --no-nginx        builds only
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseDuration } from '../src/config/duration.js';
+import { backendsNginx, proxyNginx, wrkPostScript } from './compare/configs.js';
+import { freePort, processTreeCpuSeconds, runBenchmark, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
+import { SCENARIOS, type Scenario } from './compare/scenarios.js';
+import { runWrk, type WrkResult } from './compare/wrk.js';
+
+const PROXY_CORE = 0;
+const LOAD_CORE = 1;
+const WARM_UP_S = 2;
+
+interface Settings {
+  builds: string[];
+  scenario: Scenario;
+  rounds: number;
+  durationS: number;
+  nodeFlags: string[];
+  nginx: boolean;
+  path: string;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const flags = new Map<string, string>();
+  let nginx = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--no-nginx') nginx = false;
+    else if (['--builds', '--scenario', '--path', '--rounds', '--duration', '--node-flags'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
+    else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/build-ab.ts)`);
+  }
+  const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((b) => resolve(b));
+  if (builds.length === 0) throw new Error('--builds: name at least one directory holding dist/src/cli/main.js');
+  for (const b of builds) if (!existsSync(join(b, 'dist/src/cli/main.js'))) throw new Error(`--builds: ${b} has no dist/src/cli/main.js (build it first)`);
+  const plain = SCENARIOS.filter((s) => s.transport === 'http' && s.targets === undefined);
+  const id = flags.get('scenario') ?? 'small-50';
+  const scenario = plain.find((s) => s.id === id);
+  if (scenario === undefined) throw new Error(`--scenario: unknown "${id}" (known: ${plain.map((s) => s.id).join(', ')})`);
+  const rounds = Number(flags.get('rounds') ?? '5');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: "${flags.get('rounds')}" is not a whole number of at least 1`);
+  const durationS = Math.max(1, Math.round(parseDuration(flags.get('duration') ?? '4s') / 1000));
+  const nodeFlags = (flags.get('node-flags') ?? '').split(' ').filter((f) => f !== '');
+  const path = flags.get('path') ?? scenario.path;
+  if (!path.startsWith('/')) throw new Error(`--path: "${path}" does not start with /`);
+  return { builds, scenario, rounds, durationS, nodeFlags, nginx, path };
+}
+
+interface Target {
+  name: string;
+  url: string;
+  process: Managed;
+  runs: WrkResult[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+async function main(): Promise<void> {
+  const s = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'fairway-ab-'));
+  try {
+    const www = join(dir, 'www');
+    mkdirSync(www);
+    writeFileSync(join(www, '64k'), Buffer.alloc(65536, 97));
+    writeFileSync(join(www, '1m'), Buffer.alloc(1024 * 1024, 98));
+    const postScript = join(dir, 'post.lua');
+    writeFileSync(postScript, wrkPostScript(1024 * 1024));
+    const backendPort = await freePort();
+    writeFileSync(join(dir, 'backend.conf'), backendsNginx(dir, [backendPort], www));
+    const backend = startPinned('backend nginx', LOAD_CORE, 'nginx', ['-e', join(dir, 'backend.log'), '-p', dir, '-c', join(dir, 'backend.conf')]);
+    await waitListening(backend, backendPort);
+
+    const targets: Target[] = [];
+    if (s.nginx) {
+      const port = await freePort();
+      writeFileSync(join(dir, 'proxy.conf'), proxyNginx(dir, port, [backendPort]));
+      const m = startPinned('nginx proxy', PROXY_CORE, 'nginx', ['-e', join(dir, 'proxy.log'), '-p', dir, '-c', join(dir, 'proxy.conf')]);
+      await waitListening(m, port);
+      targets.push({ name: 'nginx', url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+    }
+    for (const [i, build] of s.builds.entries()) {
+      const port = await freePort();
+      const admin = await freePort();
+      const args = [...s.nodeFlags, join(build, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn', '--backend', `http://127.0.0.1:${backendPort}`];
+      const m = startPinned(`build ${i + 1}`, PROXY_CORE, process.execPath, args);
+      await waitListening(m, port);
+      targets.push({ name: `${String.fromCharCode(65 + i)} ${build}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+    }
+
+    const run = (t: Target, durationS: number) =>
+      runWrk({ url: t.url + s.path, connections: s.scenario.connections, durationS, cpu: LOAD_CORE, headers: s.scenario.headers, script: s.scenario.post ? postScript : undefined });
+    for (const t of targets) await run(t, WARM_UP_S);
+
+    console.log(`${s.scenario.id} ${s.path}: ${s.rounds} rounds of ${s.durationS} s, node ${process.version} ${s.nodeFlags.join(' ')}`);
+    for (let round = 0; round < s.rounds; round++) {
+      // Each round starts with another target, so no target always runs first.
+      const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
+      for (const t of order) {
+        const pid = t.process.child.pid!;
+        const before = processTreeCpuSeconds(pid);
+        const result = await run(t, s.durationS);
+        const after = processTreeCpuSeconds(pid);
+        if (before !== undefined && after !== undefined && result.requests > 0) result.cpuUsPerRequest = ((after - before) * 1e6) / result.requests;
+        t.runs.push(result);
+        console.log(`  round ${round + 1} ${t.name.padEnd(12).slice(0, 40)} ${Math.round(result.rps).toString().padStart(7)} req/s  cpu ${result.cpuUsPerRequest?.toFixed(1) ?? '?'} µs/req  p99 ${result.p99.toFixed(2)} ms  errors ${result.errors}`);
+      }
+    }
+
+    const reference = targets[0]!;
+    const refRps = median(reference.runs.map((r) => r.rps));
+    const refCpu = median(reference.runs.map((r) => r.cpuUsPerRequest ?? NaN));
+    const refP99 = median(reference.runs.map((r) => r.p99));
+    console.log(`\nmedians (ratios to ${reference.name.split(' ')[0]}):`);
+    console.log('| target | req/s | × | CPU µs/req | × | p99 ms | × |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const t of targets) {
+      const rps = median(t.runs.map((r) => r.rps));
+      const cpu = median(t.runs.map((r) => r.cpuUsPerRequest ?? NaN));
+      const p99 = median(t.runs.map((r) => r.p99));
+      console.log(`| ${t.name} | ${Math.round(rps)} | ${(rps / refRps).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / refCpu).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / refP99).toFixed(2)} |`);
+    }
+  } finally {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runBenchmark('build-ab', main);
