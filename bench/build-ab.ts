@@ -12,6 +12,8 @@
 //   --builds A,B      directories holding a built fairway (A/dist/src/cli/main.js);
 //                     `.` is this checkout. Make one with `git worktree add`, then
 //                     `npm ci && npm run build` in it (or link node_modules).
+//                     `A::FLAGS` runs that build with node FLAGS of its own, so
+//                     `--builds .,.::--max-semi-space-size=16` measures a V8 flag.
 //   --scenario ID     one of bench:compare's plain HTTP scenarios (default small-50)
 //   --path P          request P instead of the scenario's path; the backend also
 //                     serves /1m, a 1 MiB file
@@ -33,8 +35,15 @@ const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 const WARM_UP_S = 2;
 
+interface Build {
+  dir: string;
+  /** Node flags of this build's own, after --node-flags. */
+  flags: string[];
+  label: string;
+}
+
 interface Settings {
-  builds: string[];
+  builds: Build[];
   scenario: Scenario;
   rounds: number;
   durationS: number;
@@ -52,9 +61,12 @@ function parseArgs(argv: string[]): Settings {
     else if (['--builds', '--scenario', '--path', '--rounds', '--duration', '--node-flags'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
     else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/build-ab.ts)`);
   }
-  const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((b) => resolve(b));
+  const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((entry): Build => {
+    const [dir, ownFlags] = entry.split('::');
+    return { dir: resolve(dir!), flags: (ownFlags ?? '').split(' ').filter((f) => f !== ''), label: entry };
+  });
   if (builds.length === 0) throw new Error('--builds: name at least one directory holding dist/src/cli/main.js');
-  for (const b of builds) if (!existsSync(join(b, 'dist/src/cli/main.js'))) throw new Error(`--builds: ${b} has no dist/src/cli/main.js (build it first)`);
+  for (const b of builds) if (!existsSync(join(b.dir, 'dist/src/cli/main.js'))) throw new Error(`--builds: ${b.dir} has no dist/src/cli/main.js (build it first)`);
   const plain = SCENARIOS.filter((s) => s.transport === 'http' && s.targets === undefined);
   const id = flags.get('scenario') ?? 'small-50';
   const scenario = plain.find((s) => s.id === id);
@@ -106,10 +118,10 @@ async function main(): Promise<void> {
     for (const [i, build] of s.builds.entries()) {
       const port = await freePort();
       const admin = await freePort();
-      const args = [...s.nodeFlags, join(build, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn', '--backend', `http://127.0.0.1:${backendPort}`];
+      const args = [...s.nodeFlags, ...build.flags, join(build.dir, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn', '--backend', `http://127.0.0.1:${backendPort}`];
       const m = startPinned(`build ${i + 1}`, PROXY_CORE, process.execPath, args);
       await waitListening(m, port);
-      targets.push({ name: `${String.fromCharCode(65 + i)} ${build}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+      targets.push({ name: `${String.fromCharCode(65 + i)} ${build.label}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });
     }
 
     const run = (t: Target, durationS: number) =>

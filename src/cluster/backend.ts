@@ -99,8 +99,9 @@ export class Backend {
     return this.inFlight < this.maxConnections;
   }
 
-  recordLatency(ms: number): void {
-    this.recentLatency.record(ms);
+  /** `now`: performance.now() at the answer's end, which the caller has read anyway. */
+  recordLatency(ms: number, now = performance.now()): void {
+    this.recentLatency.record(ms, now);
     this.latencySumMs += ms;
     this.latencyCount++;
     // The first sample seeds the average; later ones move it by EWMA_ALPHA.

@@ -29,14 +29,15 @@ export class RetryBudget {
     this.bucketStart = now - ((now - this.bucketStart) % BUCKET_MS);
   }
 
-  recordRequest(now = Date.now()): void {
+  /** `now` and tryAcquire's: performance.now() milliseconds. */
+  recordRequest(now: number): void {
     this.rotate(now);
     this.requests[this.index]!++;
     this.requestTotal++;
   }
 
   /** Takes one retry from the budget if it has room. */
-  tryAcquire(now = Date.now()): boolean {
+  tryAcquire(now: number): boolean {
     this.rotate(now);
     const allowed = Math.max(FLOOR_PER_WINDOW, (this.requestTotal * this.percent) / 100);
     if (this.retryTotal >= allowed) return false;

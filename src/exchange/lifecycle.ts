@@ -364,10 +364,10 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
   }
 
   /** Gives the backend slot back, once per try. */
-  private endAttempt(attempt: Attempt): void {
+  private endAttempt(attempt: Attempt, now = performance.now()): void {
     if (attempt.released) return;
     attempt.released = true;
-    this.upstreamMs += performance.now() - attempt.startedAt;
+    this.upstreamMs += now - attempt.startedAt;
     if (this.attempt === attempt) this.attempt = undefined;
     this.cluster!.release(attempt.backend);
   }
@@ -499,10 +499,12 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
       if (trailers === null) this.downstream.end();
       else this.downstream.end(undefined, trailers);
     }
-    attempt.backend.recordLatency(performance.now() - attempt.startedAt);
+    // One clock read for the backend's latency and the try's time.
+    const now = performance.now();
+    attempt.backend.recordLatency(now - attempt.startedAt, now);
     // The backend is done with this request: its slot goes back now, even
     // while a transform still lets out the end of the body.
-    this.endAttempt(attempt);
+    this.endAttempt(attempt, now);
     if (transformed === undefined) this.finish(undefined, this.status);
     else transformed.end(trailers);
   }

@@ -16,12 +16,13 @@ export class RequestRecorder implements Filter {
 
   onDone(ex: Exchange): void {
     const kind = ex.errorKind;
-    const durationMs = performance.now() - ex.startedAt;
+    const now = performance.now();
+    const durationMs = now - ex.startedAt;
     // A client that left has no answer to time, and a tunnel's lifetime
     // (status 101, recorded when it closes) is no response time.
     if (kind !== 'client_aborted') {
       if (kind !== undefined || ex.status >= 500) this.stats.errors++;
-      if (ex.status !== 101) this.stats.latency.record(durationMs);
+      if (ex.status !== 101) this.stats.latency.record(durationMs, now);
     }
     if (this.events.listenerCount('request') === 0) return;
     const downstream = ex.downstream;

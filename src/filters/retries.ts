@@ -16,7 +16,8 @@ export class Retries implements Filter {
   }
 
   onRequest(ex: Exchange): RequestVerdict {
-    ex.cluster!.retryBudget.recordRequest();
+    // The request's start stands for now: no clock read per request.
+    ex.cluster!.retryBudget.recordRequest(ex.startedAt);
     ex.perTryTimeoutMs = this.policy.perTryTimeoutMs;
     return undefined;
   }
@@ -30,6 +31,6 @@ export class Retries implements Filter {
       return undefined;
     }
     // Spent last, only on retries that would otherwise happen.
-    return ex.cluster!.retryBudget.tryAcquire() ? 'retry' : undefined;
+    return ex.cluster!.retryBudget.tryAcquire(performance.now()) ? 'retry' : undefined;
   }
 }
