@@ -171,11 +171,29 @@ test('malformed and ambiguous responses are rejected', () => {
     ['HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n', /whitespace before colon/],
     ['HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n', /header line/],
     ['HTTP/1.1 200 OK\r\n: empty name\r\n\r\n', /header line/],
+    ['HTTP/1.1 200 OK\r\nBad(name): x\r\nContent-Length: 0\r\n\r\n', /header name/],
+    ['HTTP/1.1 200 OK\r\nNul\u0000: x\r\nContent-Length: 0\r\n\r\n', /header name/],
   ];
   for (const [raw, why] of bad) {
     const p = parse([raw]);
     assert.match(p.error ?? '(accepted)', why, JSON.stringify(raw));
     assert.equal(p.complete, 0, JSON.stringify(raw));
+  }
+});
+
+test('a head longer than the 1 KiB first looked at as text parses as a short one, however it is cut', () => {
+  const raw = `HTTP/1.1 200 OK\r\nX-Long: ${'v'.repeat(1500)}\r\nContent-Length: 5\r\n\r\nhello`;
+  const p = assertSplitInvariant(raw);
+  assert.equal(p.heads[0]?.status, 200);
+  assert.equal(p.heads[0]?.headers[1]?.length, 1500);
+  assert.equal(p.body, 'hello');
+  assert.equal(p.complete, 1);
+  // The head's end just past the window, and just inside it.
+  for (const pad of [1024 - 60, 1024 - 40, 1024 - 20]) {
+    const edge = `HTTP/1.1 200 OK\r\nX-Pad: ${'p'.repeat(pad)}\r\nContent-Length: 2\r\n\r\nok`;
+    const q = parse([edge]);
+    assert.equal(q.error, undefined, `pad ${pad}`);
+    assert.equal(q.body, 'ok', `pad ${pad}`);
   }
 });
 

@@ -11,7 +11,7 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
-import { equalsIgnoringCase, isFieldName, isFieldValue } from '../../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldName, isFieldValue, isTokenChar } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';
 import { latin1Text } from '../../net-io/latin1.js';
 
@@ -24,6 +24,7 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 const HT = 9;
+const COLON = 58;
 
 /** How the body of the current response ends. */
 export const enum Framing {
@@ -64,6 +65,13 @@ export interface ResponseSink {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/**
+ * A head is first looked for in the read's first 1 KiB as text, which the
+ * head's parse needs anyway: cheaper than searching the bytes and then
+ * making the text. Longer heads, and heads split across reads, are found
+ * in the bytes.
+ */
+const HEAD_WINDOW = 1024;
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -83,9 +91,17 @@ function isDigits(s: string, from: number, to: number): boolean {
 
 /** Parses a Content-Length value ("42", or a list of equal values "42, 42"); -1 when invalid. */
 export function parseContentLength(value: string): number {
-  if (isDigits(value, 0, value.length)) {
-    // More than 15 digits cannot be a safe integer byte count.
-    return value.length > 15 ? -1 : Number(value);
+  // The usual single number, summed as it is read (Number() of a string costs more).
+  const length = value.length;
+  if (length > 0 && length <= 15) {
+    let n = 0;
+    let i = 0;
+    for (; i < length; i++) {
+      const d = value.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === length) return n;
   }
   let result = -1;
   for (const part of value.split(',')) {
@@ -98,6 +114,19 @@ export function parseContentLength(value: string): number {
   return result;
 }
 
+
+/** Why a field line whose name stops at s[at] (not a colon) is refused. */
+function badNameProblem(s: string, at: number): string {
+  let lineEnd = s.indexOf('\n', at);
+  if (lineEnd === -1) lineEnd = s.length;
+  const colon = s.indexOf(':', at);
+  if (colon === -1 || colon > lineEnd) return 'invalid header line';
+  for (let i = at; i < colon; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== SP && c !== HT) return 'invalid header name';
+  }
+  return 'whitespace before colon in header';
+}
 
 export class ResponseParser {
   /** Set when execute() returns -1. */
@@ -172,6 +201,18 @@ export class ResponseParser {
     while (pos < end) {
       switch (this.state) {
         case State.Head: {
+          if (this.partial === null) {
+            const text = latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW);
+            const at = text.indexOf('\r\n\r\n');
+            if (at !== -1) {
+              const next = this.parseHead(text);
+              if (next === -1) return -1;
+              pos += at + 4;
+              if (next === -2) return end - pos; // stopped by the sink
+              if ((this.state as State) === State.Done) return end - pos;
+              continue;
+            }
+          }
           const headEnd = this.findHead(buf, pos, end);
           if (headEnd === -1) return this.error === undefined ? 0 : -1;
           // A kept partial head was joined with this input: continue in that buffer.
@@ -181,7 +222,7 @@ export class ResponseParser {
             end = buf.length;
             pos = 0;
           }
-          const next = this.parseHead(buf, pos, headEnd);
+          const next = this.parseHead(latin1Text(buf, pos, headEnd));
           if (next === -1) return -1;
           if (next === -2) return end - headEnd; // stopped by the sink
           pos = headEnd;
@@ -349,11 +390,11 @@ export class ResponseParser {
   }
 
   /**
-   * Parses the head in buf[pos, headEnd). Returns 0 when parsing goes on
-   * (body or next head), -2 when the sink stopped, -1 on a malformed head.
+   * Parses the head at the start of `s`, which holds all of it (up to its
+   * first empty line) and maybe bytes after it. Returns 0 when parsing goes
+   * on (body or next head), -2 when the sink stopped, -1 on a malformed head.
    */
-  private parseHead(buf: Buffer, pos: number, headEnd: number): number {
-    const s = latin1Text(buf, pos, headEnd);
+  private parseHead(s: string): number {
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
     let nl = s.indexOf('\n');
     if (nl < 13 || s.charCodeAt(nl - 1) !== CR || !s.startsWith('HTTP/1.')) return this.fail('invalid status line');
@@ -371,16 +412,20 @@ export class ResponseParser {
     let keepAliveHintMs = 0;
     let p = nl + 1;
     for (;;) {
-      nl = s.indexOf('\n', p);
-      if (s.charCodeAt(nl - 1) !== CR) return this.fail('bare LF in response head');
+      // The name's characters are checked as the colon is looked for.
+      let colon = p;
+      while (isTokenChar(s.charCodeAt(colon))) colon++;
+      const stop = s.charCodeAt(colon);
+      if (colon === p) {
+        if (stop === CR && s.charCodeAt(p + 1) === LF) break; // the empty line ending the head
+        if (stop === SP || stop === HT) return this.fail('obsolete line folding in response head');
+        if (stop === LF) return this.fail('bare LF in response head');
+        return this.fail('invalid header line');
+      }
+      if (stop !== COLON) return this.fail(badNameProblem(s, colon));
+      nl = s.indexOf('\n', colon);
+      if (nl === -1 || s.charCodeAt(nl - 1) !== CR) return this.fail('bare LF in response head');
       const lineEnd = nl - 1;
-      if (lineEnd === p) break; // the empty line ending the head
-      const first = s.charCodeAt(p);
-      if (first === SP || first === HT) return this.fail('obsolete line folding in response head');
-      const colon = s.indexOf(':', p);
-      if (colon === -1 || colon >= lineEnd || colon === p) return this.fail('invalid header line');
-      const beforeColon = s.charCodeAt(colon - 1);
-      if (beforeColon === SP || beforeColon === HT) return this.fail('whitespace before colon in header');
       let vs = colon + 1;
       let ve = lineEnd;
       while (vs < ve && (s.charCodeAt(vs) === SP || s.charCodeAt(vs) === HT)) vs++;
