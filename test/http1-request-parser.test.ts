@@ -115,6 +115,19 @@ test('a GET parses to its head at every split point, values without surrounding 
   assert.equal(p.body, '');
 });
 
+test('heads ending just inside and just past the first 1 KiB of a read, with a body after them, parse as short ones', () => {
+  for (const pad of [1024 - 70, 1024 - 50, 1024 - 30, 1500]) {
+    const raw = `POST /up HTTP/1.1\r\nHost: a\r\nX-Pad: ${'p'.repeat(pad)}\r\nContent-Length: 4\r\n\r\nbody`;
+    const p = parse([raw]);
+    assert.equal(p.status, undefined, `pad ${pad}`);
+    assert.equal(p.heads[0]?.rawHeaders[3]?.length, pad, `pad ${pad}`);
+    assert.equal(p.body, 'body', `pad ${pad}`);
+    assert.equal(p.complete, 1, `pad ${pad}`);
+  }
+  // The limit on a head's size holds for heads found either way.
+  assert.equal(refusal(`GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ${'p'.repeat(600)}\r\n\r\n`, { maxHeadBytes: 512 }), 431);
+});
+
 test('a POST with Content-Length fed one byte at a time hands out its body and completes once', () => {
   const body = 'name=fairway&kind=load-balancer';
   const raw = `POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}`;

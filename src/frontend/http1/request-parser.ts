@@ -124,6 +124,8 @@ const enum State {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** How much of a read is first looked at, as text, for a whole head (readHead). */
+const HEAD_WINDOW = 1024;
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -376,6 +378,11 @@ export class RequestParser {
     if (this.headLen === 0) {
       pos = this.skipEmptyLines(buf, pos, end);
       if (pos < 0) return pos;
+      // A head that ends within the read's first 1 KiB is found in the text
+      // its parse needs anyway (the bytes after it come along and are not looked at).
+      const text = latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW);
+      const found = text.indexOf('\r\n\r\n');
+      if (found !== -1 && found + 4 <= this.maxHead) return this.parseHead(text) === -1 ? -1 : pos + found + 4;
       const at = end === buf.length ? buf.indexOf(HEAD_END, pos) : buf.subarray(0, end).indexOf(HEAD_END, pos);
       if (at === -1) return this.keep(buf, pos, end);
       // The whole head is in this read: parse it in place.

@@ -92,6 +92,8 @@ const enum Wait {
 const READ_BYTES = 64 * 1024;
 /** Reads from every connection land here; whatever must outlive a read is copied. */
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BYTES);
+/** Body pieces up to this size are copied out of READ_BUFFER byte by byte. */
+const SMALL_COPY_BYTES = 32;
 /** A read at least this large is bulk: the body's next reads go to a buffer of the connection's own. */
 const MIN_BULK_READ_BYTES = 16 * 1024;
 
@@ -357,8 +359,12 @@ export class Connection implements ResponseSink, BodyListener {
     if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
     let chunk: Buffer;
     if (this.inputBorrowed) {
-      chunk = Buffer.allocUnsafe(end - start);
-      buf.copy(chunk, 0, start, end);
+      const n = end - start;
+      chunk = Buffer.allocUnsafe(n);
+      // A small answer's few bytes are copied by hand: buf.copy's checks and
+      // typed-array view cost more than the copy (130 against 70 ns for 23 bytes).
+      if (n <= SMALL_COPY_BYTES) for (let i = 0; i < n; i++) chunk[i] = buf[start + i]!;
+      else buf.copy(chunk, 0, start, end);
     } else {
       chunk = buf.subarray(start, end);
     }
