@@ -173,11 +173,17 @@ test('malformed and ambiguous responses are rejected', () => {
     ['HTTP/1.1 200 OK\r\n: empty name\r\n\r\n', /header line/],
     ['HTTP/1.1 200 OK\r\nBad(name): x\r\nContent-Length: 0\r\n\r\n', /header name/],
     ['HTTP/1.1 200 OK\r\nNul\u0000: x\r\nContent-Length: 0\r\n\r\n', /header name/],
+    ['HTTP/1.1 200 OK\r\nX: a\u0001b\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
+    ['HTTP/1.1 200 OK\r\nX: a\rInjected: 1\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
+    ['HTTP/1.1 200 OK\r\nX: a\u007f\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
   ];
   for (const [raw, why] of bad) {
     const p = parse([raw]);
     assert.match(p.error ?? '(accepted)', why, JSON.stringify(raw));
     assert.equal(p.complete, 0, JSON.stringify(raw));
+    // A head that arrives in pieces is checked from its kept bytes, the same way.
+    const pieces = parse([...raw]);
+    assert.match(pieces.error ?? '(accepted)', why, `${JSON.stringify(raw)} a byte at a time`);
   }
 });
 

@@ -9,7 +9,7 @@ import type { Backend } from '../cluster/backend.js';
 
 export interface AttemptOwner {
   readonly abandoned: boolean;
-  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean;
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[], checked: boolean): boolean;
   onAttemptData(attempt: Attempt, chunk: Buffer): boolean;
   onAttemptComplete(attempt: Attempt, trailers: string[] | null): void;
   onAttemptError(attempt: Attempt, err: Error): void;
@@ -44,9 +44,9 @@ export class Attempt implements TunnelHandler {
     if (this.abortReason !== undefined) abort(this.abortReason);
   }
 
-  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, _statusText: string, checked = false): boolean {
     this.resume = resume;
-    return this.owner.onAttemptHeaders(this, statusCode, rawHeaders);
+    return this.owner.onAttemptHeaders(this, statusCode, rawHeaders, checked);
   }
 
   onData(chunk: Buffer): boolean {

@@ -40,8 +40,13 @@ export interface Downstream {
   /** The client side is closed (finished, aborted, or the client left). */
   readonly closed: boolean;
 
-  /** Sends the response head; throws, sending nothing, on a header the protocol refuses. */
-  respond(status: number, rawHeaders: readonly string[]): void;
+  /**
+   * Sends the response head; throws, sending nothing, on a header the
+   * protocol refuses. `checked`: fields known to be valid (the backend's,
+   * checked as they were read); one of `rawHeaders` equal to its
+   * counterpart there, in the same order, need not be checked again.
+   */
+  respond(status: number, rawHeaders: readonly string[], checked?: readonly string[]): void;
   /** Sends body bytes; false when the client is slow: wait for `onDrain`. */
   write(chunk: Buffer): boolean;
   /** Ends the response, with an optional last chunk and trailer fields ([name, value, ...]). */

@@ -401,7 +401,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
 
   // --- respond (transport callbacks through Attempt) ---
 
-  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[]): boolean {
+  onAttemptHeaders(attempt: Attempt, statusCode: number, rawHeaders: string[], checked: boolean): boolean {
     if (attempt !== this.attempt) return false;
     const backend = attempt.backend;
     if (statusCode >= 500) backend.errors++;
@@ -411,7 +411,17 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
       return false;
     }
     this.status = statusCode;
-    this.responseHeaders = rawHeaders;
+    let checkedHeaders: string[] | undefined;
+    if (checked) {
+      // The filters change a copy; the transport's checked original, with
+      // the request id (valid by construction) the answer may gain, spares
+      // the client's writer a second check of the fields they leave alone.
+      this.responseHeaders = rawHeaders.slice();
+      checkedHeaders = rawHeaders;
+      checkedHeaders.push('x-request-id', this.requestId);
+    } else {
+      this.responseHeaders = rawHeaders;
+    }
     const failed = this.runResponseHooks() ?? this.runTransformHooks();
     if (failed !== undefined) {
       this.dropAttempt(attempt);
@@ -419,7 +429,7 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
       return false;
     }
     try {
-      this.downstream.respond(this.status, this.responseHeaders);
+      this.downstream.respond(this.status, this.responseHeaders, checkedHeaders);
     } catch (err) {
       // A header the client protocol refuses (invalid characters): the answer is
       // unusable. (The try's error ends in finish, which destroys a transform.)

@@ -1,7 +1,7 @@
 // One pass over the client's raw headers for the facts the lifecycle needs
 // before forwarding (routing host, accept, request id, whether a body follows,
 // whether a protocol switch is asked for).
-import { equalsIgnoringCase } from '../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldValue } from '../http-syntax/field-syntax.js';
 
 export interface RequestHead {
   host: string | undefined;
@@ -45,8 +45,9 @@ export function readRequestHead(raw: readonly string[]): RequestHead {
       case 12:
         if (equalsIgnoringCase(name, 'x-request-id')) {
           const value = raw[i + 1]!;
-          // Bound what we echo back: a huge id is replaced, not reflected.
-          if (value.length > 0 && value.length <= 200) requestId = value;
+          // Bound what we echo back: a huge id, or one with control
+          // characters (which HTTP/2 may let through), is replaced, not reflected.
+          if (value.length > 0 && value.length <= 200 && isFieldValue(value)) requestId = value;
         }
         break;
       case 14:

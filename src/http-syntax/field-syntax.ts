@@ -42,6 +42,19 @@ export function isFieldValueRange(s: string, from: number, to: number): boolean 
   return true;
 }
 
+/**
+ * bytes[from, to) holds no control character but tab: isFieldValueRange
+ * over the bytes a value was read from, which costs a third of reading
+ * the string's characters one at a time.
+ */
+export function isFieldValueBytes(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+  }
+  return true;
+}
+
 /** No control characters but tab in a field value. */
 export function isFieldValue(value: string): boolean {
   return isFieldValueRange(value, 0, value.length);

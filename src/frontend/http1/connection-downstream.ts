@@ -155,14 +155,19 @@ export class ConnectionDownstream implements Downstream {
 
   // --- Downstream ---
 
-  respond(status: number, rawHeaders: readonly string[]): void {
+  respond(status: number, rawHeaders: readonly string[], checked?: readonly string[]): void {
     const connection = this.connection;
-    const head = buildResponseHead(status, rawHeaders, {
-      versionMinor: this.httpVersion === '1.0' ? 0 : 1,
-      head: this.method === 'HEAD',
-      keepAlive: this.keepAlive && connection.mayKeepAlive(),
-      hsts: connection.hsts,
-    });
+    const head = buildResponseHead(
+      status,
+      rawHeaders,
+      {
+        versionMinor: this.httpVersion === '1.0' ? 0 : 1,
+        head: this.method === 'HEAD',
+        keepAlive: this.keepAlive && connection.mayKeepAlive(),
+        hsts: connection.hsts,
+      },
+      checked,
+    );
     this.head = head;
     this.keepAlive = head.keepAlive;
     this.unsentHead = head.text;

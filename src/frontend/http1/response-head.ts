@@ -56,16 +56,39 @@ function dateField(): string {
 }
 
 
-/** Builds the head; throws a TypeError, writing nothing, on a field HTTP/1.1 cannot carry. */
-export function buildResponseHead(status: number, raw: readonly string[], options: ResponseHeadOptions): ResponseHead {
+/** How many of `checked`'s fields may be skipped while looking for one of the answer's (those the filters removed). */
+const CHECKED_LOOKAHEAD = 4;
+
+/**
+ * Builds the head; throws a TypeError, writing nothing, on a field HTTP/1.1
+ * cannot carry. Each field is checked unless it equals, name and value, one
+ * of `checked` (fields known to be valid) found in order: an answer's fields
+ * are mostly the backend's, already checked as they were read, in the same
+ * order, with some removed and some added. Equality of content is what
+ * counts, so a field a filter changed in place is checked.
+ */
+export function buildResponseHead(status: number, raw: readonly string[], options: ResponseHeadOptions, checked?: readonly string[]): ResponseHead {
   let fields = '';
   let hasLength = false;
   let hasDate = false;
+  /** The next of `checked`'s fields to compare with. */
+  let next = 0;
+  const checkedLength = checked === undefined ? 0 : checked.length;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    if (!isFieldName(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-    if (!isFieldValue(value)) throw new TypeError(`invalid value for header "${name}"`);
+    let known = false;
+    for (let k = next, last = Math.min(checkedLength, next + 2 * CHECKED_LOOKAHEAD); k < last; k += 2) {
+      if (checked![k] === name && checked![k + 1] === value) {
+        known = true;
+        next = k + 2;
+        break;
+      }
+    }
+    if (!known) {
+      if (!isFieldName(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+      if (!isFieldValue(value)) throw new TypeError(`invalid value for header "${name}"`);
+    }
     // Framing fields are ours to write; the rest pass in order.
     switch (name.length) {
       case 4:

@@ -347,7 +347,7 @@ export class Connection implements ResponseSink, BodyListener {
       this.keepAliveMs = Math.min(this.owner.keepAliveTimeoutMs, Math.max(keepAliveHintMs - 1000, keepAliveHintMs / 2));
     }
     this.arm(Wait.Body, this.owner.bodyTimeoutMs);
-    const go = job.handler.onHeaders(statusCode, headers, job.resume, statusText) !== false;
+    const go = job.handler.onHeaders(statusCode, headers, job.resume, statusText, true) !== false;
     if (this.job !== job) return false;
     if (!go) this.pause();
     return go;

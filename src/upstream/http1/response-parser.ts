@@ -11,7 +11,7 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
-import { equalsIgnoringCase, isFieldName, isFieldValue, isTokenChar } from '../../http-syntax/field-syntax.js';
+import { equalsIgnoringCase, isFieldName, isFieldValue, isFieldValueBytes, isFieldValueRange, isTokenChar } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';
 import { latin1Text } from '../../net-io/latin1.js';
 
@@ -51,7 +51,11 @@ const enum State {
 
 /** What the parser reports to; each method returns false to stop feeding (pause or abort). */
 export interface ResponseSink {
-  /** The final (non-1xx) response head. */
+  /**
+   * The final (non-1xx) response head. `headers` is a new array per head,
+   * its names tokens and its values free of control characters but tab
+   * (checked here), so the answer's writer need not check them again.
+   */
   onResponseHead(statusCode: number, statusText: string, headers: string[], keepAlive: boolean, keepAliveHintMs: number): boolean;
   /** Body bytes buf[start, end); the buffer may be reused after the call returns. */
   onResponseBody(buf: Buffer, start: number, end: number): boolean;
@@ -205,7 +209,7 @@ export class ResponseParser {
             const text = latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW);
             const at = text.indexOf('\r\n\r\n');
             if (at !== -1) {
-              const next = this.parseHead(text);
+              const next = this.parseHead(text, buf, pos);
               if (next === -1) return -1;
               pos += at + 4;
               if (next === -2) return end - pos; // stopped by the sink
@@ -391,10 +395,11 @@ export class ResponseParser {
 
   /**
    * Parses the head at the start of `s`, which holds all of it (up to its
-   * first empty line) and maybe bytes after it. Returns 0 when parsing goes
-   * on (body or next head), -2 when the sink stopped, -1 on a malformed head.
+   * first empty line) and maybe bytes after it; `bytes` from `base` on are
+   * the same bytes, when they are at hand. Returns 0 when parsing goes on
+   * (body or next head), -2 when the sink stopped, -1 on a malformed head.
    */
-  private parseHead(s: string): number {
+  private parseHead(s: string, bytes?: Buffer, base = 0): number {
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
     let nl = s.indexOf('\n');
     if (nl < 13 || s.charCodeAt(nl - 1) !== CR || !s.startsWith('HTTP/1.')) return this.fail('invalid status line');
@@ -430,6 +435,7 @@ export class ResponseParser {
       let ve = lineEnd;
       while (vs < ve && (s.charCodeAt(vs) === SP || s.charCodeAt(vs) === HT)) vs++;
       while (ve > vs && (s.charCodeAt(ve - 1) === SP || s.charCodeAt(ve - 1) === HT)) ve--;
+      if (bytes !== undefined ? !isFieldValueBytes(bytes, base + vs, base + ve) : !isFieldValueRange(s, vs, ve)) return this.fail('invalid character in header value');
       const name = s.slice(p, colon);
       const value = s.slice(vs, ve);
       headers.push(name, value);

@@ -181,7 +181,7 @@ export class TunnelDial implements ResponseSink {
     if (this.step !== Step.Head) return false;
     this.step = Step.Body;
     this.armBody();
-    const go = this.handler.onHeaders(statusCode, headers, this.resume, statusText) !== false;
+    const go = this.handler.onHeaders(statusCode, headers, this.resume, statusText, true) !== false;
     if (this.step !== Step.Body) return false;
     if (!go) this.pause();
     return go;

@@ -19,8 +19,13 @@ export interface DispatchOptions {
 export interface DispatchHandler {
   /** Called once, synchronously from dispatch(); `abort` ends the request with onError(reason) at any time. */
   onConnect(abort: (reason?: Error) => void): void;
-  /** The final response head; return false to pause the body until `resume()`. */
-  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string): boolean;
+  /**
+   * The final response head; return false to pause the body until `resume()`.
+   * `checked`: the transport made `rawHeaders` for this answer alone and
+   * checked its fields (names are tokens, values free of control characters
+   * but tab), so they need no second check before they go to a client.
+   */
+  onHeaders(statusCode: number, rawHeaders: string[], resume: () => void, statusText: string, checked?: boolean): boolean;
   /** A body chunk (owned by the handler); return false to pause until `resume()`. */
   onData(chunk: Buffer): boolean;
   /** The response ended, with its trailer fields ([name, value, ...]) or null. */
