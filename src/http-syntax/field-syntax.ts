@@ -25,6 +25,15 @@ export function isTokenRange(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** bytes[from, to) is a non-empty token: isTokenRange over the bytes a name was read from. */
+export function isTokenBytes(bytes: Uint8Array, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    if (TOKEN[bytes[i]!] !== 1) return false;
+  }
+  return true;
+}
+
 /** A field name is a token (RFC 9110 5.1). */
 export function isFieldName(name: string): boolean {
   return isTokenRange(name, 0, name.length);
@@ -71,6 +80,20 @@ export function equalsLowerCase(s: string, from: number, to: number, lower: stri
     let c = s.charCodeAt(i);
     if (c >= 65 && c <= 90) c += 32;
     if (c !== lower.charCodeAt(i - from)) return false;
+  }
+  return true;
+}
+
+/**
+ * bytes[from, from + lower.length), a token's bytes, spell `lower`
+ * (lower-case letters, digits and '-') but for the case of their letters:
+ * a field name compared where it was read, without a string. Only in a
+ * token does OR-ing 0x20 change nothing but a letter's case (a CR would
+ * pass for '-').
+ */
+export function bytesEqualLowerCase(bytes: Uint8Array, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((bytes[from + i]! | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }

@@ -23,7 +23,7 @@
 // equal byte offsets and names and values are cheap slices. A head that
 // arrives whole in one read is parsed in place; only an incomplete head is
 // copied, into a buffer that grows by doubling and is kept for the next.
-import { equalsIgnoringCase, isFieldValueRange, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
+import { bytesEqualLowerCase, equalsIgnoringCase, isFieldValueBytes, isFieldValueRange, isTokenBytes, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
 import {
   ConnectionOption,
   connectionOptions,
@@ -382,13 +382,13 @@ export class RequestParser {
       // its parse needs anyway (the bytes after it come along and are not looked at).
       const text = latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW);
       const found = text.indexOf('\r\n\r\n');
-      if (found !== -1 && found + 4 <= this.maxHead) return this.parseHead(text) === -1 ? -1 : pos + found + 4;
+      if (found !== -1 && found + 4 <= this.maxHead) return this.parseHead(text, buf, pos) === -1 ? -1 : pos + found + 4;
       const at = end === buf.length ? buf.indexOf(HEAD_END, pos) : buf.subarray(0, end).indexOf(HEAD_END, pos);
       if (at === -1) return this.keep(buf, pos, end);
       // The whole head is in this read: parse it in place.
       const headEnd = at + 4;
       if (headEnd - pos > this.maxHead) return this.headTooLarge(buf.indexOf(LF, pos) - pos - 1);
-      return this.parseHead(latin1Text(buf, pos, headEnd)) === -1 ? -1 : headEnd;
+      return this.parseHead(latin1Text(buf, pos, headEnd), buf, pos) === -1 ? -1 : headEnd;
     }
     let headEnd = this.straddlingHeadEnd(buf, pos, end);
     if (headEnd === -1) {
@@ -405,7 +405,7 @@ export class RequestParser {
     this.headLen = 0;
     // A large kept head is not held for the connection's lifetime.
     if (kept.length > 4096) this.headBuf = null;
-    return this.parseHead(head) === -1 ? -1 : headEnd;
+    return this.parseHead(head, kept, 0) === -1 ? -1 : headEnd;
   }
 
   /** 414 when the request line is what is too long, else 431. */
@@ -545,7 +545,7 @@ export class RequestParser {
    * and tells the sink; sets `stopAfterHead` when parsing stops after it
    * (paused, complete, upgraded). Returns 0, or -1 on error.
    */
-  private parseHead(s: string): number {
+  private parseHead(s: string, bytes: Buffer, base: number): number {
     let nl = s.indexOf('\n');
     let lineEnd = nl - 1;
     if (s.charCodeAt(lineEnd) !== CR) return this.fail(400, 'bare LF in request line');
@@ -566,45 +566,45 @@ export class RequestParser {
       nl = s.indexOf('\n', p);
       lineEnd = nl - 1;
       // A bare LF: the line before it does not end in CR (an empty one ends at p - 1, the previous LF).
-      if (s.charCodeAt(lineEnd) !== CR) return this.fail(400, 'bare LF in request head');
+      if (bytes[base + lineEnd] !== CR) return this.fail(400, 'bare LF in request head');
       if (lineEnd === p) break; // the empty line ending the head
       if (rawHeaders.length === this.maxFields * 2) return this.fail(431, 'too many header fields');
-      const first = s.charCodeAt(p);
+      const first = bytes[base + p];
       if (first === SP || first === HT) return this.fail(400, 'obsolete line folding in request head');
       const colon = s.indexOf(':', p);
       if (colon === -1 || colon > lineEnd) return this.fail(400, 'header line without a colon');
       if (colon === p) return this.fail(400, 'empty header name');
-      const beforeColon = s.charCodeAt(colon - 1);
+      const beforeColon = bytes[base + colon - 1];
       if (beforeColon === SP || beforeColon === HT) return this.fail(400, 'whitespace before colon in header');
-      if (!isTokenRange(s, p, colon)) return this.fail(400, 'invalid header name');
+      if (!isTokenBytes(bytes, base + p, base + colon)) return this.fail(400, 'invalid header name');
       let vs = colon + 1;
       let ve = lineEnd;
-      while (vs < ve && (s.charCodeAt(vs) === SP || s.charCodeAt(vs) === HT)) vs++;
-      while (ve > vs && (s.charCodeAt(ve - 1) === SP || s.charCodeAt(ve - 1) === HT)) ve--;
-      if (!isFieldValueRange(s, vs, ve)) return this.fail(400, 'invalid character in header value');
+      while (vs < ve && (bytes[base + vs] === SP || bytes[base + vs] === HT)) vs++;
+      while (ve > vs && (bytes[base + ve - 1] === SP || bytes[base + ve - 1] === HT)) ve--;
+      if (!isFieldValueBytes(bytes, base + vs, base + ve)) return this.fail(400, 'invalid character in header value');
       const name = s.slice(p, colon);
       const value = s.slice(vs, ve);
       rawHeaders.push(name, value);
       // Switch on length first: most names are skipped without lower-casing.
       switch (colon - p) {
         case 4:
-          if (equalsIgnoringCase(name, 'host')) {
+          if (bytesEqualLowerCase(bytes, base + p, 'host')) {
             if (++hosts > 1) return this.fail(400, 'more than one Host');
             if (!isHostValue(value)) return this.fail(400, 'invalid Host');
             host = value;
           }
           break;
         case 6:
-          if (equalsIgnoringCase(name, 'expect') && equalsIgnoringCase(value, '100-continue')) expectContinue = true;
+          if (bytesEqualLowerCase(bytes, base + p, 'expect') && equalsIgnoringCase(value, '100-continue')) expectContinue = true;
           break;
         case 7:
-          if (equalsIgnoringCase(name, 'upgrade') && value !== '') upgradeHeader = true;
+          if (bytesEqualLowerCase(bytes, base + p, 'upgrade') && value !== '') upgradeHeader = true;
           break;
         case 10:
-          if (equalsIgnoringCase(name, 'connection')) connection |= connectionOptions(value);
+          if (bytesEqualLowerCase(bytes, base + p, 'connection')) connection |= connectionOptions(value);
           break;
         case 14:
-          if (equalsIgnoringCase(name, 'content-length')) {
+          if (bytesEqualLowerCase(bytes, base + p, 'content-length')) {
             if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Content-Length value');
             // Identical copies too: RFC 9110 8.6 allows folding them, llhttp refuses them, and so do we.
             if (contentLength !== -1) return this.fail(400, 'more than one Content-Length');
@@ -613,7 +613,7 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (equalsIgnoringCase(name, 'transfer-encoding')) {
+          if (bytesEqualLowerCase(bytes, base + p, 'transfer-encoding')) {
             if (tabAfterValue(s, ve, lineEnd)) return this.fail(400, 'tab after the Transfer-Encoding value');
             transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
           }
