@@ -26,6 +26,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDuration } from '../src/config/duration.js';
+import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { SCENARIOS, type Scenario } from './compare/scenarios.js';
@@ -53,14 +54,9 @@ interface Settings {
 }
 
 function parseArgs(argv: string[]): Settings {
-  const flags = new Map<string, string>();
-  let nginx = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--no-nginx') nginx = false;
-    else if (['--builds', '--scenario', '--path', '--rounds', '--duration', '--node-flags'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
-    else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/build-ab.ts)`);
-  }
+  const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags'], ['no-nginx'], 'bench/build-ab.ts');
+  const flags = given.values;
+  const nginx = !given.switches.has('no-nginx');
   const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((entry): Build => {
     const [dir, ownFlags] = entry.split('::');
     return { dir: resolve(dir!), flags: (ownFlags ?? '').split(' ').filter((f) => f !== ''), label: entry };

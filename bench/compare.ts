@@ -36,6 +36,7 @@ import { cpus, release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../src/config/duration.js';
+import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { isFailed, type RunOutcome } from './compare/load-result.js';
 import { overflowText, runLoad, servedText, warmUp } from './compare/load-run.js';
@@ -78,14 +79,9 @@ interface Settings {
 }
 
 function parseArgs(argv: string[]): Settings {
-  const flags = new Map<string, string>();
-  let install = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--no-install') install = false;
-    else if (['--duration', '--rounds', '--scenarios', '--targets', '--out', '--fairway-node'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
-    else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/compare.ts)`);
-  }
+  const given = readCommandFlags(argv, ['duration', 'rounds', 'scenarios', 'targets', 'out', 'fairway-node'], ['no-install'], 'bench/compare.ts');
+  const flags = given.values;
+  const install = !given.switches.has('no-install');
   const pick = (name: string, env: string) => flags.get(name) ?? process.env[env];
   const durationMs = parseDuration(pick('duration', 'BENCH_DURATION') ?? '5s');
   const rounds = Number(pick('rounds', 'BENCH_ROUNDS') ?? '3');

@@ -20,6 +20,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { readCommandFlags } from './command-flags.js';
 import { fileURLToPath } from 'node:url';
 import { backendsNginx, proxyNginx } from './compare/configs.js';
 import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
@@ -47,14 +48,9 @@ interface Settings {
 }
 
 function parseArgs(argv: string[]): Settings {
-  const flags = new Map<string, string>();
-  let install = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--no-install') install = false;
-    else if (['--connections', '--out', '--fairway-node'].includes(arg) && argv[i + 1] !== undefined) flags.set(arg.slice(2), argv[++i]!);
-    else throw new Error(`unknown argument "${arg}" (see the comment at the top of bench/idle-clients.ts)`);
-  }
+  const given = readCommandFlags(argv, ['connections', 'out', 'fairway-node'], ['no-install'], 'bench/idle-clients.ts');
+  const flags = given.values;
+  const install = !given.switches.has('no-install');
   const connections = Number(flags.get('connections') ?? process.env.BENCH_IDLE_CONNECTIONS ?? '10000');
   if (!Number.isInteger(connections) || connections < 1) throw new Error(`connections: "${connections}" is not a whole number of at least 1`);
   return {
