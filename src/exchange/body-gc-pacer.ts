@@ -1,13 +1,18 @@
 // Socket reads hand out fresh Buffers whose memory lives outside the V8 heap.
-// V8 collects them only after about 64 MB of such memory has built up, so a
-// large body streaming through would grow resident memory by that much in
-// garbage. A young-generation collection (under a millisecond) every few MB
-// of relayed body returns those buffers early. Small requests relay few
-// bytes, so on ordinary traffic this almost never runs.
-import { setFlagsFromString } from 'node:v8';
+// A large body streaming through leaves them behind as garbage, and V8 may
+// hold tens of MB of it before a collection frees it (Node 24's did: 70 MB
+// over a 200 MB transfer). So every few MB of relayed body, when more than
+// EXTERNAL_LIMIT_BYTES is held outside the heap, a young-generation
+// collection returns those buffers early. Only then: forcing one every
+// 4 MB regardless (0.6 ms each, 264 a second under 50 uploads of 1 MiB) made
+// the uploads a third slower with three times the p99 (docs/benchmarks.md),
+// where Node 20's own collections keep the memory in bounds. Small requests
+// relay few bytes, so on ordinary traffic this almost never runs.
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const STEP_BYTES = 4 * 1024 * 1024;
+const EXTERNAL_LIMIT_BYTES = 32 * 1024 * 1024;
 
 type GcFunction = (options?: { type?: 'minor' | 'major' }) => void;
 
@@ -23,11 +28,12 @@ function loadGc(): GcFunction | undefined {
 const gc = loadGc();
 let relayed = 0;
 
-/** Counts body bytes relayed in either direction; collects young garbage every STEP_BYTES. */
+/** Counts body bytes relayed in either direction; every STEP_BYTES, collects young garbage if much memory is held outside the heap. */
 export function noteRelayedBytes(n: number): void {
   relayed += n;
   if (relayed >= STEP_BYTES) {
     relayed = 0;
-    gc?.({ type: 'minor' });
+    // (getHeapStatistics costs about 0.7 µs, a few hundred times a second at most.)
+    if (gc !== undefined && getHeapStatistics().external_memory > EXTERNAL_LIMIT_BYTES) gc({ type: 'minor' });
   }
 }
