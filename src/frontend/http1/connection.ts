@@ -19,6 +19,7 @@ import { RequestParser, type ParsedRequestHead, type RequestParseError, type Req
 import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
 import { READ_BYTES, readIntoSharedBuffer, sharedReadBuffer } from './shared-read-buffer.js';
+import { lendChunk, POOLED_BUFFER_BYTES, takeBodyBuffer } from '../../net-io/body-buffer-pool.js';
 
 /** Shared by every connection of a listener; changed in place by reloads. */
 export interface ConnectionSettings {
@@ -108,6 +109,9 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private bodyReadBuffer: Buffer | undefined;
   /** Bytes of the latest read. */
   private lastReadBytes = 0;
+  /** During onData: the read, when its buffer is a pooled one handed on (lent if the body takes it whole). */
+  private lendableRead: Buffer | undefined;
+  private lendableBuffer: Buffer | undefined;
   /** Bytes dropped while lingering. */
   private lingered = 0;
 
@@ -200,7 +204,15 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     const downstream = this.current;
     if (downstream === undefined) return true;
     this.since = clock.now;
-    if (downstream.pushBody(this.inputBorrowed ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end))) return true;
+    let chunk: Buffer;
+    if (this.inputBorrowed) chunk = Buffer.from(buf.subarray(start, end));
+    else if (buf === this.lendableRead && start === 0 && end === buf.length) {
+      // All of a pooled buffer's read is this one chunk: its writer gives the buffer back (body-buffer-pool.ts).
+      chunk = buf;
+      lendChunk(chunk, this.lendableBuffer!);
+      this.lendableRead = undefined;
+    } else chunk = buf.subarray(start, end);
+    if (downstream.pushBody(chunk)) return true;
     this.pauseReading();
     return false;
   }
@@ -276,7 +288,14 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
         this.lastReadBytes = bytes;
         const handedOn = buffer !== sharedReadBuffer && bytes >= buffer.length >> 1;
         if (handedOn) this.bodyReadBuffer = undefined;
-        this.onData(buffer.subarray(0, bytes), !handedOn);
+        const read = buffer.subarray(0, bytes);
+        if (handedOn && buffer.length === POOLED_BUFFER_BYTES) {
+          this.lendableRead = read;
+          this.lendableBuffer = buffer;
+        }
+        this.onData(read, !handedOn);
+        this.lendableRead = undefined;
+        this.lendableBuffer = undefined;
         return true;
       }
       case Input.Tunnel:
@@ -302,8 +321,9 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
       this.bodyReadBuffer = undefined;
       return sharedReadBuffer;
     }
-    // A chunked body's length is unknown (-1): full-size reads.
-    return (this.bodyReadBuffer ??= Buffer.allocUnsafeSlow(left < 0 ? READ_BYTES : Math.min(READ_BYTES, Math.max(MIN_BODY_READ_BYTES, left))));
+    // A chunked body's length is unknown (-1): full-size reads, in buffers that come back once written on.
+    const bytes = left < 0 ? READ_BYTES : Math.min(READ_BYTES, Math.max(MIN_BODY_READ_BYTES, left));
+    return (this.bodyReadBuffer ??= bytes === POOLED_BUFFER_BYTES ? takeBodyBuffer() : Buffer.allocUnsafeSlow(bytes));
   };
 
   /** `borrowed`: chunk is the shared buffer's, valid only until this returns. */
