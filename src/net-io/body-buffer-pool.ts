@@ -10,17 +10,32 @@
 // garbage, as before, so only a writer that knows it holds the last
 // reference gives one back.
 
-/** The size of every pooled buffer: one socket read. */
-export const POOLED_BUFFER_BYTES = 64 * 1024;
-/** Idle buffers kept, at most (4 MiB); more are left to the collector. */
+/** The size of every pooled buffer: one socket read, up to four times what Node reads at once. */
+export const POOLED_BUFFER_BYTES = 256 * 1024;
+/** Idle buffers kept, at most (16 MiB); more are left to the collector. */
 const MAX_IDLE = 64;
+/** Idle buffers not taken for this long are dropped, so a burst of uploads leaves no memory behind. */
+const IDLE_DROP_MS = 10_000;
 
 const idle: Buffer[] = [];
 /** A lent chunk → the whole buffer its bytes are in. */
 const lent = new WeakMap<Buffer, Buffer>();
+let takenSinceSweep = false;
+let givenBack = 0;
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweepIdle(): void {
+  if (!takenSinceSweep) idle.length = 0;
+  takenSinceSweep = false;
+  if (idle.length === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
 
 /** A buffer for one read: an idle one, or a new one. */
 export function takeBodyBuffer(): Buffer {
+  takenSinceSweep = true;
   return idle.pop() ?? Buffer.allocUnsafeSlow(POOLED_BUFFER_BYTES);
 }
 
@@ -42,10 +57,16 @@ export function giveBackChunk(chunk: Buffer): void {
   const whole = lent.get(chunk);
   if (whole === undefined) return;
   lent.delete(chunk);
-  if (idle.length < MAX_IDLE) idle.push(whole);
+  givenBack++;
+  if (idle.length >= MAX_IDLE) return;
+  idle.push(whole);
+  if (sweeper === undefined) {
+    sweeper = setInterval(sweepIdle, IDLE_DROP_MS);
+    sweeper.unref();
+  }
 }
 
-/** Idle buffers now (for tests). */
-export function idleBodyBuffers(): number {
-  return idle.length;
+/** Buffers given back so far (for tests). */
+export function bodyBuffersGivenBack(): number {
+  return givenBack;
 }
