@@ -7,9 +7,12 @@
 // 4 MB regardless (0.6 ms each, 264 a second under 50 uploads of 1 MiB) made
 // the uploads a third slower with three times the p99 (docs/benchmarks.md),
 // where Node 20's own collections keep the memory in bounds. Small requests
-// relay few bytes, so on ordinary traffic this almost never runs.
+// relay few bytes, so on ordinary traffic this almost never runs. Bodies
+// read into pooled buffers (net-io/body-buffer-pool.ts) are not counted,
+// nor the pool's idle buffers: they are not garbage.
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { idleBodyBufferBytes } from '../net-io/body-buffer-pool.js';
 
 const STEP_BYTES = 4 * 1024 * 1024;
 const EXTERNAL_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -34,6 +37,6 @@ export function noteRelayedBytes(n: number): void {
   if (relayed >= STEP_BYTES) {
     relayed = 0;
     // (getHeapStatistics costs about 0.7 µs, a few hundred times a second at most.)
-    if (gc !== undefined && getHeapStatistics().external_memory > EXTERNAL_LIMIT_BYTES) gc({ type: 'minor' });
+    if (gc !== undefined && getHeapStatistics().external_memory - idleBodyBufferBytes() > EXTERNAL_LIMIT_BYTES) gc({ type: 'minor' });
   }
 }

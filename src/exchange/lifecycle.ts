@@ -32,6 +32,7 @@ import type { Waiter } from '../cluster/admission-queue.js';
 import { isIdleConnectionRace } from '../upstream/upstream.js';
 import { Attempt, type AttemptOwner } from './attempt.js';
 import { noteRelayedBytes } from './body-gc-pacer.js';
+import { forgetLentChunk, isLentChunk } from '../net-io/body-buffer-pool.js';
 import type { TrustedProxies } from './client-address.js';
 import type { Downstream } from './downstream.js';
 import { CLIENT_GONE, classifyUpstreamError, DISCARDED, sendError, statusFor, type ErrorKind } from './errors.js';
@@ -208,7 +209,8 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
 
   private readonly onBodyChunk = (chunk: Buffer): void => {
     this.bytesIn += chunk.length;
-    noteRelayedBytes(chunk.length);
+    // A lent chunk's buffer comes back for another read: it is not garbage.
+    if (!isLentChunk(chunk)) noteRelayedBytes(chunk.length);
     // Infinity without a limit: one comparison per chunk.
     if (this.bytesIn > this.maxBodyBytes) return this.cutBody('body_too_large', `more than ${this.maxBodyBytes} bytes`);
     if (this.bodyTimer !== undefined) this.lastBodyAt = performance.now();
@@ -467,8 +469,14 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
     if (attempt !== this.attempt) return false;
     // A transformed body counts what leaves its last stream instead.
     if (this.transformed === undefined) this.bytesOut += chunk.length;
-    noteRelayedBytes(chunk.length);
     const hooks = this.chain.onResponseBody;
+    // A lent chunk's buffer comes back for another read: not garbage, unless
+    // a filter or a transform may keep the chunk, which then stays theirs.
+    if (!isLentChunk(chunk)) noteRelayedBytes(chunk.length);
+    else if (hooks.length > 0 || this.transformed !== undefined) {
+      forgetLentChunk(chunk);
+      noteRelayedBytes(chunk.length);
+    }
     for (let i = 0; i < hooks.length; i++) {
       try {
         chunk = hooks[i]!.onResponseBody!(this, chunk) ?? chunk;

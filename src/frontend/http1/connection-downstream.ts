@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import type { Downstream, DownstreamUpgrade } from '../../exchange/downstream.js';
 import { holdWritesToTurnEnd } from '../../net-io/turn-end-writes.js';
+import { giveBackChunk, giveBackOnceWritten } from '../../net-io/body-buffer-pool.js';
 import { buildResponseHead, type ResponseHead } from './response-head.js';
 import type { ParsedRequestHead } from './request-parser.js';
 import { RequestBodyStream, type BodySource } from './request-body-stream.js';
@@ -175,14 +176,20 @@ export class ConnectionDownstream implements Downstream {
 
   write(chunk: Buffer): boolean {
     const head = this.head!;
-    if (head.bodiless || chunk.length === 0) return this.flushHead();
+    if (head.bodiless || chunk.length === 0) {
+      giveBackChunk(chunk);
+      return this.flushHead();
+    }
     const socket = this.connection.socket;
     if (!head.chunked) {
-      if (this.unsentHead === undefined) return this.countWrite(socket.write(chunk));
+      // A lent chunk (body-buffer-pool.ts) goes back to its pool once the socket has it.
+      if (this.unsentHead === undefined) return this.countWrite(socket.write(chunk, giveBackOnceWritten(chunk)));
       if (chunk.length <= JOINED_BODY_BYTES) {
         // A connection that closes after this answer sends it now: its close follows at once.
         if (head.keepAlive) holdWritesToTurnEnd(socket);
-        return this.countWrite(socket.write(this.joinedWithHead(chunk), 'latin1'));
+        const joined = this.joinedWithHead(chunk);
+        giveBackChunk(chunk);
+        return this.countWrite(socket.write(joined, 'latin1'));
       }
     }
     socket.cork();
@@ -191,7 +198,7 @@ export class ConnectionDownstream implements Downstream {
       this.unsentHead = undefined;
     }
     if (head.chunked) socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    let ok = socket.write(chunk);
+    let ok = socket.write(chunk, giveBackOnceWritten(chunk));
     if (head.chunked) ok = socket.write('\r\n', 'latin1');
     socket.uncork();
     return this.countWrite(ok);

@@ -18,8 +18,8 @@ import type { RequestLimits } from './request-limits.js';
 import { RequestParser, type ParsedRequestHead, type RequestParseError, type RequestSink } from './request-parser.js';
 import { isFieldValue } from '../../http-syntax/field-syntax.js';
 import { buildResponseHead } from './response-head.js';
-import { READ_BYTES, readIntoSharedBuffer, sharedReadBuffer } from './shared-read-buffer.js';
-import { lendChunk, POOLED_BUFFER_BYTES, takeBodyBuffer } from '../../net-io/body-buffer-pool.js';
+import { readIntoSharedBuffer, sharedReadBuffer } from './shared-read-buffer.js';
+import { giveBackBuffer, lendChunk, takeBodyBuffer } from '../../net-io/body-buffer-pool.js';
 
 /** Shared by every connection of a listener; changed in place by reloads. */
 export interface ConnectionSettings {
@@ -45,7 +45,7 @@ export interface Http1ConnectionOwner {
 
 /** Unparsed bytes kept while an answer is pending before the socket is paused. */
 const MAX_PENDING_BYTES = 256 * 1024;
-/** The smallest buffer of its own a connection reads body bytes into. */
+/** A read at least this large means a body arrives in bulk: its next reads go to pooled buffers. */
 const MIN_BODY_READ_BYTES = 16 * 1024;
 /** Most unread request bytes dropped after an answer that closes the connection mid-request (linger()). */
 const LINGER_BYTES = 256 * 1024;
@@ -105,11 +105,11 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private input = Input.Requests;
   /** The bytes being parsed are the shared buffer's: what outlives the read is copied. */
   private inputBorrowed = false;
-  /** While a body arrives in bulk, the buffer of its next read: the connection's own, so its bytes need no copy. */
+  /** While a body arrives in bulk, the pooled buffer of its next read. */
   private bodyReadBuffer: Buffer | undefined;
   /** Bytes of the latest read. */
   private lastReadBytes = 0;
-  /** During onData: the read, when its buffer is a pooled one handed on (lent if the body takes it whole). */
+  /** During onData: the read, when its buffer is a pooled one (lent if the body takes it whole). */
   private lendableRead: Buffer | undefined;
   private lendableBuffer: Buffer | undefined;
   /** Bytes dropped while lingering. */
@@ -205,13 +205,13 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
     if (downstream === undefined) return true;
     this.since = clock.now;
     let chunk: Buffer;
-    if (this.inputBorrowed) chunk = Buffer.from(buf.subarray(start, end));
-    else if (buf === this.lendableRead && start === 0 && end === buf.length) {
-      // All of a pooled buffer's read is this one chunk: its writer gives the buffer back (body-buffer-pool.ts).
+    if (buf === this.lendableRead && start === 0 && end === buf.length) {
+      // All of a pooled buffer's read is this one chunk: lent, not copied (body-buffer-pool.ts).
       chunk = buf;
       lendChunk(chunk, this.lendableBuffer!);
       this.lendableRead = undefined;
-    } else chunk = buf.subarray(start, end);
+    } else if (this.inputBorrowed) chunk = Buffer.from(buf.subarray(start, end));
+    else chunk = buf.subarray(start, end);
     if (downstream.pushBody(chunk)) return true;
     this.pauseReading();
     return false;
@@ -282,22 +282,24 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   private readonly onSharedRead = (bytes: number, buffer: Buffer): boolean => {
     switch (this.input) {
       case Input.Requests: {
-        // A read that filled most of a buffer of our own is handed on whole
-        // (the next read gets a new one); a short one is copied, as from the
-        // shared buffer, so the buffer can take the next read. A pooled
-        // buffer is always handed on: it comes back once its bytes are
-        // written on (lent, in onRequestBody), or is left to the collector.
         this.lastReadBytes = bytes;
-        const handedOn = buffer !== sharedReadBuffer && (buffer.length === POOLED_BUFFER_BYTES || bytes >= buffer.length >> 1);
-        if (handedOn) this.bodyReadBuffer = undefined;
         const read = buffer.subarray(0, bytes);
-        if (handedOn && buffer.length === POOLED_BUFFER_BYTES) {
-          this.lendableRead = read;
-          this.lendableBuffer = buffer;
+        if (buffer === sharedReadBuffer) {
+          this.onData(read, true);
+          return true;
         }
-        this.onData(read, !handedOn);
+        // A pooled buffer (nextReadBuffer) is read like the shared one, what
+        // outlives the read copied, unless the body takes all of it as one
+        // chunk: that chunk is lent (onRequestBody), and its writer gives the
+        // buffer back once the bytes are written on.
+        this.bodyReadBuffer = undefined;
+        this.lendableRead = read;
+        this.lendableBuffer = buffer;
+        this.onData(read, true);
+        const lent = this.lendableRead === undefined;
         this.lendableRead = undefined;
         this.lendableBuffer = undefined;
+        if (!lent) giveBackBuffer(buffer);
         return true;
       }
       case Input.Tunnel:
@@ -312,22 +314,23 @@ export class Http1Connection implements RequestSink, DownstreamConnection {
   };
 
   /**
-   * Where the socket's next read goes: a buffer of our own while a body
-   * arrives in bulk (the latest read was large), else the shared one. A body
-   * that trickles in stays on the shared buffer, its few bytes copied, so a
-   * client sending slowly holds no read buffer between its reads.
+   * Where the socket's next read goes: a pooled buffer while a body arrives
+   * in bulk (the latest read was large), else the shared one. A body that
+   * trickles in stays on the shared buffer, its few bytes copied, so a
+   * client sending slowly holds no read buffer between its reads. A pooled
+   * buffer is 256 KiB: a fast upload takes a quarter of the reads and
+   * writes 64 KiB ones would.
    */
   private readonly nextReadBuffer = (): Buffer => {
     const left = this.input === Input.Requests && this.current !== undefined && this.lastReadBytes >= MIN_BODY_READ_BYTES ? this.parser.bodyBytesLeft : 0;
     if (left === 0) {
+      // One armed but not read into by a request (its read was a tunnel's, or dropped): nothing refers to it.
+      if (this.bodyReadBuffer !== undefined) giveBackBuffer(this.bodyReadBuffer);
       this.bodyReadBuffer = undefined;
       return sharedReadBuffer;
     }
-    // A chunked body's length is unknown (-1). At least 64 KiB to come: a
-    // pooled buffer of 256 KiB, so a fast upload takes a quarter of the
-    // reads and writes 64 KiB ones would.
-    const bytes = left < 0 || left >= READ_BYTES ? POOLED_BUFFER_BYTES : Math.max(MIN_BODY_READ_BYTES, left);
-    return (this.bodyReadBuffer ??= bytes === POOLED_BUFFER_BYTES ? takeBodyBuffer() : Buffer.allocUnsafeSlow(bytes));
+    // (A chunked body's length is unknown: -1.)
+    return (this.bodyReadBuffer ??= takeBodyBuffer());
   };
 
   /** `borrowed`: chunk is the shared buffer's, valid only until this returns. */

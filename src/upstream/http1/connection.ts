@@ -4,14 +4,15 @@
 // into one buffer shared by every connection, so reads allocate nothing;
 // body bytes are copied out before they reach the handler. A large body
 // would cost a copy of every byte that way, so while one arrives in bulk
-// (see nextReadBuffer) the reads land in a buffer of the connection's own,
-// handed to the handler as it is.
+// (see nextReadBuffer) the reads land in pooled buffers, handed to the
+// handler as they are and given back once written on (body-buffer-pool.ts).
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { sweeper } from './deadlines.js';
 import { certificateRejection, markReusedConnection, TransportError } from './errors.js';
 import { ResponseParser, type ResponseSink } from './response-parser.js';
 import { buildRequestHead, StreamBodyWriter, writeHeadAndBuffer, type BodyListener } from './request-writer.js';
+import { giveBackBuffer, lendChunk, takeBodyBuffer } from '../../net-io/body-buffer-pool.js';
 import type { DispatchHandler, DispatchOptions } from './types.js';
 
 /** Everything a connection needs from its pool. */
@@ -94,7 +95,7 @@ const READ_BYTES = 64 * 1024;
 const READ_BUFFER = Buffer.allocUnsafeSlow(READ_BYTES);
 /** Body pieces up to this size are copied out of READ_BUFFER byte by byte. */
 const SMALL_COPY_BYTES = 32;
-/** A read at least this large is bulk: the body's next reads go to a buffer of the connection's own. */
+/** A read at least this large is bulk: the body's next reads go to pooled buffers. */
 const MIN_BULK_READ_BYTES = 16 * 1024;
 
 function discardBody(body: DispatchOptions['body']): void {
@@ -126,11 +127,14 @@ export class Connection implements ResponseSink, BodyListener {
   /** The body still being sent after its answer completed (see finishJob). */
   private finishingBody: DispatchOptions['body'] = null;
   private requestSent = false;
-  /** The bytes being fed are READ_BUFFER's, valid only until the read's callback returns. */
+  /** The bytes being fed are READ_BUFFER's (or a pooled buffer's), valid only until the read's callback returns. */
   private inputBorrowed = false;
-  /** While a body arrives in bulk, the buffer of the next read (see nextReadBuffer). */
+  /** While a body arrives in bulk, the pooled buffer of the next read (see nextReadBuffer). */
   private ownReadBuffer: Buffer | undefined;
   private lastReadBytes = 0;
+  /** During a read into a pooled buffer: that buffer (cleared once lent) and the read's size. */
+  private lendableBuffer: Buffer | undefined;
+  private lendableBytes = 0;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -272,44 +276,48 @@ export class Connection implements ResponseSink, BodyListener {
       return false;
     }
     this.lastReadBytes = bytes;
-    // A read that filled most of a buffer of our own is handed on whole (the
-    // next read gets a new one); a short one is copied, as from READ_BUFFER,
-    // so that the buffer can take the next read.
-    const handedOn = buf !== READ_BUFFER && bytes >= buf.length >> 1;
-    if (handedOn) this.ownReadBuffer = undefined;
+    // A pooled buffer (nextReadBuffer) is read like READ_BUFFER, what
+    // outlives the read copied, unless the body takes all of it as one
+    // chunk: that chunk is lent (onResponseBody), and the client's writer
+    // gives the buffer back once the bytes are written on.
+    const pooled = buf !== READ_BUFFER;
+    if (pooled) {
+      this.ownReadBuffer = undefined;
+      this.lendableBuffer = buf;
+      this.lendableBytes = bytes;
+    }
     try {
-      this.feed(buf, 0, bytes, !handedOn);
+      this.feed(buf, 0, bytes, true);
     } catch (err) {
       this.handlerThrew(job, err);
+    } finally {
+      if (pooled) {
+        if (this.lendableBuffer !== undefined) giveBackBuffer(buf);
+        this.lendableBuffer = undefined;
+      }
     }
     return true;
   };
 
   /**
    * Where the socket's next read goes (onread's buffer function, called
-   * after each read): a buffer of the connection's own while a body arrives
-   * in bulk (the latest read was large and much of the body is still to
-   * come), so its bytes reach the client without a copy; else READ_BUFFER.
-   * Never between answers: a buffer armed there waits out the client's
-   * next request, lives through minor GCs into the old generation, and
-   * with a 64 KiB buffer per answer V8 then runs a full GC every 200 ms
-   * (measured: 64 KiB answers 10-13 % slower, 22 full GCs in 4 s against none).
+   * after each read): a pooled buffer while a body arrives in bulk (the
+   * latest read was large and much of the body is still to come), so its
+   * bytes reach the client without a copy; else READ_BUFFER. Never between
+   * answers: an idle connection holds no buffer of its own.
    */
   private readonly nextReadBuffer = (): Buffer => {
-    let size = 0;
+    let bulk = false;
     if (this.phase === Phase.Busy && this.parser.started && this.lastReadBytes >= MIN_BULK_READ_BYTES) {
-      // A chunked or close-delimited body's length is unknown (-1): full-size reads.
+      // A chunked or close-delimited body's length is unknown (-1).
       const left = this.parser.bodyBytesLeft;
-      if (left < 0) size = READ_BYTES;
-      else if (left >= MIN_BULK_READ_BYTES) size = Math.min(READ_BYTES, left);
+      bulk = left < 0 || left >= MIN_BULK_READ_BYTES;
     }
-    if (size === 0) {
-      this.ownReadBuffer = undefined;
-      return READ_BUFFER;
-    }
-    const own = this.ownReadBuffer;
-    if (own !== undefined && own.length >= size) return own;
-    return (this.ownReadBuffer = Buffer.allocUnsafeSlow(size));
+    if (bulk) return (this.ownReadBuffer ??= takeBodyBuffer());
+    // One armed but not read into (the socket paused, then the answer went another way): nothing refers to it.
+    if (this.ownReadBuffer !== undefined) giveBackBuffer(this.ownReadBuffer);
+    this.ownReadBuffer = undefined;
+    return READ_BUFFER;
   };
 
   /** `borrowed`: buf is READ_BUFFER (or about to take the next read): what outlives this call is copied. */
@@ -358,7 +366,12 @@ export class Connection implements ResponseSink, BodyListener {
     if (job === null) return false;
     if (this.wait === Wait.Body && this.owner.bodyTimeoutMs > 0) this.deadline = sweeper.deadlineIn(this.owner.bodyTimeoutMs);
     let chunk: Buffer;
-    if (this.inputBorrowed) {
+    if (buf === this.lendableBuffer && start === 0 && end === this.lendableBytes) {
+      // All of a pooled buffer's read is this one chunk: lent, not copied (body-buffer-pool.ts).
+      chunk = buf.subarray(0, end);
+      lendChunk(chunk, buf);
+      this.lendableBuffer = undefined;
+    } else if (this.inputBorrowed) {
       const n = end - start;
       chunk = Buffer.allocUnsafe(n);
       // A small answer's few bytes are copied by hand: buf.copy's checks and

@@ -8,7 +8,7 @@ import { TransportError } from './errors.js';
 import { forwardableTrailer } from './trailer-fields.js';
 import { holdWritesToTurnEnd } from '../../net-io/turn-end-writes.js';
 import { equalsIgnoringCase } from '../../http-syntax/field-syntax.js';
-import { giveBackChunk, isLentChunk } from '../../net-io/body-buffer-pool.js';
+import { giveBackOnceWritten } from '../../net-io/body-buffer-pool.js';
 
 export type RequestBody = Buffer | Readable | null;
 
@@ -129,18 +129,10 @@ function lastChunk(trailers: readonly string[] | undefined): string {
 }
 
 /**
- * For a lent chunk (body-buffer-pool.ts), what gives its buffer back once the
- * socket has its bytes: this writer is its last holder, since a streamed body
- * is never replayed. Not after a failed write: the bytes may still be queued.
+ * Copies a stream body to the socket, raw (known length) or chunked. A lent
+ * chunk goes back to its pool once written: a streamed body is never
+ * replayed, so this is its last holder.
  */
-function afterWrite(chunk: Buffer): ((err?: Error | null) => void) | undefined {
-  if (!isLentChunk(chunk)) return undefined;
-  return (err) => {
-    if (err == null) giveBackChunk(chunk);
-  };
-}
-
-/** Copies a stream body to the socket, raw (known length) or chunked. */
 export class StreamBodyWriter {
   private sent = 0;
   private finished = false;
@@ -193,7 +185,7 @@ export class StreamBodyWriter {
     if (this.length === -1) {
       this.socket.cork();
       this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      this.socket.write(chunk, afterWrite(chunk));
+      this.socket.write(chunk, giveBackOnceWritten(chunk));
       ok = this.socket.write('\r\n', 'latin1');
       this.socket.uncork();
     } else {
@@ -201,7 +193,7 @@ export class StreamBodyWriter {
         this.fail(new TransportError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body longer than its content-length'));
         return;
       }
-      ok = this.socket.write(chunk, afterWrite(chunk));
+      ok = this.socket.write(chunk, giveBackOnceWritten(chunk));
     }
     this.listener.onBodyProgress();
     if (!ok && !this.finished && !this.waitingForDrain) {
