@@ -22,9 +22,13 @@
 //   --node-flags "…"  flags for fairway's node (the same for every build), e.g.
 //                     "--max-semi-space-size=16"
 //   --no-nginx        builds only
+//   --raw-server      also bench/raw-server.ts, a canned answer on raw Node.js
+//                     sockets: the floor of what any Node.js server costs
+//                     (for conn-close: accepting and closing a connection)
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../src/config/duration.js';
 import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, proxyNginx, wrkPostScript } from './compare/configs.js';
@@ -32,6 +36,8 @@ import { freePort, processTreeCpuSeconds, runBenchmark, startPinned, stopAll, wa
 import { SCENARIOS, type Scenario } from './compare/scenarios.js';
 import { runWrk, type WrkResult } from './compare/wrk.js';
 
+/** This checkout (dist/bench/build-ab.js is two folders down). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 const WARM_UP_S = 2;
@@ -50,13 +56,15 @@ interface Settings {
   durationS: number;
   nodeFlags: string[];
   nginx: boolean;
+  rawServer: boolean;
   path: string;
 }
 
 function parseArgs(argv: string[]): Settings {
-  const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags'], ['no-nginx'], 'bench/build-ab.ts');
+  const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags'], ['no-nginx', 'raw-server'], 'bench/build-ab.ts');
   const flags = given.values;
   const nginx = !given.switches.has('no-nginx');
+  const rawServer = given.switches.has('raw-server');
   const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((entry): Build => {
     const [dir, ownFlags] = entry.split('::');
     return { dir: resolve(dir!), flags: (ownFlags ?? '').split(' ').filter((f) => f !== ''), label: entry };
@@ -73,7 +81,7 @@ function parseArgs(argv: string[]): Settings {
   const nodeFlags = (flags.get('node-flags') ?? '').split(' ').filter((f) => f !== '');
   const path = flags.get('path') ?? scenario.path;
   if (!path.startsWith('/')) throw new Error(`--path: "${path}" does not start with /`);
-  return { builds, scenario, rounds, durationS, nodeFlags, nginx, path };
+  return { builds, scenario, rounds, durationS, nodeFlags, nginx, rawServer, path };
 }
 
 interface Target {
@@ -118,6 +126,13 @@ async function main(): Promise<void> {
       const m = startPinned(`build ${i + 1}`, PROXY_CORE, process.execPath, args);
       await waitListening(m, port);
       targets.push({ name: `${String.fromCharCode(65 + i)} ${build.label}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+    }
+
+    if (s.rawServer) {
+      const port = await freePort();
+      const m = startPinned('raw server', PROXY_CORE, process.execPath, [join(ROOT, 'dist/bench/raw-server.js'), String(port)]);
+      await waitListening(m, port);
+      targets.push({ name: 'raw Node.js server', url: `http://127.0.0.1:${port}`, process: m, runs: [] });
     }
 
     const run = (t: Target, durationS: number) =>

@@ -1,7 +1,7 @@
 // A canned-answer HTTP server on raw `net` sockets, faster than any real one:
 // the target for measuring a load generator itself (fairway bench vs wrk),
 // and the floor of what any Node.js server can do per connection
-// (build-ab's --node-floor). A request that says `Connection: close` gets
+// (build-ab's --raw-server). A request that says `Connection: close` gets
 // its answer and the close at once, as a server that closes first does.
 // Usage: node dist/bench/raw-server.js [PORT]   (0 or none: the OS picks)
 import { createServer, type AddressInfo } from 'node:net';
