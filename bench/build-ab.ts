@@ -14,6 +14,8 @@
 //                     `npm ci && npm run build` in it (or link node_modules).
 //                     `A::FLAGS` runs that build with node FLAGS of its own, so
 //                     `--builds .,.::--max-semi-space-size=16` measures a V8 flag.
+//                     `A::FLAGS::ARGS` also gives that build's `fairway start`
+//                     ARGS of its own (after the harness's), e.g. `-c FILE`.
 //   --scenario ID     one of bench:compare's plain HTTP scenarios (default small-50)
 //   --path P          request P instead of the scenario's path; the backend also
 //                     serves /1m, a 1 MiB file
@@ -21,6 +23,7 @@
 //   --duration 4s     length of each measured run
 //   --node-flags "…"  flags for fairway's node (the same for every build), e.g.
 //                     "--max-semi-space-size=16"
+//   --backends 1      nginx backends (on core 1), each proxy balancing over all
 //   --no-nginx        builds only
 //   --raw-server      also bench/raw-server.ts, a canned answer on raw Node.js
 //                     sockets: the floor of what any Node.js server costs
@@ -46,6 +49,8 @@ interface Build {
   dir: string;
   /** Node flags of this build's own, after --node-flags. */
   flags: string[];
+  /** `fairway start` arguments of this build's own, after the harness's. */
+  args: string[];
   label: string;
 }
 
@@ -54,6 +59,7 @@ interface Settings {
   scenario: Scenario;
   rounds: number;
   durationS: number;
+  backends: number;
   nodeFlags: string[];
   nginx: boolean;
   rawServer: boolean;
@@ -61,13 +67,14 @@ interface Settings {
 }
 
 function parseArgs(argv: string[]): Settings {
-  const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags'], ['no-nginx', 'raw-server'], 'bench/build-ab.ts');
+  const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags', 'backends'], ['no-nginx', 'raw-server'], 'bench/build-ab.ts');
   const flags = given.values;
   const nginx = !given.switches.has('no-nginx');
   const rawServer = given.switches.has('raw-server');
   const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((entry): Build => {
-    const [dir, ownFlags] = entry.split('::');
-    return { dir: resolve(dir!), flags: (ownFlags ?? '').split(' ').filter((f) => f !== ''), label: entry };
+    const [dir, ownFlags, ownArgs] = entry.split('::');
+    const words = (text: string | undefined) => (text ?? '').split(' ').filter((f) => f !== '');
+    return { dir: resolve(dir!), flags: words(ownFlags), args: words(ownArgs), label: entry };
   });
   if (builds.length === 0) throw new Error('--builds: name at least one directory holding dist/src/cli/main.js');
   for (const b of builds) if (!existsSync(join(b.dir, 'dist/src/cli/main.js'))) throw new Error(`--builds: ${b.dir} has no dist/src/cli/main.js (build it first)`);
@@ -78,10 +85,12 @@ function parseArgs(argv: string[]): Settings {
   const rounds = Number(flags.get('rounds') ?? '5');
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: "${flags.get('rounds')}" is not a whole number of at least 1`);
   const durationS = Math.max(1, Math.round(parseDuration(flags.get('duration') ?? '4s') / 1000));
+  const backends = Number(flags.get('backends') ?? '1');
+  if (!Number.isInteger(backends) || backends < 1 || backends > 8) throw new Error(`--backends: "${flags.get('backends')}" is not a whole number from 1 to 8`);
   const nodeFlags = (flags.get('node-flags') ?? '').split(' ').filter((f) => f !== '');
   const path = flags.get('path') ?? scenario.path;
   if (!path.startsWith('/')) throw new Error(`--path: "${path}" does not start with /`);
-  return { builds, scenario, rounds, durationS, nodeFlags, nginx, rawServer, path };
+  return { builds, scenario, rounds, durationS, backends, nodeFlags, nginx, rawServer, path };
 }
 
 interface Target {
@@ -106,15 +115,16 @@ async function main(): Promise<void> {
     writeFileSync(join(www, '1m'), Buffer.alloc(1024 * 1024, 98));
     const postScript = join(dir, 'post.lua');
     writeFileSync(postScript, wrkPostScript(1024 * 1024));
-    const backendPort = await freePort();
-    writeFileSync(join(dir, 'backend.conf'), backendsNginx(dir, [backendPort], www));
+    const backendPorts: number[] = [];
+    for (let i = 0; i < s.backends; i++) backendPorts.push(await freePort());
+    writeFileSync(join(dir, 'backend.conf'), backendsNginx(dir, backendPorts, www));
     const backend = startPinned('backend nginx', LOAD_CORE, 'nginx', ['-e', join(dir, 'backend.log'), '-p', dir, '-c', join(dir, 'backend.conf')]);
-    await waitListening(backend, backendPort);
+    for (const p of backendPorts) await waitListening(backend, p);
 
     const targets: Target[] = [];
     if (s.nginx) {
       const port = await freePort();
-      writeFileSync(join(dir, 'proxy.conf'), proxyNginx(dir, port, [backendPort]));
+      writeFileSync(join(dir, 'proxy.conf'), proxyNginx(dir, port, backendPorts));
       const m = startPinned('nginx proxy', PROXY_CORE, 'nginx', ['-e', join(dir, 'proxy.log'), '-p', dir, '-c', join(dir, 'proxy.conf')]);
       await waitListening(m, port);
       targets.push({ name: 'nginx', url: `http://127.0.0.1:${port}`, process: m, runs: [] });
@@ -122,7 +132,9 @@ async function main(): Promise<void> {
     for (const [i, build] of s.builds.entries()) {
       const port = await freePort();
       const admin = await freePort();
-      const args = [...s.nodeFlags, ...build.flags, join(build.dir, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn', '--backend', `http://127.0.0.1:${backendPort}`];
+      const args = [...s.nodeFlags, ...build.flags, join(build.dir, 'dist/src/cli/main.js'), 'start', '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(admin), '--log-level', 'warn'];
+      for (const p of backendPorts) args.push('--backend', `http://127.0.0.1:${p}`);
+      args.push(...build.args);
       const m = startPinned(`build ${i + 1}`, PROXY_CORE, process.execPath, args);
       await waitListening(m, port);
       targets.push({ name: `${String.fromCharCode(65 + i)} ${build.label}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });

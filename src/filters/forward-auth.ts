@@ -7,11 +7,20 @@
 // back to the client as the service gave it. A service that cannot be reached
 // or answers too slowly is a 503 (auth_unavailable). The question is
 // abandoned when the client leaves.
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import type { ForwardAuthMiddlewareConfig } from '../config/types.js';
 import { errorAnswer } from '../exchange/errors.js';
 import { SlotKey, type Exchange } from '../exchange/exchange.js';
 import type { Filter, LocalAnswer, RequestVerdict } from '../exchange/phases.js';
+
+// undici is loaded on the first forwardAuth, not at start-up: it adds
+// 10–20 MB of resident memory, which a fairway without one never needs.
+const require = createRequire(import.meta.url);
+let undici: typeof import('undici') | undefined;
+function loadUndici(): typeof import('undici') {
+  return (undici ??= require('undici') as typeof import('undici'));
+}
 
 /** Client headers never sent to the service: hop-by-hop, framing (there is no body), and Host (X-Forwarded-Host carries it). */
 const NOT_SENT = new Set([
@@ -62,7 +71,7 @@ export class ForwardAuth implements Filter {
     const url = new URL(config.address);
     this.path = `${url.pathname}${url.search}`;
     // One keep-alive pool per middleware and routing snapshot; idle connections close on their own.
-    this.pool = new Pool(url.origin, { connections: 64, keepAliveTimeout: 10_000 });
+    this.pool = new (loadUndici().Pool)(url.origin, { connections: 64, keepAliveTimeout: 10_000 });
     this.responseHeaders = config.authResponseHeaders.map((n) => ({ name: n, lower: n.toLowerCase() }));
     this.removedUpstream = new Set(this.responseHeaders.map((h) => h.lower));
     this.requestHeaders = config.authRequestHeaders === undefined ? undefined : new Set(config.authRequestHeaders);

@@ -3,11 +3,11 @@
 // different backends are spread across the interval rather than fired together.
 // An https backend is checked over TLS, verified as its requests are
 // (backendTlsOptions), on connections of the checker's own.
-import { Client } from 'undici';
 import type { Readable } from 'node:stream';
 import type { BackendTlsConfig, HealthCheckConfig } from '../config/types.js';
 import type { CheckedMember } from './health-member.js';
 import { backendTlsOptions } from '../upstream/backend-tls.js';
+import { ProbeClient, discard } from './probe-client.js';
 
 export interface HealthResult {
   ok: boolean;
@@ -21,7 +21,7 @@ export type HealthCheckObserver<M extends CheckedMember> = (backend: M, result: 
 
 interface Probe<M extends CheckedMember> {
   backend: M;
-  client: Client;
+  client: ProbeClient;
   timer: NodeJS.Timeout | undefined;
   successes: number;
   failures: number;
@@ -41,12 +41,10 @@ function describeFailure(err: unknown, hostname: string): string {
       return `cannot resolve ${hostname}`;
     case 'EAI_AGAIN':
       return `cannot resolve ${hostname} (temporary DNS failure)`;
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
       return 'timeout';
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
       return 'connection reset';
     default:
       if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') return 'timeout';
@@ -71,12 +69,10 @@ export class ActiveHealthChecker<M extends CheckedMember> {
   }
 
   private newProbe(backend: M): Probe<M> {
-    const timeout = this.config.timeoutMs;
     const url = new URL(backend.url);
-    const connect = url.protocol === 'https:' ? { timeout, ...backendTlsOptions(url, this.tls) } : { timeout };
     return {
       backend,
-      client: new Client(url, { pipelining: 1, connect, headersTimeout: timeout, bodyTimeout: timeout }),
+      client: new ProbeClient(url, url.protocol === 'https:' ? backendTlsOptions(url, this.tls) : undefined),
       timer: undefined,
       successes: 0,
       failures: 0,
@@ -97,7 +93,7 @@ export class ActiveHealthChecker<M extends CheckedMember> {
     if (probe === undefined) return;
     this.probes = this.probes.filter((p) => p !== probe);
     clearTimeout(probe.timer);
-    void probe.client.destroy();
+    probe.client.destroy();
   }
 
   start(): void {
@@ -135,20 +131,15 @@ export class ActiveHealthChecker<M extends CheckedMember> {
   private async check(probe: Probe<M>): Promise<HealthResult> {
     const { method, path, headers, expectBody, expectedStatus, timeoutMs } = this.config;
     try {
-      const { statusCode, body } = await probe.client.request({
-        path,
-        method,
-        // A configured `host` replaces the one undici derives from the backend URL.
-        headers: { 'user-agent': 'fairway-health-check', ...headers },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const body = await probe.client.request({ path, method, headers: { 'user-agent': 'fairway-health-check', ...headers }, timeoutMs });
+      const statusCode = body.statusCode!;
       const reason = `HTTP ${statusCode}`;
       if (statusCode < expectedStatus.min || statusCode > expectedStatus.max) {
-        await body.dump();
+        await discard(body);
         return { ok: false, reason };
       }
       if (expectBody === undefined) {
-        await body.dump();
+        await discard(body);
         return { ok: true, reason };
       }
       if (await bodyContains(body, expectBody, HEALTH_BODY_LIMIT_BYTES)) return { ok: true, reason };
@@ -179,7 +170,7 @@ export class ActiveHealthChecker<M extends CheckedMember> {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const probe of this.probes) clearTimeout(probe.timer);
-    await Promise.all(this.probes.map((p) => p.client.destroy()));
+    for (const probe of this.probes) probe.client.destroy();
   }
 }
 
