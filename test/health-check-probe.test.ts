@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { backendStats, poolConfig, startFairway, testConfig, waitFor } from './helpers/fixtures.js';
-import { rawBackend } from './helpers/raw-backend.js';
+import { endlessBodyBackend, rawBackend } from './helpers/raw-backend.js';
 
 test('health checks reuse one kept-alive connection to the backend, check after check', async (t) => {
   const backend = await rawBackend((_req, res) => res.end('ok'));
@@ -22,26 +22,7 @@ test('health checks reuse one kept-alive connection to the backend, check after 
 });
 
 test('a failing status with an endless body is reported as that status at once, not as a timeout', async (t) => {
-  const chunk = Buffer.alloc(16 * 1024, 'x');
-  const closedAfter: number[] = [];
-  const backend = await rawBackend((_req, res) => {
-    res.writeHead(503, { 'content-type': 'text/plain' });
-    // Endless for the check, bounded for the test: at most 5000 chunks (80 MB).
-    let sent = 0;
-    const timer = setInterval(() => {
-      if (sent >= 5000) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      res.write(chunk);
-      sent++;
-    }, 2);
-    res.on('close', () => {
-      clearInterval(timer);
-      closedAfter.push(sent);
-    });
-  });
+  const backend = await endlessBodyBackend(503);
   const pool = poolConfig([backend.url]);
   pool.healthCheck = { ...pool.healthCheck, intervalMs: 200, timeoutMs: 10_000, unhealthyThreshold: 1 };
   const lb = await startFairway(testConfig([pool]));
@@ -52,8 +33,8 @@ test('a failing status with an endless body is reported as that status at once, 
   // The 10 s timeout would take far longer than this wait.
   await waitFor('marked down', () => !backendStats(lb, 's1').healthy, 5_000);
   assert.match(backendStats(lb, 's1').lastHealthReason, /HTTP 503/);
-  await waitFor('the check closed its response', () => closedAfter.length > 0, 5_000);
-  assert.ok(closedAfter[0]! < 1000, `the check hung up after ${closedAfter[0]} chunks`);
+  await waitFor('the check closed its response', () => backend.closedAfter.length > 0, 5_000);
+  assert.ok(backend.closedAfter[0]! < 1000, `the check hung up after ${backend.closedAfter[0]} chunks`);
 });
 
 test('a body that stalls after its head counts against healthCheck.timeout: the check fails as "timeout"', async (t) => {

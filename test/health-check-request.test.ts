@@ -8,7 +8,7 @@ import { Agent } from 'undici';
 import { HEALTH_BODY_LIMIT_BYTES } from '../src/health/active-checker.js';
 import { startChildFairway } from './helpers/child-fairway.js';
 import { backendStats, get, poolConfig, startFairway, testConfig, waitFor } from './helpers/fixtures.js';
-import { rawBackend } from './helpers/raw-backend.js';
+import { endlessBodyBackend, rawBackend } from './helpers/raw-backend.js';
 import { loadOk, writeConfig } from './config-helpers.js';
 
 interface SeenRequest {
@@ -137,26 +137,7 @@ test('healthCheck.expectBody: a 200 whose body lacks the text marks the backend 
 });
 
 test('healthCheck.expectBody reads at most the body limit: an endless body fails at once, not by timeout', async (t) => {
-  const chunk = Buffer.alloc(16 * 1024, 'x');
-  const closedAfter: number[] = [];
-  const backend = await rawBackend((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    // Endless for the check, bounded for the test: at most 5000 chunks (80 MB).
-    let sent = 0;
-    const timer = setInterval(() => {
-      if (sent >= 5000) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      res.write(chunk);
-      sent++;
-    }, 2);
-    res.on('close', () => {
-      clearInterval(timer);
-      closedAfter.push(sent);
-    });
-  });
+  const backend = await endlessBodyBackend(200);
   const pool = poolConfig([backend.url]);
   pool.healthCheck = { ...pool.healthCheck, expectBody: 'ok', intervalMs: 200, timeoutMs: 10_000, unhealthyThreshold: 1 };
   const lb = await startFairway(testConfig([pool]));
@@ -168,10 +149,10 @@ test('healthCheck.expectBody reads at most the body limit: an endless body fails
   // Reading to the end or to the 10 s timeout would take far longer than this wait.
   await waitFor('marked down for the body', () => !backendStats(lb, 's1').healthy, 5_000);
   assert.match(backendStats(lb, 's1').lastHealthReason, /HTTP 200 but body lacks "ok"/);
-  await waitFor('the check closed its response', () => closedAfter.length > 0, 5_000);
+  await waitFor('the check closed its response', () => backend.closedAfter.length > 0, 5_000);
   // Socket buffers hold some chunks beyond the limit, but nowhere near the whole body.
-  const limitChunks = HEALTH_BODY_LIMIT_BYTES / chunk.length;
-  assert.ok(closedAfter[0]! < 1000, `the check hung up after ${closedAfter[0]} chunks (limit ${limitChunks})`);
+  const limitChunks = HEALTH_BODY_LIMIT_BYTES / (16 * 1024);
+  assert.ok(backend.closedAfter[0]! < 1000, `the check hung up after ${backend.closedAfter[0]} chunks (limit ${limitChunks})`);
 });
 
 test('an unresolvable backend host is reported as "cannot resolve HOST", not ENOTFOUND', async (t) => {

@@ -10,18 +10,11 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 import { rawBackend } from './helpers/raw-backend.js';
+import { pattern, sha256 } from './helpers/body-pattern.js';
 import { bodyBuffersGivenBack } from '../src/net-io/body-buffer-pool.js';
 
 const noChecks = { ...poolConfig([]).healthCheck, enabled: false };
 
-/** Bytes that differ by seed and by offset, so a misplaced or reused read shows in the hash. */
-function pattern(seed: number, bytes: number): Buffer {
-  const body = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < bytes; i++) body[i] = (seed * 131 + i * 7 + (i >> 9)) & 0xff;
-  return body;
-}
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * A backend answering each request with the sha256 of its body, once it is

@@ -6,22 +6,14 @@
 // mistake shows here as an answer whose bytes are not the backend's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { poolConfig, startFairway, testClient, testConfig } from './helpers/fixtures.js';
 import { scriptedServer, send, testPool } from './helpers/http1.js';
 import { rawBackend } from './helpers/raw-backend.js';
+import { pattern, sha256 } from './helpers/body-pattern.js';
 
 const noChecks = { ...poolConfig([]).healthCheck, enabled: false };
 
-/** Bytes that differ by seed and by offset, so a misplaced or reused read shows in the hash. */
-function pattern(seed: number, bytes: number): Buffer {
-  const body = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < bytes; i++) body[i] = (seed * 131 + i * 7 + (i >> 9)) & 0xff;
-  return body;
-}
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * A backend answering `/BYTES/SEED/length` (Content-Length) or

@@ -59,3 +59,31 @@ export function echoLength(name: string): RawHandler {
     });
   };
 }
+
+/**
+ * A backend whose answer, with `status`, never ends for a reader that does
+ * not stop: 16 KiB every 2 ms, bounded for the test at 5000 chunks (80 MB).
+ * `closedAfter` gets how many chunks were sent when each answer closed.
+ */
+export async function endlessBodyBackend(status: number): Promise<RawBackend & { closedAfter: number[] }> {
+  const chunk = Buffer.alloc(16 * 1024, 'x');
+  const closedAfter: number[] = [];
+  const backend = await rawBackend((_req, res) => {
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent >= 5000) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(chunk);
+      sent++;
+    }, 2);
+    res.on('close', () => {
+      clearInterval(timer);
+      closedAfter.push(sent);
+    });
+  });
+  return { ...backend, closedAfter };
+}
