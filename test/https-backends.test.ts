@@ -291,6 +291,19 @@ test('health checks of an https backend verify it as requests do: healthy with t
   assert.equal(trusted.healthy, true, 'the other pool still trusts it');
 });
 
+test("a health check's Host header is not its SNI: the backend's own name is sent and verified, and an IP backend gets none", async (t) => {
+  const backend = await httpsBackend(t);
+  const checks = '{ path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 1, initialState: unhealthy, headers: { host: api.internal } }';
+  for (const host of ['localhost', '127.0.0.1']) {
+    const running = await fairwayFor(t, configText(`https://${host}:${backend.port}`, `{ ca: ${JSON.stringify(pki.ca)} }`, checks));
+    const checked = running.fairway.pools[0]!.backends[0]!;
+    await waitFor(`${host} to be checked healthy`, () => checked.healthy, 5_000);
+    assert.equal(checked.lastCheck?.reason, 'HTTP 200');
+  }
+  assert.ok(backend.servernames.length >= 2, `handshakes: ${backend.servernames.length}`);
+  assert.deepEqual([...new Set(backend.servernames)], ['localhost', false]);
+});
+
 test('https backends are accepted from --backend and BACKEND_SERVERS, on port 443 by default', () => {
   const flag = loadConfig({ env: {}, flags: { backend: ['https://api.internal'] } });
   assert.ok(flag.ok, JSON.stringify(!flag.ok && flag.errors));

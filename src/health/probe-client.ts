@@ -36,7 +36,10 @@ export class ProbeClient {
     tls: BackendTlsOptions | undefined,
   ) {
     this.secure = url.protocol === 'https:';
-    this.agent = this.secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    // servername '' unless `tls` names one: the https agent would otherwise
+    // take the SNI, and the name the certificate must have, from the Host
+    // header, which a check may set to another name (see backendTlsOptions).
+    this.agent = this.secure ? new https.Agent({ keepAlive: true, maxSockets: 1, servername: '', ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   /**
