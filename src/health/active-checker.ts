@@ -28,7 +28,7 @@ interface Probe<M extends CheckedMember> {
   last: HealthResult | undefined;
 }
 
-/** How much of a body is searched for healthCheck.expectBody; the rest is not read. */
+/** How much of a body is read: searched for healthCheck.expectBody, or else read to reuse the connection; the rest is not read. */
 export const HEALTH_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** `hostname` is the backend URL's host, which is what was looked up. */
@@ -135,11 +135,11 @@ export class ActiveHealthChecker<M extends CheckedMember> {
       const statusCode = body.statusCode!;
       const reason = `HTTP ${statusCode}`;
       if (statusCode < expectedStatus.min || statusCode > expectedStatus.max) {
-        await discard(body);
+        await discard(body, HEALTH_BODY_LIMIT_BYTES);
         return { ok: false, reason };
       }
       if (expectBody === undefined) {
-        await discard(body);
+        await discard(body, HEALTH_BODY_LIMIT_BYTES);
         return { ok: true, reason };
       }
       if (await bodyContains(body, expectBody, HEALTH_BODY_LIMIT_BYTES)) return { ok: true, reason };

@@ -24,9 +24,6 @@ export interface ProbeRequest {
   timeoutMs: number;
 }
 
-/** How much of a body `discard` reads before it closes the connection instead. */
-const DISCARD_LIMIT_BYTES = 64 * 1024;
-
 export class ProbeClient {
   private readonly agent: http.Agent;
   private readonly secure: boolean;
@@ -81,13 +78,13 @@ export class ProbeClient {
 
 /**
  * Reads a body to its end, so its connection can carry the next check; a
- * body larger than DISCARD_LIMIT_BYTES is cut, closing the connection.
+ * body larger than `limit` is cut, closing the connection.
  */
-export async function discard(body: http.IncomingMessage): Promise<void> {
+export async function discard(body: http.IncomingMessage, limit: number): Promise<void> {
   let read = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     read += chunk.length;
-    if (read > DISCARD_LIMIT_BYTES) {
+    if (read > limit) {
       body.destroy();
       return;
     }
