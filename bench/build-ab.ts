@@ -66,6 +66,9 @@ interface Settings {
   path: string;
 }
 
+/** A space-separated list of flags or arguments, none for undefined. */
+const words = (text: string | undefined) => (text ?? '').split(' ').filter((f) => f !== '');
+
 function parseArgs(argv: string[]): Settings {
   const given = readCommandFlags(argv, ['builds', 'scenario', 'path', 'rounds', 'duration', 'node-flags', 'backends'], ['no-nginx', 'raw-server'], 'bench/build-ab.ts');
   const flags = given.values;
@@ -73,7 +76,6 @@ function parseArgs(argv: string[]): Settings {
   const rawServer = given.switches.has('raw-server');
   const builds = (flags.get('builds') ?? '').split(',').filter((b) => b !== '').map((entry): Build => {
     const [dir, ownFlags, ownArgs] = entry.split('::');
-    const words = (text: string | undefined) => (text ?? '').split(' ').filter((f) => f !== '');
     return { dir: resolve(dir!), flags: words(ownFlags), args: words(ownArgs), label: entry };
   });
   if (builds.length === 0) throw new Error('--builds: name at least one directory holding dist/src/cli/main.js');
@@ -87,7 +89,7 @@ function parseArgs(argv: string[]): Settings {
   const durationS = Math.max(1, Math.round(parseDuration(flags.get('duration') ?? '4s') / 1000));
   const backends = Number(flags.get('backends') ?? '1');
   if (!Number.isInteger(backends) || backends < 1 || backends > 8) throw new Error(`--backends: "${flags.get('backends')}" is not a whole number from 1 to 8`);
-  const nodeFlags = (flags.get('node-flags') ?? '').split(' ').filter((f) => f !== '');
+  const nodeFlags = words(flags.get('node-flags'));
   const path = flags.get('path') ?? scenario.path;
   if (!path.startsWith('/')) throw new Error(`--path: "${path}" does not start with /`);
   return { builds, scenario, rounds, durationS, backends, nodeFlags, nginx, rawServer, path };
