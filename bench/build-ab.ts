@@ -28,6 +28,10 @@
 //   --raw-server      also bench/raw-server.ts, a canned answer on raw Node.js
 //                     sockets: the floor of what any Node.js server costs
 //                     (for conn-close: accepting and closing a connection)
+//
+// Each fairway's run also shows its own p99 (from its request-duration
+// histogram, bench/compare/own-latency.ts): a wrk p99 well above it was
+// spent outside the proxy's work on the request.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +42,7 @@ import { backendsNginx, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { SCENARIOS, type Scenario } from './compare/scenarios.js';
 import { runWrk, type WrkResult } from './compare/wrk.js';
+import { quantileBetween, readDurationBuckets } from './compare/own-latency.js';
 
 /** This checkout (dist/bench/build-ab.js is two folders down). */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -100,6 +105,10 @@ interface Target {
   url: string;
   process: Managed;
   runs: WrkResult[];
+  /** A fairway's admin port, where its own latency histogram is read. */
+  adminPort?: number;
+  /** fairway's own p99 of each run (ms), beside wrk's. */
+  ownP99: number[];
 }
 
 const median = (values: number[]) => {
@@ -129,7 +138,7 @@ async function main(): Promise<void> {
       writeFileSync(join(dir, 'proxy.conf'), proxyNginx(dir, port, backendPorts));
       const m = startPinned('nginx proxy', PROXY_CORE, 'nginx', ['-e', join(dir, 'proxy.log'), '-p', dir, '-c', join(dir, 'proxy.conf')]);
       await waitListening(m, port);
-      targets.push({ name: 'nginx', url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+      targets.push({ name: 'nginx', url: `http://127.0.0.1:${port}`, process: m, runs: [], ownP99: [] });
     }
     for (const [i, build] of s.builds.entries()) {
       const port = await freePort();
@@ -139,14 +148,14 @@ async function main(): Promise<void> {
       args.push(...build.args);
       const m = startPinned(`build ${i + 1}`, PROXY_CORE, process.execPath, args);
       await waitListening(m, port);
-      targets.push({ name: `${String.fromCharCode(65 + i)} ${build.label}`, url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+      targets.push({ name: `${String.fromCharCode(65 + i)} ${build.label}`, url: `http://127.0.0.1:${port}`, process: m, runs: [], adminPort: admin, ownP99: [] });
     }
 
     if (s.rawServer) {
       const port = await freePort();
       const m = startPinned('raw server', PROXY_CORE, process.execPath, [join(ROOT, 'dist/bench/raw-server.js'), String(port)]);
       await waitListening(m, port);
-      targets.push({ name: 'raw Node.js server', url: `http://127.0.0.1:${port}`, process: m, runs: [] });
+      targets.push({ name: 'raw Node.js server', url: `http://127.0.0.1:${port}`, process: m, runs: [], ownP99: [] });
     }
 
     const run = (t: Target, durationS: number) =>
@@ -159,27 +168,35 @@ async function main(): Promise<void> {
       const order = [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)];
       for (const t of order) {
         const pid = t.process.child.pid!;
+        const histogramBefore = t.adminPort === undefined ? undefined : await readDurationBuckets(t.adminPort);
         const before = processTreeCpuSeconds(pid);
         const result = await run(t, s.durationS);
         const after = processTreeCpuSeconds(pid);
+        const histogramAfter = t.adminPort === undefined ? undefined : await readDurationBuckets(t.adminPort);
+        const ownP99 = histogramBefore && histogramAfter ? quantileBetween(histogramBefore, histogramAfter, 0.99) : undefined;
+        if (ownP99 !== undefined) t.ownP99.push(ownP99);
         if (before !== undefined && after !== undefined && result.requests > 0) result.cpuUsPerRequest = ((after - before) * 1e6) / result.requests;
         t.runs.push(result);
-        console.log(`  round ${round + 1} ${t.name.padEnd(12).slice(0, 40)} ${Math.round(result.rps).toString().padStart(7)} req/s  cpu ${result.cpuUsPerRequest?.toFixed(1) ?? '?'} µs/req  p99 ${result.p99.toFixed(2)} ms  errors ${result.errors}`);
+        console.log(`  round ${round + 1} ${t.name.padEnd(12).slice(0, 40)} ${Math.round(result.rps).toString().padStart(7)} req/s  cpu ${result.cpuUsPerRequest?.toFixed(1) ?? '?'} µs/req  p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} ms${ownP99 === undefined ? '' : ` (own p99 ${ownP99.toFixed(2)})`}  errors ${result.errors}`);
       }
     }
 
     const reference = targets[0]!;
     const refRps = median(reference.runs.map((r) => r.rps));
     const refCpu = median(reference.runs.map((r) => r.cpuUsPerRequest ?? NaN));
+    const refP50 = median(reference.runs.map((r) => r.p50));
     const refP99 = median(reference.runs.map((r) => r.p99));
     console.log(`\nmedians (ratios to ${reference.name.split(' ')[0]}):`);
-    console.log('| target | req/s | × | CPU µs/req | × | p99 ms | × |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| target | req/s | × | CPU µs/req | × | p50 ms | × | p99 ms | × | own p99 ms |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const t of targets) {
       const rps = median(t.runs.map((r) => r.rps));
       const cpu = median(t.runs.map((r) => r.cpuUsPerRequest ?? NaN));
+      const p50 = median(t.runs.map((r) => r.p50));
       const p99 = median(t.runs.map((r) => r.p99));
-      console.log(`| ${t.name} | ${Math.round(rps)} | ${(rps / refRps).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / refCpu).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / refP99).toFixed(2)} |`);
+      console.log(
+        `| ${t.name} | ${Math.round(rps)} | ${(rps / refRps).toFixed(2)} | ${cpu.toFixed(1)} | ${(cpu / refCpu).toFixed(2)} | ${p50.toFixed(2)} | ${(p50 / refP50).toFixed(2)} | ${p99.toFixed(2)} | ${(p99 / refP99).toFixed(2)} | ${t.ownP99.length > 0 ? median(t.ownP99).toFixed(2) : ''} |`,
+      );
     }
   } finally {
     await stopAll();
