@@ -312,6 +312,14 @@ test('a declined upgrade goes on as a plain request: its body is parsed and it c
   assert.equal(bodiless.parser.done, true);
 });
 
+test('Host values of every uri-host [":" port] form pass: empty, a name, IPv4 and IPv6 literals, with and without a port', () => {
+  for (const host of ['', 'a', 'a.example:8080', 'a:', '127.0.0.1:80', '[::1]', '[::1]:8443', "x-y_z~!$&'()*+,;=%41"]) {
+    const p = parse([`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`]);
+    assert.equal(p.status, undefined, JSON.stringify(host));
+    assert.equal(p.heads[0]!.host, host);
+  }
+});
+
 test('CONNECT with an authority-form target stops the parser after its head, like an upgrade', () => {
   const p = parse(['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01']);
   assert.equal(p.status, undefined);
@@ -523,6 +531,12 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['a Host with a space', 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n', 400],
   ['a Host with a slash', 'GET / HTTP/1.1\r\nHost: a/b\r\n\r\n', 400],
   ['a Host with userinfo', 'GET / HTTP/1.1\r\nHost: user@a\r\n\r\n', 400],
+  ['a Host whose port is not digits', 'GET / HTTP/1.1\r\nHost: a:b\r\n\r\n', 400],
+  ['a Host with two colons (host "a:1" to the router, "a" to a backend)', 'GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n', 400],
+  ['a Host with an unclosed IP literal', 'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', 400],
+  ['a Host with text after an IP literal', 'GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n', 400],
+  ['a Host with an empty IP literal', 'GET / HTTP/1.1\r\nHost: []:80\r\n\r\n', 400],
+  ['a Host with a bracket inside a name', 'GET / HTTP/1.1\r\nHost: a[b]\r\n\r\n', 400],
   ['an HTTP/0.9 request line (no version)', 'GET /\r\n\r\n', 400],
   ['an HTTP/2.0 request line (505)', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505],
   ['an HTTP/1.2 request line (505)', 'GET / HTTP/1.2\r\nHost: a\r\n\r\n', 505],
@@ -537,6 +551,8 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['a tab in the target', 'GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['a control character in the target', 'GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['a byte above ASCII in the target', 'GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['a # in an origin-form target (a fragment is no part of a request-target)', 'GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['a # in an absolute-form target', 'GET http://a/b#c HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['a target that is no form at all', 'GET index.html HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['an absolute-form target without an authority', 'GET urn:isbn:123 HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['asterisk-form outside OPTIONS', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400],

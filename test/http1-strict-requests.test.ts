@@ -31,6 +31,9 @@ const CASES: [string, string, number][] = [
   ['headers that are too large', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`, 431],
   ['too many header fields', `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 101 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`, 431],
   ['a target with a control character', 'GET /a\x7fb HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+  ['a target with a #fragment', 'GET /a#.png HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+  ['a Host with two colons', 'GET / HTTP/1.1\r\nHost: x:1:2\r\n\r\n', 400],
+  ['a Host whose port is not digits', 'GET / HTTP/1.1\r\nHost: x:abc\r\n\r\n', 400],
 ];
 
 interface Outcome {

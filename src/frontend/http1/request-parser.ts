@@ -10,7 +10,8 @@
 // line folding, whitespace before a colon, Content-Length with
 // Transfer-Encoding, repeated Content-Length (identical copies too), codings
 // other than a final chunked, a tab after either's value, malformed chunk
-// lines, framing fields among trailers, a missing or repeated Host.
+// lines, framing fields among trailers, a missing, repeated or malformed
+// Host, a `#` in the target.
 //
 // One request at a time: after a request completes the parser stops, leaving
 // any pipelined bytes to the caller, and waits for reset(), so the
@@ -44,6 +45,7 @@ const SEMICOLON = 59;
 const EQUALS = 61;
 const QUOTE = 34;
 const BACKSLASH = 92;
+const HASH = 35;
 
 /** Empty lines accepted before a request line (RFC 9112 2.2 asks for at least one). */
 const MAX_LEADING_EMPTY_LINES = 4;
@@ -146,9 +148,14 @@ function tabAfterValue(s: string, from: number, to: number): boolean {
   return false;
 }
 
-/** A request-target character: visible ASCII (llhttp refuses bytes above it too). */
+/**
+ * A request-target character: visible ASCII (llhttp refuses bytes above it
+ * too) but `#`: a fragment is no part of a request-target (RFC 9112 3.2),
+ * and routing on "/a#.png" while the backend serves "/a" is how path rules
+ * are slipped past (HAProxy refuses it since CVE-2023-45539).
+ */
 function isTargetChar(c: number): boolean {
-  return c > SP && c < 127;
+  return c > SP && c < 127 && c !== HASH;
 }
 
 /** qdtext and quoted-pair characters of a quoted chunk-extension value (RFC 9110 5.6.4). */
