@@ -254,13 +254,35 @@ test('spaces around the Content-Length and Transfer-Encoding values, and a tab b
   assert.equal(chunked.body, 'abc');
 });
 
-test('Expect: 100-continue is reported for HTTP/1.1 only, and other expectations are left to the caller', () => {
+test('Expect: 100-continue is reported for HTTP/1.1 only; HTTP/1.0 expectations of any kind are ignored (RFC 9110 10.1.1)', () => {
   const expect = (line: string, value: string) =>
     parse([`POST / ${line}\r\nHost: a\r\nExpect: ${value}\r\nContent-Length: 1\r\n\r\n`]).heads[0]!.expectContinue;
   assert.equal(expect('HTTP/1.1', '100-continue'), true);
   assert.equal(expect('HTTP/1.1', '100-Continue'), true);
+  assert.equal(expect('HTTP/1.1', ' 100-continue ,, 100-continue'), true);
+  assert.equal(expect('HTTP/1.1', ''), false);
   assert.equal(expect('HTTP/1.0', '100-continue'), false);
-  assert.equal(expect('HTTP/1.1', 'something-else'), false);
+  assert.equal(expect('HTTP/1.0', 'something-else'), false);
+});
+
+test('valid edge forms of the framing fields pass: leading zeros in Content-Length, chunked in any case, a last chunk of 00, a quoted extension', () => {
+  const zeros = parse(['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 005\r\n\r\nhello']);
+  assert.equal(zeros.heads[0]!.contentLength, 5);
+  assert.equal(zeros.body, 'hello');
+  const upper = assertSplitInvariant('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n5;a="b;\\"c"\r\nhello\r\n00\r\n\r\n');
+  assert.equal(upper.status, undefined);
+  assert.equal(upper.heads[0]!.chunked, true);
+  assert.equal(upper.body, 'hello');
+  assert.equal(upper.complete, 1);
+});
+
+test('an absolute-form target names the host: an empty Host beside it passes, any scheme (the exchange picks), any case', () => {
+  for (const target of ['http://a/', 'HTTPS://a:8443/x?y', 'http://[::1]:80', 'http://a?b', 'ftp://a/x']) {
+    const p = parse([`GET ${target} HTTP/1.1\r\nHost:\r\n\r\n`]);
+    assert.equal(p.status, undefined, target);
+    assert.equal(p.heads[0]!.target, target);
+    assert.equal(p.heads[0]!.host, '');
+  }
 });
 
 test('an Upgrade request stops the parser after its head: the bytes after it are left for the tunnel', () => {
@@ -312,8 +334,8 @@ test('a declined upgrade goes on as a plain request: its body is parsed and it c
   assert.equal(bodiless.parser.done, true);
 });
 
-test('Host values of every uri-host [":" port] form pass: empty, a name, IPv4 and IPv6 literals, with and without a port', () => {
-  for (const host of ['', 'a', 'a.example:8080', 'a:', '127.0.0.1:80', '[::1]', '[::1]:8443', "x-y_z~!$&'()*+,;=%41"]) {
+test('Host values of every uri-host [":" port] form pass: a name, IPv4 and IPv6 literals, with and without a port', () => {
+  for (const host of ['a', 'a.example:8080', 'a:', '127.0.0.1:80', '[::1]', '[::1]:8443', "x-y_z~!$&'()*+,;=%41"]) {
     const p = parse([`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`]);
     assert.equal(p.status, undefined, JSON.stringify(host));
     assert.equal(p.heads[0]!.host, host);
@@ -558,6 +580,21 @@ const REFUSED: [name: string, raw: string, status: number][] = [
   ['asterisk-form outside OPTIONS', 'GET * HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['CONNECT with an origin-form target', 'CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n', 400],
   ['CONNECT without a port', 'CONNECT example.com HTTP/1.1\r\nHost: example.com\r\n\r\n', 400],
+  ['Host in the trailers (routing is decided by the head, RFC 9110 6.5.1)', `${CHUNKED_HEAD}0\r\nhost: b\r\n\r\n`, 400],
+  ['an empty Host with an origin-form target (an http URI needs a host, RFC 9110 4.2.1)', 'GET / HTTP/1.1\r\nHost:\r\n\r\n', 400],
+  ['an empty Host with an asterisk-form target', 'OPTIONS * HTTP/1.1\r\nHost: \r\n\r\n', 400],
+  ['an empty Host in HTTP/1.0', 'GET / HTTP/1.0\r\nHost:\r\n\r\n', 400],
+  ['an absolute-form target with userinfo (RFC 9110 4.2.4)', 'GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['userinfo in an absolute-form target of another scheme', 'GET ftp://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target with an empty authority', 'GET http:///a HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target with a port but no host', 'GET http://:80/a HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target whose port is not digits', 'GET http://a:x/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target with two colons in its authority', 'GET http://a:1:2/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an absolute-form target with a backslash in its authority', 'GET http://a\\b/ HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ['an expectation other than 100-continue (417, RFC 9110 10.1.1)', 'POST / HTTP/1.1\r\nHost: a\r\nExpect: other\r\nContent-Length: 1\r\n\r\nx', 417],
+  ['100-continue listed with another expectation (417)', 'POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, other\r\nContent-Length: 1\r\n\r\nx', 417],
+  ['100-continue with a parameter (417)', 'POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue;a=b\r\nContent-Length: 1\r\n\r\nx', 417],
+  ['an unknown expectation on a second Expect line (417)', 'GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nExpect: x\r\n\r\n', 417],
 ];
 
 for (const [name, raw, status] of REFUSED) {

@@ -100,6 +100,38 @@ export function connectionOptions(value: string): number {
   return options;
 }
 
+/** What Expect field values ask for (RFC 9110 10.1.1), as bits: several lines are or-ed. */
+export const enum Expectation {
+  None = 0,
+  Continue = 1,
+  /** Anything but 100-continue, the one expectation defined: 417. */
+  Other = 2,
+}
+
+/**
+ * Reads `#expectation`. Each element must be 100-continue (any case, no
+ * parameters, since none are defined); empty elements are skipped, as RFC
+ * 9110 5.6.1 lets recipients.
+ */
+export function expectationOf(value: string): Expectation {
+  if (value === '100-continue') return Expectation.Continue;
+  let result = Expectation.None;
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    let end = value.indexOf(',', i);
+    if (end === -1) end = n;
+    let from = i;
+    let to = end;
+    while (from < to && (value.charCodeAt(from) === SP || value.charCodeAt(from) === HT)) from++;
+    while (to > from && (value.charCodeAt(to - 1) === SP || value.charCodeAt(to - 1) === HT)) to--;
+    if (equalsLowerCase(value, from, to, '100-continue')) result |= Expectation.Continue;
+    else if (to > from) return Expectation.Other;
+    i = end + 1;
+  }
+  return result;
+}
+
 /**
  * The characters of a reg-name or IPv4 host (RFC 3986 3.2.2: unreserved,
  * sub-delims, pct-encoded); inside an IP literal's brackets `:` too.

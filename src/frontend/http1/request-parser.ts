@@ -10,8 +10,10 @@
 // line folding, whitespace before a colon, Content-Length with
 // Transfer-Encoding, repeated Content-Length (identical copies too), codings
 // other than a final chunked, a tab after either's value, malformed chunk
-// lines, framing fields among trailers, a missing, repeated or malformed
-// Host, a `#` in the target.
+// lines, framing fields or Host among trailers, a missing, repeated,
+// malformed or (for an origin-form target) empty Host, a `#` in the target,
+// an absolute-form target whose authority is not `host[:port]`, and an
+// expectation other than 100-continue (417).
 //
 // One request at a time: after a request completes the parser stops, leaving
 // any pipelined bytes to the caller, and waits for reset(), so the
@@ -29,6 +31,8 @@ import {
   ConnectionOption,
   connectionOptions,
   contentLengthValue,
+  Expectation,
+  expectationOf,
   isHostValue,
   TransferCodings,
   transferCodingsOf,
@@ -94,7 +98,7 @@ export interface RequestSink {
 
 /** Why a request was refused: the status to answer with, and a short reason for logs. */
 export interface RequestParseError {
-  status: 400 | 414 | 431 | 501 | 505;
+  status: 400 | 414 | 417 | 431 | 501 | 505;
   reason: string;
 }
 
@@ -164,21 +168,35 @@ function isQuotedChar(c: number): boolean {
 }
 
 /**
- * `scheme "://"` at the start of `target` (RFC 3986 3.1): an absolute-form
- * target with an authority, the only kind HTTP has (llhttp refuses `urn:x`
- * and its like too). The caller reads the rest.
+ * `scheme "://" authority` at the start of `target` (RFC 3986 3.1), the
+ * only absolute-form HTTP has (llhttp refuses `urn:x` and its like too),
+ * with a host that passes as a Host value does, since the authority
+ * replaces Host (RFC 9112 3.2.2). So no userinfo (RFC 9110 4.2.4 asks for
+ * it to be treated as an error: "http://a@b/" is host b to one reader and a
+ * to another), no empty host (4.2.1), no `\` or second `:` that readers
+ * split differently. Which schemes are served is the exchange's to say.
  */
-function hasScheme(target: string): boolean {
+function isAbsoluteForm(target: string): boolean {
   const c0 = target.charCodeAt(0) | 0x20;
   if (c0 < 97 || c0 > 122) return false;
-  for (let i = 1; i < target.length; i++) {
+  let i = 1;
+  for (; i < target.length; i++) {
     const c = target.charCodeAt(i);
-    if (c === COLON) return target.startsWith('//', i + 1);
+    if (c === COLON) break;
     const lower = c | 0x20;
     const ok = (lower >= 97 && lower <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
     if (!ok) return false;
   }
-  return false;
+  if (!target.startsWith('://', i)) return false;
+  const from = i + 3;
+  let to = from;
+  while (to < target.length) {
+    const c = target.charCodeAt(to);
+    if (c === 47 /* / */ || c === 63 /* ? */) break;
+    to++;
+  }
+  if (to === from || target.charCodeAt(from) === COLON) return false;
+  return isHostValue(target.slice(from, to));
 }
 
 /** `uri-host ":" port`, the authority-form of a CONNECT target (RFC 9112 3.2.3). */
@@ -538,7 +556,7 @@ export class RequestParser {
       // origin-form
     } else if (first === 42 /* * */ && target.length === 1) {
       if (method !== 'OPTIONS') return this.fail(400, 'asterisk-form target outside OPTIONS');
-    } else if (!hasScheme(target)) {
+    } else if (!isAbsoluteForm(target)) {
       return this.fail(400, 'invalid request target');
     }
     this.method = method;
@@ -567,7 +585,7 @@ export class RequestParser {
     let transferEncoding: string | undefined;
     let connection = 0;
     let upgradeHeader = false;
-    let expectContinue = false;
+    let expectation = Expectation.None;
     let p = nl + 1;
     for (;;) {
       nl = s.indexOf('\n', p);
@@ -602,7 +620,7 @@ export class RequestParser {
           }
           break;
         case 6:
-          if (bytesEqualLowerCase(bytes, base + p, 'expect') && equalsIgnoringCase(value, '100-continue')) expectContinue = true;
+          if (bytesEqualLowerCase(bytes, base + p, 'expect')) expectation |= expectationOf(value);
           break;
         case 7:
           if (bytesEqualLowerCase(bytes, base + p, 'upgrade') && value !== '') upgradeHeader = true;
@@ -630,6 +648,9 @@ export class RequestParser {
     }
 
     if (hosts === 0 && minor === 1) return this.fail(400, 'missing Host');
+    // An http URI with an empty host is invalid (RFC 9110 4.2.1); only an absolute-form (or CONNECT) target brings its own.
+    const targetStart = this.target.charCodeAt(0);
+    if (host === '' && (targetStart === 47 /* / */ || targetStart === 42 /* * */)) return this.fail(400, 'empty Host');
     let chunked = false;
     if (transferEncoding !== undefined) {
       if (minor === 0) return this.fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
@@ -646,6 +667,8 @@ export class RequestParser {
           return this.fail(501, 'transfer coding not implemented');
       }
     }
+    // HTTP/1.0 expectations are ignored (RFC 9110 10.1.1); an unknown one may be refused with 417, and is: it cannot be met.
+    if ((expectation & Expectation.Other) !== 0 && minor === 1) return this.fail(417, 'unsupported expectation');
     const close = (connection & ConnectionOption.Close) !== 0;
     const keepAlive = minor === 1 ? !close : !close && (connection & ConnectionOption.KeepAlive) !== 0;
     const upgrade = minor === 1 && upgradeHeader && (connection & ConnectionOption.Upgrade) !== 0;
@@ -659,7 +682,7 @@ export class RequestParser {
       chunked,
       keepAlive,
       upgrade,
-      expectContinue: expectContinue && minor === 1,
+      expectContinue: (expectation & Expectation.Continue) !== 0 && minor === 1,
     };
     this.head = head;
     this.chunkDigits = 0;
@@ -819,6 +842,8 @@ export class RequestParser {
     if ((colon === 14 && equalsIgnoringCase(name, 'content-length')) || (colon === 17 && equalsIgnoringCase(name, 'transfer-encoding'))) {
       return this.fail(400, 'framing field in trailer section');
     }
+    // So is a second Host: the route was chosen on the head's (RFC 9110 6.5.1 names routing among what trailers cannot carry).
+    if (colon === 4 && equalsIgnoringCase(name, 'host')) return this.fail(400, 'Host in trailer section');
     const trailers = (this.trailers ??= []);
     if (trailers.length === this.maxFields * 2) return this.fail(431, 'too many trailer fields');
     trailers.push(name, line.slice(vs, ve));
