@@ -72,13 +72,49 @@ const CASES: [string, string, number][] = [
   ['an expectation other than 100-continue (RFC 9110 10.1.1)', 'POST / HTTP/1.1\r\nHost: x\r\nExpect: other\r\nContent-Length: 5\r\n\r\nhello', 417],
 ];
 
+/**
+ * Several requests on one connection: the statuses answered, in order, and
+ * the paths that reached the backend. Each ends with the connection closed.
+ * A list is sent piece by piece, a few milliseconds apart.
+ */
+const SEQUENCES: [name: string, raw: string | string[], statuses: number[], forwarded: string[]][] = [
+  [
+    'a malformed request pipelined after a valid one is refused after the first is answered, and never forwarded',
+    'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost : x\r\n\r\n',
+    [200, 400],
+    ['/one'],
+  ],
+  [
+    'a request after one with Connection: close is not read',
+    'GET /one HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n',
+    [200],
+    ['/one'],
+  ],
+  [
+    'bytes past a Content-Length body are the next request: refused when they are not one',
+    'POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloJUNK\r\n\r\n',
+    [200, 400],
+    ['/one'],
+  ],
+  [
+    'bytes past a Content-Length body are the next request: served when they are one',
+    'POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    [200, 200],
+    ['/one', '/two'],
+  ],
+  ['HTTP/1.0 without keep-alive closes after its answer', 'GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n', [200], ['/a']],
+  ['HTTP/1.0 with keep-alive serves the next request', 'GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n', [200, 200], ['/a', '/b']],
+  ['a head arriving one byte at a time is served', [...'GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], [200], ['/slow']],
+  ['a head split at its CRLFs is served', ['GET /split HTTP/1.1\r\n', 'Host: x\r\n', 'Connection: close\r\n', '\r\n'], [200], ['/split']],
+];
+
 interface Outcome {
   text: string;
   closed: boolean;
 }
 
-/** Sends `bytes`, collects the answer until fairway closes the connection (or 3 s pass). */
-function probe(port: number, bytes: string): Promise<Outcome> {
+/** Sends `bytes` (a list piece by piece), collects the answer until fairway closes the connection (or 3 s pass). */
+function probe(port: number, bytes: string | string[]): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let text = '';
@@ -92,15 +128,30 @@ function probe(port: number, bytes: string): Promise<Outcome> {
       clearTimeout(timer);
       resolve({ text, closed: true });
     });
-    socket.on('connect', () => socket.write(Buffer.from(bytes, 'latin1')));
+    socket.on('connect', () => {
+      if (typeof bytes === 'string') socket.write(Buffer.from(bytes, 'latin1'));
+      else void writePieces(bytes);
+    });
+    async function writePieces(pieces: string[]): Promise<void> {
+      for (const piece of pieces) {
+        if (socket.destroyed) return;
+        socket.write(Buffer.from(piece, 'latin1'));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
   });
 }
 
 let lb: RunningFairway;
 let backend: RawBackend;
+/** The paths of the requests that reached the backend. */
+const forwardedPaths: string[] = [];
 
 test('setup', async () => {
-  backend = await rawBackend((_req, res) => res.end('reached the backend'));
+  backend = await rawBackend((req, res) => {
+    forwardedPaths.push(req.url ?? '');
+    res.end('reached the backend');
+  });
   lb = await startFairway(testConfig([poolConfig([backend.url], { healthCheck: { ...poolConfig([]).healthCheck, enabled: false } })]));
 });
 
@@ -113,6 +164,17 @@ for (const [what, bytes, status] of CASES) {
     assert.match(text, /\r\nconnection: close\r\n/i);
     assert.ok(closed, 'fairway closed the connection');
     assert.equal(backend.requests() - before, 0, 'nothing reached the backend');
+  });
+}
+
+for (const [what, bytes, statuses, forwarded] of SEQUENCES) {
+  test(what, async () => {
+    forwardedPaths.length = 0;
+    const { text, closed } = await probe(lb.port, bytes);
+    const answered = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    assert.deepEqual(answered, statuses, JSON.stringify(text.slice(0, 200)));
+    assert.ok(closed, 'fairway closed the connection');
+    assert.deepEqual(forwardedPaths, forwarded);
   });
 }
 
