@@ -73,39 +73,54 @@ const CASES: [string, string, number][] = [
 ];
 
 /**
- * Several requests on one connection: the statuses answered, in order, and
- * the paths that reached the backend. Each ends with the connection closed.
+ * Requests on one connection: the statuses answered, in order, and what
+ * reached the backend (method, host and path, body). Each ends with the connection closed.
  * A list is sent piece by piece, a few milliseconds apart.
  */
-const SEQUENCES: [name: string, raw: string | string[], statuses: number[], forwarded: string[]][] = [
+const SEQUENCES: [name: string, raw: string | string[], statuses: number[], reached: string[]][] = [
   [
     'a malformed request pipelined after a valid one is refused after the first is answered, and never forwarded',
     'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost : x\r\n\r\n',
     [200, 400],
-    ['/one'],
+    ['GET x/one'],
   ],
   [
     'a request after one with Connection: close is not read',
     'GET /one HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n',
     [200],
-    ['/one'],
+    ['GET x/one'],
   ],
   [
     'bytes past a Content-Length body are the next request: refused when they are not one',
     'POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloJUNK\r\n\r\n',
     [200, 400],
-    ['/one'],
+    ['POST x/one hello'],
   ],
   [
     'bytes past a Content-Length body are the next request: served when they are one',
     'POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     [200, 200],
-    ['/one', '/two'],
+    ['POST x/one hello', 'GET x/two'],
   ],
-  ['HTTP/1.0 without keep-alive closes after its answer', 'GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n', [200], ['/a']],
-  ['HTTP/1.0 with keep-alive serves the next request', 'GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n', [200, 200], ['/a', '/b']],
-  ['a head arriving one byte at a time is served', [...'GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], [200], ['/slow']],
-  ['a head split at its CRLFs is served', ['GET /split HTTP/1.1\r\n', 'Host: x\r\n', 'Connection: close\r\n', '\r\n'], [200], ['/split']],
+  ['HTTP/1.0 without keep-alive closes after its answer', 'GET /a HTTP/1.0\r\nHost: x\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\n\r\n', [200], ['GET x/a']],
+  [
+    'HTTP/1.0 with keep-alive serves the next request',
+    'GET /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\nHost: x\r\n\r\n',
+    [200, 200],
+    ['GET x/a', 'GET x/b'],
+  ],
+  ['a head arriving one byte at a time is served', [...'GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'], [200], ['GET x/slow']],
+  ['a head split at its CRLFs is served', ['GET /split HTTP/1.1\r\n', 'Host: x\r\n', 'Connection: close\r\n', '\r\n'], [200], ['GET x/split']],
+  ['Content-Length with leading zeros and whitespace around it is the length it spells', 'POST /zeros HTTP/1.1\r\nHost: x\r\nContent-Length:\t 005 \r\nConnection: close\r\n\r\nhello', [200], ['POST x/zeros hello']],
+  [
+    'Transfer-Encoding: Chunked is chunked (codings are case-insensitive), with a quoted extension and a last chunk of 00',
+    'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n5;a="b;c"\r\nhello\r\n00\r\n\r\n',
+    [200],
+    ['POST x/chunked hello'],
+  ],
+  ['an absolute-form authority wins over Host (RFC 9112 3.2.2)', 'GET http://a.example/p?q HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n', [200], ['GET a.example/p?q']],
+  ['an absolute-form target beside an empty Host', 'GET http://a.example HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n', [200], ['GET a.example/']],
+  ['Expect: 100-continue gets a 100, then the answer', ['POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n', 'hello'], [100, 200], ['POST x/e hello']],
 ];
 
 interface Outcome {
@@ -144,13 +159,18 @@ function probe(port: number, bytes: string | string[]): Promise<Outcome> {
 
 let lb: RunningFairway;
 let backend: RawBackend;
-/** The paths of the requests that reached the backend. */
-const forwardedPaths: string[] = [];
+/** The requests that reached the backend: method, host and path, body. */
+const forwarded: string[] = [];
 
 test('setup', async () => {
   backend = await rawBackend((req, res) => {
-    forwardedPaths.push(req.url ?? '');
-    res.end('reached the backend');
+    let body = '';
+    req.setEncoding('latin1');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      forwarded.push(`${req.method} ${req.headers.host}${req.url} ${body}`.trimEnd());
+      res.end('reached the backend');
+    });
   });
   lb = await startFairway(testConfig([poolConfig([backend.url], { healthCheck: { ...poolConfig([]).healthCheck, enabled: false } })]));
 });
@@ -167,14 +187,14 @@ for (const [what, bytes, status] of CASES) {
   });
 }
 
-for (const [what, bytes, statuses, forwarded] of SEQUENCES) {
+for (const [what, bytes, statuses, expected] of SEQUENCES) {
   test(what, async () => {
-    forwardedPaths.length = 0;
+    forwarded.length = 0;
     const { text, closed } = await probe(lb.port, bytes);
     const answered = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
     assert.deepEqual(answered, statuses, JSON.stringify(text.slice(0, 200)));
     assert.ok(closed, 'fairway closed the connection');
-    assert.deepEqual(forwardedPaths, forwarded);
+    assert.deepEqual(forwarded, expected);
   });
 }
 
