@@ -41,6 +41,7 @@ import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { SCENARIOS, type Scenario } from './compare/scenarios.js';
+import { stealText, watchSteal } from './compare/steal-time.js';
 import { runWrk, type WrkResult } from './compare/wrk.js';
 import { quantileBetween, readDurationBuckets } from './compare/own-latency.js';
 
@@ -170,14 +171,16 @@ async function main(): Promise<void> {
         const pid = t.process.child.pid!;
         const histogramBefore = t.adminPort === undefined ? undefined : await readDurationBuckets(t.adminPort);
         const before = processTreeCpuSeconds(pid);
+        const steal = watchSteal();
         const result = await run(t, s.durationS);
+        const stolen = steal();
         const after = processTreeCpuSeconds(pid);
         const histogramAfter = t.adminPort === undefined ? undefined : await readDurationBuckets(t.adminPort);
         const ownP99 = histogramBefore && histogramAfter ? quantileBetween(histogramBefore, histogramAfter, 0.99) : undefined;
         if (ownP99 !== undefined) t.ownP99.push(ownP99);
         if (before !== undefined && after !== undefined && result.requests > 0) result.cpuUsPerRequest = ((after - before) * 1e6) / result.requests;
         t.runs.push(result);
-        console.log(`  round ${round + 1} ${t.name.padEnd(12).slice(0, 40)} ${Math.round(result.rps).toString().padStart(7)} req/s  cpu ${result.cpuUsPerRequest?.toFixed(1) ?? '?'} µs/req  p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} ms${ownP99 === undefined ? '' : ` (own p99 ${ownP99.toFixed(2)})`}  errors ${result.errors}`);
+        console.log(`  round ${round + 1} ${t.name.padEnd(12).slice(0, 40)} ${Math.round(result.rps).toString().padStart(7)} req/s  cpu ${result.cpuUsPerRequest?.toFixed(1) ?? '?'} µs/req  p50 ${result.p50.toFixed(2)} p99 ${result.p99.toFixed(2)} ms${ownP99 === undefined ? '' : ` (own p99 ${ownP99.toFixed(2)})`}  errors ${result.errors}${stealText(stolen)}`);
       }
     }
 

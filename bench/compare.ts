@@ -40,6 +40,7 @@ import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { isFailed, type RunOutcome } from './compare/load-result.js';
 import { overflowText, runLoad, servedText, warmUp } from './compare/load-run.js';
+import { stealText } from './compare/steal-time.js';
 import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
@@ -229,7 +230,7 @@ function describe(outcome: RunOutcome): string {
   const latency = outcome.p50 !== undefined && outcome.p99 !== undefined ? `p50 ${outcome.p50.toFixed(2)} ms  p99 ${outcome.p99.toFixed(2)} ms` : `mean ${outcome.meanMs?.toFixed(2) ?? '?'} ms`;
   const cpu = outcome.cpuUsPerRequest === undefined ? '' : `  cpu ${outcome.cpuUsPerRequest.toFixed(1)} µs/req`;
   const timeouts = outcome.socketErrors === undefined ? '' : ` (timeouts ${outcome.socketErrors.timeout})`;
-  return `${Math.round(outcome.rps).toLocaleString('en-US').padStart(8)} req/s  ${latency}  errors ${outcome.errors}${timeouts}  ${servedText(outcome.connections)}${overflowText(outcome.listenOverflows)}${cpu}`;
+  return `${Math.round(outcome.rps).toLocaleString('en-US').padStart(8)} req/s  ${latency}  errors ${outcome.errors}${timeouts}  ${servedText(outcome.connections)}${overflowText(outcome.listenOverflows)}${stealText(outcome.stealPercent)}${cpu}`;
 }
 
 function rotate<T>(list: readonly T[], by: number): T[] {

@@ -53,3 +53,8 @@ test('accept-queue overflows during a cell\'s rounds are named under the table',
   assert.match(table([round(100, { listenOverflows: 0 }), round(90, { listenOverflows: 185 })]), /- fairway: the kernel counted 185 accept-queue overflows/);
   assert.doesNotMatch(table([round(100, { listenOverflows: 0 })]), /accept-queue/);
 });
+
+test('a round with the VM\'s steal time in it shows the steal beside its req/s', () => {
+  const row = table([round(100, { stealPercent: 0.1 }), round(60, { stealPercent: 7.25 })]).split('\n').find((l) => l.startsWith('| fairway'))!;
+  assert.match(row, /\| 100, 60 \(steal 7\.3 %\) \|$/);
+});

@@ -40,6 +40,8 @@ export interface LoadResult {
   connections?: ServedConnections;
   /** Connections a full accept queue turned away during the run (listen-overflows.ts). */
   listenOverflows?: number;
+  /** The VM's steal time during the run, a per cent of all CPUs' time (steal-time.ts). */
+  stealPercent?: number;
 }
 
 /** A run that produced no usable measurement, and why. */

@@ -6,6 +6,7 @@ import { listenOverflows } from './listen-overflows.js';
 import { isFailed, type RunOutcome, type ServedConnections } from './load-result.js';
 import type { Scenario } from './scenarios.js';
 import { watchServedConnections, type ServedWatch } from './served-connections.js';
+import { watchSteal } from './steal-time.js';
 import { runWrk } from './wrk.js';
 
 export interface LoadRunOptions {
@@ -33,6 +34,7 @@ export async function runLoad(options: LoadRunOptions): Promise<RunOutcome> {
     : undefined;
   let outcome: RunOutcome;
   const overflowsBefore = listenOverflows();
+  const steal = watchSteal();
   if (scenario.transport === 'h2') {
     outcome = await runH2load({ url, connections: scenario.connections, streams: scenario.streams ?? 1, durationS, cpu, onSpawn });
   } else {
@@ -44,9 +46,11 @@ export async function runLoad(options: LoadRunOptions): Promise<RunOutcome> {
   }
   const connections = await watch?.stop();
   const overflowsAfter = listenOverflows();
+  const stolen = steal();
   if (isFailed(outcome)) return outcome;
   if (connections !== undefined) outcome.connections = connections;
   if (overflowsBefore !== undefined && overflowsAfter !== undefined) outcome.listenOverflows = overflowsAfter - overflowsBefore;
+  if (stolen !== undefined) outcome.stealPercent = stolen;
   return outcome;
 }
 

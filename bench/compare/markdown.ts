@@ -1,6 +1,7 @@
 // The compare results as markdown: the machine, the command, one table per
 // scenario with the median round and the ratio to NGINX.
 import { isFailed, type LoadResult, type RunOutcome } from './load-result.js';
+import { STEAL_SHOWN_FROM } from './steal-time.js';
 
 export interface Cell {
   target: string;
@@ -99,6 +100,13 @@ function reconnects(rounds: readonly LoadResult[]): number {
   return rounds.reduce((s, r) => s + (r.connections === undefined ? 0 : Math.max(0, r.connections.seen - r.connections.asked)), 0);
 }
 
+/** A round's req/s, with the VM's steal time beside it when there was some to speak of. */
+function roundCell(r: RunOutcome): string {
+  if (isFailed(r)) return 'failed';
+  const steal = r.stealPercent !== undefined && r.stealPercent >= STEAL_SHOWN_FROM ? ` (steal ${r.stealPercent.toFixed(1)} %)` : '';
+  return `${int(r.rps)}${steal}`;
+}
+
 export function scenarioTable(result: ScenarioResult): string {
   const nginx = medianRound(result.cells.find((c) => c.target === 'nginx')?.rounds ?? []);
   const latency = latencyColumns(result);
@@ -132,7 +140,7 @@ export function scenarioTable(result: ScenarioResult): string {
       const v = l.value(m);
       return v === undefined ? '–' : ms(v);
     });
-    const each = cell.rounds.map((r) => (isFailed(r) ? 'failed' : int(r.rps))).join(', ');
+    const each = cell.rounds.map(roundCell).join(', ');
     lines.push(`| ${cell.label} | ${int(m.rps)} | ${times.join(' | ')} | ${int(errors)} | ${timeouts} | ${servedCell(rounds)} | ${vs} | ${cpu === undefined ? '–' : cpu.toFixed(1)} | ${each} |`);
   }
   if (notes.length > 0) lines.push('', ...notes);
@@ -146,6 +154,8 @@ export function resultsMarkdown(machine: Machine, run: RunFacts, results: readon
     'CPU µs/req is the proxy process\'s own CPU time (user + system, workers included) per request served, read from /proc around each run: a shared machine lowers throughput much more than it changes this.',
     '',
     'Timeouts are wrk\'s: requests still unanswered after 5 s, summed over the rounds (a note under a table breaks all errors down by kind). Served conns is, in the worst round, how many of the connections received an answer, read from the kernel\'s view of the load generator\'s sockets (`ss`); – where every request has a connection of its own.',
+    '',
+    `Steal, beside a round's req/s from ${STEAL_SHOWN_FROM} % up, is the VM's steal time during that round: the share of the machine's CPU time the hypervisor gave to other guests while this one had work (/proc/stat). It is how loaded the host was; a round with steal in it is slower whatever the proxy.`,
     '',
     `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}${machine.fairwayNode === undefined ? '' : ` (fairway on Node.js ${machine.fairwayNode})`}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}, ${machine.h2load}, ${machine.openssl}.`,
     '',
