@@ -40,7 +40,7 @@ import { readCommandFlags } from './command-flags.js';
 import { backendsNginx, haproxy, proxyNginx, wrkPostScript } from './compare/configs.js';
 import { isFailed, type RunOutcome } from './compare/load-result.js';
 import { overflowText, runLoad, servedText, warmUp } from './compare/load-run.js';
-import { stealText } from './compare/steal-time.js';
+import { MOST_MEASURES_UNDER_STEAL, STEAL_REMEASURE_ABOVE, stealText } from './compare/steal-time.js';
 import { fairwayNode, type NodeBinary } from './compare/node-binary.js';
 import { freePort, processTreeCpuSeconds, runBenchmark, runQuiet, startPinned, stopAll, waitListening, type Managed } from './compare/processes.js';
 import { medianCpuUs, medianRound, ratio, resultsMarkdown, scenarioTable, type Machine, type ScenarioResult } from './compare/markdown.js';
@@ -330,12 +330,25 @@ async function main(): Promise<void> {
             const run = { scenario, url, durationS: settings.durationS, cpu: LOAD_CORE, postScript };
             // The first round warms each path up (JIT, connection pools, TLS sessions) unmeasured.
             if (round === 0) for (const line of await warmUp(run)) console.log(`         ${scenario.id.padEnd(14)} ${target.padEnd(10)} ${line}`);
-            const cpuBefore = cpuOf(target);
-            outcome = await runLoad(run);
-            const cpuAfter = cpuOf(target);
-            if (!isFailed(outcome) && cpuBefore !== undefined && cpuAfter !== undefined && outcome.requests > 0) {
-              outcome.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / outcome.requests;
+            const measure = async () => {
+              const cpuBefore = cpuOf(target);
+              const result = await runLoad(run);
+              const cpuAfter = cpuOf(target);
+              if (!isFailed(result) && cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) {
+                result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+              }
+              return result;
+            };
+            outcome = await measure();
+            // A run the hypervisor took much of is measured again; the least stolen one counts.
+            let stolenRuns = 0;
+            while (!isFailed(outcome) && (outcome.stealPercent ?? 0) > STEAL_REMEASURE_ABOVE && stolenRuns + 1 < MOST_MEASURES_UNDER_STEAL) {
+              console.log(`          ${scenario.id.padEnd(14)} ${target.padEnd(10)} steal ${outcome.stealPercent!.toFixed(1)} % (over ${STEAL_REMEASURE_ABOVE} %): measuring again`);
+              const next = await measure();
+              stolenRuns++;
+              if (!isFailed(next) && (next.stealPercent ?? 0) < (outcome.stealPercent ?? 0)) outcome = next;
             }
+            if (!isFailed(outcome) && stolenRuns > 0) outcome.stolenRuns = stolenRuns;
           }
           results[si]!.cells.find((c) => c.target === target)!.rounds.push(outcome);
           console.log(`round ${round + 1}/${settings.rounds} ${scenario.id.padEnd(14)} ${target.padEnd(10)} ${describe(outcome)}`);

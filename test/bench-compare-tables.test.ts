@@ -58,3 +58,8 @@ test('a round with the VM\'s steal time in it shows the steal beside its req/s',
   const row = table([round(100, { stealPercent: 0.1 }), round(60, { stealPercent: 7.25 })]).split('\n').find((l) => l.startsWith('| fairway'))!;
   assert.match(row, /\| 100, 60 \(steal 7\.3 %\) \|$/);
 });
+
+test('runs set aside for the VM\'s steal time are counted in a note under the table', () => {
+  assert.match(table([round(100, { stolenRuns: 2 }), round(90, { stolenRuns: 1 })]), /- fairway: 3 run\(s\) set aside and measured again, the VM's steal time above 2 % in them\./);
+  assert.doesNotMatch(table([round(100)]), /set aside/);
+});

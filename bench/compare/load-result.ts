@@ -42,6 +42,8 @@ export interface LoadResult {
   listenOverflows?: number;
   /** The VM's steal time during the run, a per cent of all CPUs' time (steal-time.ts). */
   stealPercent?: number;
+  /** Runs of this round set aside because the VM's steal time was too high (steal-time.ts). */
+  stolenRuns?: number;
 }
 
 /** A run that produced no usable measurement, and why. */

@@ -1,7 +1,7 @@
 // The compare results as markdown: the machine, the command, one table per
 // scenario with the median round and the ratio to NGINX.
 import { isFailed, type LoadResult, type RunOutcome } from './load-result.js';
-import { STEAL_SHOWN_FROM } from './steal-time.js';
+import { MOST_MEASURES_UNDER_STEAL, STEAL_REMEASURE_ABOVE, STEAL_SHOWN_FROM } from './steal-time.js';
 
 export interface Cell {
   target: string;
@@ -132,6 +132,8 @@ export function scenarioTable(result: ScenarioResult): string {
     if (breakdown !== undefined) notes.push(`- ${cell.label}, errors over the rounds: ${breakdown}.`);
     const overflows = rounds.reduce((s, r) => s + (r.listenOverflows ?? 0), 0);
     if (overflows > 0) notes.push(`- ${cell.label}: the kernel counted ${int(overflows)} accept-queue overflows during the rounds (a handshake turned away waits a second or more for the client to try again; the counter is the whole machine's).`);
+    const stolen = rounds.reduce((s, r) => s + (r.stolenRuns ?? 0), 0);
+    if (stolen > 0) notes.push(`- ${cell.label}: ${int(stolen)} run(s) set aside and measured again, the VM's steal time above ${STEAL_REMEASURE_ABOVE} % in them.`);
     const extra = reconnects(rounds);
     if (extra > 0) notes.push(`- ${cell.label}: ${int(extra)} more sockets than connections over the rounds (wrk reconnects after an error).`);
     const vs = nginx && nginx.rps > 0 ? (m.rps / nginx.rps).toFixed(2) : '–';
@@ -155,7 +157,7 @@ export function resultsMarkdown(machine: Machine, run: RunFacts, results: readon
     '',
     'Timeouts are wrk\'s: requests still unanswered after 5 s, summed over the rounds (a note under a table breaks all errors down by kind). Served conns is, in the worst round, how many of the connections received an answer, read from the kernel\'s view of the load generator\'s sockets (`ss`); – where every request has a connection of its own.',
     '',
-    `Steal, beside a round's req/s from ${STEAL_SHOWN_FROM} % up, is the VM's steal time during that round: the share of the machine's CPU time the hypervisor gave to other guests while this one had work (/proc/stat). It is how loaded the host was; a round with steal in it is slower whatever the proxy.`,
+    `Steal, beside a round's req/s from ${STEAL_SHOWN_FROM} % up, is the VM's steal time during that round: the share of the machine's CPU time the hypervisor gave to other guests while this one had work (/proc/stat). It is how loaded the host was; a round with steal in it is slower whatever the proxy. A run with more than ${STEAL_REMEASURE_ABOVE} % is measured again, ${MOST_MEASURES_UNDER_STEAL} runs at most, and the least stolen one counts; a note under the table says how many were set aside.`,
     '',
     `Machine: ${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}; Node.js ${machine.node}${machine.fairwayNode === undefined ? '' : ` (fairway on Node.js ${machine.fairwayNode})`}, ${machine.nginx}, ${machine.haproxy}, ${machine.wrk}, ${machine.h2load}, ${machine.openssl}.`,
     '',

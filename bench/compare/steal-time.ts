@@ -50,3 +50,13 @@ export function stealText(percent: number | undefined): string {
 
 /** Below this the VM's steal time is the usual background, not worth a word. */
 export const STEAL_SHOWN_FROM = 0.5;
+
+/**
+ * A run in which the hypervisor took more than this share of the machine is
+ * measured again (bench:compare): it measured the host's other guests as much
+ * as the proxy. Decided on the steal alone, never on the result.
+ */
+export const STEAL_REMEASURE_ABOVE = 2;
+
+/** Runs of one round at most, the first included; the one with the least steal is kept. */
+export const MOST_MEASURES_UNDER_STEAL = 3;
