@@ -149,7 +149,8 @@ IP_LITERAL[COLON] = 1;
  * 3.2) or `uri-host [ ":" port ]`, so no space, slash, `@`, `?` or `#` can
  * make the router and the backend see two different hosts, nor a second
  * colon or a bad port two different ports ("a:1:2" is host "a:1" to the
- * router, "a" to a backend that cuts at the first colon). RFC 9110 7.2
+ * router, "a" to a backend that cuts at the first colon). An empty port is
+ * allowed (RFC 3986 3.2.3); one past 65535 is not. RFC 9110 7.2
  * asks for 400 on an invalid Host.
  */
 export function isHostValue(value: string): boolean {
@@ -165,9 +166,14 @@ export function isHostValue(value: string): boolean {
   }
   if (i === n) return true;
   if (value.charCodeAt(i) !== COLON) return false;
+  // A port past 65535 names no TCP port, and a backend that reads it into a
+  // 16- or 32-bit integer would wrap it to another one.
+  let port = 0;
   for (i++; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c < 48 || c > 57) return false;
+    port = port * 10 + (c - 48);
+    if (port > 65535) return false;
   }
   return true;
 }
