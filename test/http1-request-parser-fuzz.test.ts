@@ -77,7 +77,8 @@ const requestSpec: fc.Arbitrary<RequestSpec> = fc
     method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'),
     target: fc.stringMatching(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,30}(\?[A-Za-z0-9=&%._-]{0,20})?$/),
     minor: fc.constantFrom<0 | 1>(0, 1, 1, 1),
-    host: fc.stringMatching(/^[a-z0-9.-]{1,20}(:[0-9]{1,5})?$/),
+    // A valid Host's port is at most 65535 (a larger one is refused).
+    host: fc.tuple(fc.stringMatching(/^[a-z0-9.-]{1,20}$/), fc.option(fc.integer({ min: 0, max: 65535 }))).map(([name, port]) => (port === null ? name : `${name}:${port}`)),
     hostAt: fc.nat(),
     fields: fc.array(field, { maxLength: 8 }),
     connection: fc.constantFrom<RequestSpec['connection']>('', '', 'close', 'keep-alive'),
