@@ -100,6 +100,8 @@ test('requests_total counts per backend, method and code; the histogram counts e
     .map((s) => s.labels.le);
   assert.deepEqual(les, [...DURATION_BUCKETS.map(String), '+Inf']);
   assert.equal(sum(text, 'fairway_upstream_errors_total'), 0);
+  // Counted without a whole request record per request: nothing listens for one.
+  assert.equal(lb.fairway.events.listenerCount('request'), 0);
 });
 
 test('backend_in_flight shows requests a backend is working on at scrape time', async (t) => {

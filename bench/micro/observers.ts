@@ -37,8 +37,7 @@ printTable('observers, per finished request', [
   [
     'metrics listener (3 backends, GET 200)',
     nsPerOp((i) => {
-      record.backend = backends[i % 3]!;
-      events.emit('request', record);
+      events.emit('served', record.method, record.status, record.protocol, record.pool, backends[i % 3]!, record.durationMs, record.errorKind);
       return 1;
     }),
   ],

@@ -1,6 +1,7 @@
 // The request-record filter: when an exchange is done, count it in the
-// process totals and, when anyone listens (metrics, access log, dashboard),
-// emit its record. Every chain has it, the unrouted one too.
+// process totals, tell the metrics what they count (a few plain values),
+// and, when anyone listens (access log, dashboard), emit its whole record.
+// Every chain has it, the unrouted one too.
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter } from '../exchange/phases.js';
 import type { FairwayEvents } from '../observability/events.js';
@@ -24,8 +25,11 @@ export class RequestRecorder implements Filter {
       if (kind !== undefined || ex.status >= 500) this.stats.errors++;
       if (ex.status !== 101) this.stats.latency.record(durationMs, now);
     }
-    if (this.events.listenerCount('request') === 0) return;
     const downstream = ex.downstream;
+    const pool = ex.cluster?.name ?? '';
+    const backend = ex.backend?.id ?? '';
+    this.events.emit('served', downstream.method, ex.status, downstream.protocol, pool, backend, durationMs, kind ?? '');
+    if (this.events.listenerCount('request') === 0) return;
     this.events.emit('request', {
       time: Date.now(),
       requestId: ex.requestId,
@@ -38,8 +42,8 @@ export class RequestRecorder implements Filter {
       bytesOut: ex.bytesOut,
       durationMs,
       upstreamDurationMs: ex.upstreamMs,
-      pool: ex.cluster?.name ?? '',
-      backend: ex.backend?.id ?? '',
+      pool,
+      backend,
       attempts: ex.attempts,
       errorKind: kind ?? '',
       referer: ex.header('referer'),

@@ -64,7 +64,14 @@ interface EventMap {
   health: [HealthEvent];
   healthCheck: [HealthCheckEvent];
   ejection: [EjectionEvent];
+  /** The whole record, built only while something listens (an access log, the dashboard). */
   request: [RequestRecord];
+  /**
+   * What metrics count of every finished request, as plain arguments: no
+   * record is built per request when nothing else listens (RequestRecord
+   * says what each one is).
+   */
+  served: [method: string, status: number, protocol: string, pool: string, backend: string, durationMs: number, errorKind: string];
   retry: [RetryEvent];
 }
 
