@@ -28,7 +28,8 @@ export class RequestRecorder implements Filter {
     const downstream = ex.downstream;
     const pool = ex.cluster?.name ?? '';
     const backend = ex.backend?.id ?? '';
-    this.events.emit('served', downstream.method, ex.status, downstream.protocol, pool, backend, durationMs, kind ?? '');
+    const errorKind = kind ?? '';
+    this.events.emit('served', downstream.method, ex.status, downstream.protocol, pool, backend, durationMs, errorKind);
     if (this.events.listenerCount('request') === 0) return;
     this.events.emit('request', {
       time: Date.now(),
@@ -45,7 +46,7 @@ export class RequestRecorder implements Filter {
       pool,
       backend,
       attempts: ex.attempts,
-      errorKind: kind ?? '',
+      errorKind,
       referer: ex.header('referer'),
       userAgent: ex.header('user-agent'),
       httpVersion: downstream.httpVersion,
