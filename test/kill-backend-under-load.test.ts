@@ -43,9 +43,13 @@ test('SIGKILL of one backend under 200 concurrent connections fails no request',
     while (Date.now() - started < RUN_MS) {
       try {
         const res = await request(`${lb.url}/`, { dispatcher: client });
-        await res.body.dump();
-        if (res.statusCode === 200) ok++;
-        else failures.push(`HTTP ${res.statusCode}`);
+        if (res.statusCode === 200) {
+          await res.body.dump();
+          ok++;
+        } else {
+          // fairway's error answer names the error kind: a failure says why.
+          failures.push(`HTTP ${res.statusCode}: ${(await res.body.text()).trim()}`);
+        }
         if (restarted && res.headers['x-backend'] === 'a') servedByRestarted++;
       } catch (err) {
         failures.push((err as Error).message);
