@@ -6,7 +6,7 @@
 // stays free of errors. Against `fairway start` with admin.token: the page
 // asks for the token, stays read-only (no mutating call) when dismissed, sends
 // the token on every call once given, keeps it for the tab across a reload,
-// labels every state with a symbol and a word, and fits 390 px. Screenshots go to a temp dir (printed as a diagnostic).
+// labels every state with a symbol and a word, and fits 390 px. Screenshots go to a temp dir (printed as a diagnostic), kept only when a check fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium, skipWithoutChromium } from './helpers/chromium.js';
+import type { Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium, type Chromium } from './helpers/chromium.js';
 import { CLI, startChildFairway } from './helpers/child-fairway.js';
 import { freePorts, waitFor } from './helpers/fixtures.js';
 import { startTestBackend } from '../src/tools/test-backend.js';
@@ -70,13 +70,13 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   demo.stdout.on('data', (c: Buffer) => (out += c.toString()));
   demo.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const client = new Agent({ connections: 8, keepAliveTimeout: 1_000 });
-  let browser: BrowserContext | undefined = undefined;
+  let chromium: Chromium | undefined = undefined;
   let trafficOn = true;
   let traffic: Promise<unknown> = Promise.resolve();
   t.after(async () => {
     trafficOn = false;
     await traffic;
-    await browser?.close();
+    await chromium?.close();
     await client.close();
     if (demo.exitCode === null) {
       demo.kill('SIGINT');
@@ -108,7 +108,8 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   );
 
   // A fresh profile directory for every run.
-  browser = await launchChromium();
+  chromium = await launchChromium();
+  const browser = chromium.context;
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(10_000);
   const consoleErrors: string[] = [];
@@ -180,6 +181,8 @@ test('dashboard in Chromium: cards, disable, stop a demo backend, algorithm swit
   await page.screenshot({ path: join(shots, '5-narrow.png'), fullPage: true });
 
   assert.deepEqual(consoleErrors, [], 'no console errors');
+  // Reached only when every check passed: a failed run keeps its screenshots.
+  rmSync(shots, { recursive: true, force: true });
 });
 
 interface SeenRequest {
@@ -233,9 +236,9 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
   );
   const lb = await startChildFairway(['--config', file, '--log-format', 'json'], { ADMIN_TOKEN: TOKEN });
   const client = new Agent({ connections: 4, keepAliveTimeout: 1_000 });
-  let browser: BrowserContext | undefined = undefined;
+  let chromium: Chromium | undefined = undefined;
   t.after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await client.close();
     await lb.stop();
     await Promise.all(backends.map((b) => b.close()));
@@ -259,7 +262,8 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
     assert.equal(await page.textContent('#kpi-success'), '93.55%', `success rate in the ${view} view`);
   };
 
-  browser = await launchChromium();
+  chromium = await launchChromium();
+  const browser = chromium.context;
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(10_000);
   const seen = watch(page);
@@ -382,4 +386,6 @@ test('dashboard in Chromium with admin.token: asks once, read-only when dismisse
 
   assert.deepEqual(seen.errors, [], 'no console errors');
   assert.deepEqual(narrowSeen.errors, [], 'no console errors at 390 px');
+  // Reached only when every check passed: a failed run keeps its screenshots.
+  rmSync(shots, { recursive: true, force: true });
 });

@@ -5,11 +5,10 @@
 // its end marked as a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import { launchChromium, skipWithoutChromium } from './helpers/chromium.js';
+import { launchChromium, skipWithoutChromium, type Chromium } from './helpers/chromium.js';
 import { TestCertificates, skipWithoutOpenssl } from './helpers/test-certificates.js';
 import { headerEchoBackend, startRig } from './helpers/tls-rig.js';
 
@@ -39,9 +38,9 @@ test('dashboard in Chromium lists every listener with its address and scheme, an
       '  - { pathPrefix: /, pool: app }',
     ].join('\n'),
   );
-  let browser: BrowserContext | undefined = undefined;
+  let chromium: Chromium | undefined = undefined;
   t.after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await rig.close();
     await backend.close();
     certs.remove();
@@ -51,7 +50,8 @@ test('dashboard in Chromium lists every listener with its address and scheme, an
   const stats = (await (await fetch(`${rig.adminUrl}/lb/stats`)).json()) as { listeners: { name: string; protocols?: string[] }[] };
   const protocolsOf = (name: string) => stats.listeners.find((l) => l.name === name)?.protocols?.join(', ') ?? '—';
 
-  browser = await launchChromium();
+  chromium = await launchChromium();
+  const browser = chromium.context;
   const page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
@@ -86,4 +86,6 @@ test('dashboard in Chromium lists every listener with its address and scheme, an
 
   await page.locator('#listeners').screenshot({ path: join(shots, 'listeners.png') });
   assert.deepEqual(errors, [], 'no console errors');
+  // Reached only when every check passed: a failed run keeps its screenshots.
+  rmSync(shots, { recursive: true, force: true });
 });

@@ -5,11 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI } from './helpers/child-fairway.js';
 import { connectRefused, freePorts, waitFor } from './helpers/fixtures.js';
 
 interface DemoChild {
   child: ChildProcess;
+  /** The demo's TMPDIR, where it writes its certificate: the test's own, so a SIGKILL leaves nothing in /tmp. */
+  tmp: string;
   backendPorts: number[];
   output: () => string;
   stderr: () => string;
@@ -18,10 +23,11 @@ interface DemoChild {
 
 async function spawnDemo(logFormat: 'json' | 'pretty'): Promise<DemoChild> {
   const [port, adminPort, ...backendPorts] = await freePorts(5);
+  const tmp = mkdtempSync(join(tmpdir(), 'fairway-demo-exit-'));
   const child = spawn(
     process.execPath,
     [CLI, 'demo', '--port', String(port), '--https-port', '0', '--admin-port', String(adminPort), '--backend-ports', backendPorts.join(','), '--log-format', logFormat],
-    { env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { PATH: process.env['PATH'], TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   let stderr = '';
@@ -30,7 +36,7 @@ async function spawnDemo(logFormat: 'json' | 'pretty'): Promise<DemoChild> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, backendPorts: backendPorts as number[], output: () => stdout + stderr, stderr: () => stderr, exited };
+  return { child, tmp, backendPorts: backendPorts as number[], output: () => stdout + stderr, stderr: () => stderr, exited };
 }
 
 /** The demo is up: the banner is out and every backend listens. */
@@ -51,6 +57,7 @@ function cleanUp(demo: DemoChild): () => Promise<void> {
       demo.child.kill('SIGKILL');
       await demo.exited;
     }
+    rmSync(demo.tmp, { recursive: true, force: true });
   };
 }
 
@@ -91,13 +98,15 @@ test('demo killed with SIGKILL: its backend processes exit and free their ports'
   await untilBackendsGone(demo.backendPorts, 5_000);
 });
 
-test('demo stopped with SIGTERM: exits 0 and its backend processes are gone', { timeout: 60_000 }, async (t) => {
+test('demo stopped with SIGTERM: exits 0, its backend processes are gone and its certificate directory is removed', { timeout: 60_000 }, async (t) => {
   const demo = await spawnDemo('json');
   t.after(cleanUp(demo));
   await untilRunning(demo);
+  assert.equal(readdirSync(demo.tmp).filter((n) => n.startsWith('fairway-demo-tls-')).length, 1, 'the running demo keeps its certificate in TMPDIR');
   demo.child.kill('SIGTERM');
   const result = await Promise.race([demo.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
   assert.deepEqual(result, { code: 0, signal: null }, `stderr:\n${demo.stderr()}`);
   // demo.stop() waits for the backends, so they are gone at once.
   for (const port of demo.backendPorts) assert.ok(await connectRefused(port), `backend on ${port} stopped`);
+  assert.deepEqual(readdirSync(demo.tmp), [], 'the certificate directory is removed');
 });

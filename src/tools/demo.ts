@@ -43,7 +43,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
   // The certificate lives as long as the demo: files in a directory of its own.
   const certDir = mkdtempSync(join(tmpdir(), 'fairway-demo-tls-'));
-  const removeCertDir = () => rmSync(certDir, { recursive: true, force: true });
+  const removeCertDir = () => {
+    process.off('exit', removeCertDir);
+    rmSync(certDir, { recursive: true, force: true });
+  };
+  // A second Ctrl+C exits at once, without stop(): the files go then too.
+  process.on('exit', removeCertDir);
   const pair = selfSignedCertificate({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
   writeFileSync(join(certDir, 'localhost.pem'), pair.cert);
   writeFileSync(join(certDir, 'localhost.key'), pair.key, { mode: 0o600 });
