@@ -104,7 +104,8 @@ export function buildResponseHead(status: number, raw: readonly string[], option
         if (equalsIgnoringCase(name, 'transfer-encoding')) continue;
         break;
     }
-    fields += `${name}: ${value}\r\n`;
+    // `+` piece by piece, not a template literal: see buildRequestHead.
+    fields = fields + name + ': ' + value + '\r\n';
   }
   if (!hasDate) fields += dateField();
   if (options.hsts !== undefined) fields += `strict-transport-security: ${options.hsts}\r\n`;
