@@ -1,7 +1,7 @@
 // Prometheus metrics: one prom-client Registry per balancer (no globals, so
 // tests run several side by side). Counters and the duration histogram are fed
 // from the event bus ('served': plain values, no record object); per request
-// that is three map lookups, one plain counter increment and one observe on a
+// that is four map lookups, one plain counter increment and one observe on a
 // cached histogram child. Gauges (up, in flight, queue length) are read from
 // pool state when Prometheus scrapes, so they cost nothing per request.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
