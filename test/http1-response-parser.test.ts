@@ -144,8 +144,7 @@ test('a status line without a reason phrase is accepted', () => {
   assert.equal(p.heads[0]!.text, '');
 });
 
-test('malformed and ambiguous responses are rejected', () => {
-  const bad: [string, RegExp][] = [
+const malformed: [string, RegExp][] = [
     ['HTTP/2 200 OK\r\n\r\n', /status line/],
     ['HTTP/1.1 20 OK\r\n\r\n', /status line/],
     ['HTTP/1.1 2000 OK\r\n\r\n', /status line/],
@@ -176,14 +175,30 @@ test('malformed and ambiguous responses are rejected', () => {
     ['HTTP/1.1 200 OK\r\nX: a\u0001b\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
     ['HTTP/1.1 200 OK\r\nX: a\rInjected: 1\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
     ['HTTP/1.1 200 OK\r\nX: a\u007f\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
-  ];
-  for (const [raw, why] of bad) {
+    ['HTTP/1.1 200 OK\r\nX: a\r\r\nContent-Length: 0\r\n\r\n', /invalid character in header value/],
+    ['HTTP/1.1 200 OK\r\n\rContent-Length: 0\r\n\r\n', /header line/],
+];
+
+test('malformed and ambiguous responses are rejected', () => {
+  for (const [raw, why] of malformed) {
     const p = parse([raw]);
     assert.match(p.error ?? '(accepted)', why, JSON.stringify(raw));
     assert.equal(p.complete, 0, JSON.stringify(raw));
     // A head that arrives in pieces is checked from its kept bytes, the same way.
     const pieces = parse([...raw]);
     assert.match(pieces.error ?? '(accepted)', why, `${JSON.stringify(raw)} a byte at a time`);
+  }
+});
+
+test('a malformed response is rejected for the same reason wherever the read carrying its head ends', () => {
+  // The first read's text is parsed as far as it goes; a head it ends inside
+  // waits for the rest, so an early cut must neither fail nor pass what the whole fails.
+  for (const [raw, why] of malformed) {
+    for (let cut = 1; cut < raw.length; cut++) {
+      const p = parse([raw.slice(0, cut), raw.slice(cut)]);
+      assert.match(p.error ?? '(accepted)', why, `${JSON.stringify(raw)} cut at byte ${cut}`);
+      assert.equal(p.complete, 0, `${JSON.stringify(raw)} cut at byte ${cut}`);
+    }
   }
 });
 

@@ -34,6 +34,8 @@ export class Exchange implements RequestFacts {
   attempts = 0;
   /** The backend of the latest try. */
   backend: Backend | undefined;
+  /** When the exchange finished (performance.now()), set before the onDone filters run. */
+  finishedAt = 0;
   /** Time spent on tries, from dispatch to their end. */
   upstreamMs = 0;
   /** A backend a filter asks for (a sticky session), used while it can take the request. */

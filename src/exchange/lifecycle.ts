@@ -517,13 +517,13 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
       if (trailers === null) this.downstream.end();
       else this.downstream.end(undefined, trailers);
     }
-    // One clock read for the backend's latency and the try's time.
+    // One clock read for the backend's latency, the try's time and the exchange's.
     const now = performance.now();
     attempt.backend.recordLatency(now - attempt.startedAt, now);
     // The backend is done with this request: its slot goes back now, even
     // while a transform still lets out the end of the body.
     this.endAttempt(attempt, now);
-    if (transformed === undefined) this.finish(undefined, this.status);
+    if (transformed === undefined) this.finish(undefined, this.status, now);
     else transformed.end(trailers);
   }
 
@@ -631,9 +631,11 @@ export class Lifecycle extends Exchange implements AttemptOwner, Waiter, Transfo
     this.finish(kind, statusFor(kind));
   }
 
-  private finish(kind: ErrorKind | string | undefined, status: number): void {
+  /** Ends the exchange once; `now` saves a clock read where the caller has just made one. */
+  private finish(kind: ErrorKind | string | undefined, status: number, now = performance.now()): void {
     if (this.finished) return;
     this.finished = true;
+    this.finishedAt = now;
     this.downstream.offClose(this.onClientClose);
     if (this.bodyTimer !== undefined) {
       clearTimeout(this.bodyTimer);

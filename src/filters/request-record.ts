@@ -17,7 +17,7 @@ export class RequestRecorder implements Filter {
 
   onDone(ex: Exchange): void {
     const kind = ex.errorKind;
-    const now = performance.now();
+    const now = ex.finishedAt;
     const durationMs = now - ex.startedAt;
     // A client that left has no answer to time, and a tunnel's lifetime
     // (status 101, recorded when it closes) is no response time.

@@ -11,7 +11,7 @@
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
 import { invalidResponse, TransportError } from './errors.js';
-import { bytesEqualLowerCase, equalsIgnoringCase, isFieldName, isFieldValue, isFieldValueBytes, isTokenChar } from '../../http-syntax/field-syntax.js';
+import { bytesEqualLowerCase, equalsIgnoringCase, isFieldName, isFieldValue, isTokenChar } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';
 import { latin1Text } from '../../net-io/latin1.js';
 
@@ -76,6 +76,8 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
  * in the bytes.
  */
 const HEAD_WINDOW = 1024;
+/** parseHead's answer when its text ends inside the head. */
+const INCOMPLETE = -3;
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -150,6 +152,9 @@ export class ResponseParser {
   /** The last response's trailer fields ([name, value, ...]), kept until the next reset(); null when it had none. */
   trailers: string[] | null = null;
 
+  /** The last head's length in bytes, blank line included (set by parseHead). */
+  private headLength = 0;
+
   constructor(private readonly sink: ResponseSink) {}
 
   /** Expects a new response; `noBody` for the answer to a HEAD request. */
@@ -206,12 +211,10 @@ export class ResponseParser {
       switch (this.state) {
         case State.Head: {
           if (this.partial === null) {
-            const text = latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW);
-            const at = text.indexOf('\r\n\r\n');
-            if (at !== -1) {
-              const next = this.parseHead(text, buf, pos);
-              if (next === -1) return -1;
-              pos += at + 4;
+            const next = this.parseHead(latin1Text(buf, pos, end - pos < HEAD_WINDOW ? end : pos + HEAD_WINDOW), buf, pos);
+            if (next === -1) return -1;
+            if (next !== INCOMPLETE) {
+              pos += this.headLength;
               if (next === -2) return end - pos; // stopped by the sink
               if ((this.state as State) === State.Done) return end - pos;
               continue;
@@ -394,16 +397,22 @@ export class ResponseParser {
   }
 
   /**
-   * Parses the head at the start of `s`, which holds all of it (up to its
-   * first empty line) and maybe bytes after it; `bytes` from `base` on are
-   * the same bytes. Characters are checked in the bytes (reading a
-   * string's characters one at a time costs three times as much) and the
-   * text is what names and values are cut from. Returns 0 when parsing goes
-   * on (body or next head), -2 when the sink stopped, -1 on a malformed head.
+   * Parses the head at the start of `s`: the input's text from the head's
+   * start on, which may hold all of the head (up to its first empty line)
+   * and bytes after it, or only part of it; `bytes` from `base` on are the
+   * same bytes. Characters are checked in the bytes (reading a string's
+   * characters one at a time costs three times as much), one pass per line
+   * that also finds its end, and the text is what names and values are cut
+   * from. Returns 0 when parsing goes on (body or next head; `headLength`
+   * says where), -2 when the sink stopped, -1 on a malformed head, and
+   * INCOMPLETE when `s` ends inside the head, with nothing changed.
    */
   private parseHead(s: string, bytes: Buffer, base: number): number {
+    // Bytes past the text may be a reused buffer's stale ones: no scan trusts them.
+    const limit = base + s.length;
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
-    let nl = s.indexOf('\n');
+    const nl = s.indexOf('\n');
+    if (nl === -1) return INCOMPLETE;
     if (nl < 13 || s.charCodeAt(nl - 1) !== CR || !s.startsWith('HTTP/1.')) return this.fail('invalid status line');
     const minor = s.charCodeAt(7) - 48;
     if ((minor !== 0 && minor !== 1) || s.charCodeAt(8) !== SP || !isDigits(s, 9, 12)) return this.fail('invalid status line');
@@ -419,26 +428,45 @@ export class ResponseParser {
     let keepAliveHintMs = 0;
     let p = nl + 1;
     for (;;) {
-      // The name's characters are checked as the colon is looked for.
-      // (The head's end is in the bytes, so no scan runs past them.)
+      // The name's characters are checked as the colon is looked for. A scan
+      // that ran past the text (into stale bytes) means the head goes on.
       let colon = p;
       while (isTokenChar(bytes[base + colon]!)) colon++;
+      if (base + colon >= limit) return INCOMPLETE;
       const stop = bytes[base + colon];
       if (colon === p) {
-        if (stop === CR && bytes[base + p + 1] === LF) break; // the empty line ending the head
+        if (stop === CR) {
+          if (base + p + 1 >= limit) return INCOMPLETE;
+          if (bytes[base + p + 1] === LF) break; // the empty line ending the head
+        }
         if (stop === SP || stop === HT) return this.fail('obsolete line folding in response head');
         if (stop === LF) return this.fail('bare LF in response head');
         return this.fail('invalid header line');
       }
-      if (stop !== COLON) return this.fail(badNameProblem(s, colon));
-      nl = s.indexOf('\n', colon);
-      if (nl === -1 || bytes[base + nl - 1] !== CR) return this.fail('bare LF in response head');
-      const lineEnd = base + nl - 1;
+      if (stop !== COLON) {
+        // What is wrong depends on the rest of the line: wait for all of it.
+        if (s.indexOf('\n', colon) === -1) return INCOMPLETE;
+        return this.fail(badNameProblem(s, colon));
+      }
       let vs = base + colon + 1;
+      while (vs < limit && (bytes[vs] === SP || bytes[vs] === HT)) vs++;
+      // The value runs to the first control character but tab: the line's CR.
+      let lineEnd = vs;
+      for (;;) {
+        if (lineEnd >= limit) return INCOMPLETE;
+        const c = bytes[lineEnd]!;
+        if ((c < 0x20 && c !== HT) || c === 0x7f) break;
+        lineEnd++;
+      }
+      const c = bytes[lineEnd];
+      if (c === CR) {
+        if (lineEnd + 1 >= limit) return INCOMPLETE;
+        if (bytes[lineEnd + 1] !== LF) return this.fail('invalid character in header value');
+      } else {
+        return this.fail(c === LF ? 'bare LF in response head' : 'invalid character in header value');
+      }
       let ve = lineEnd;
-      while (vs < ve && (bytes[vs] === SP || bytes[vs] === HT)) vs++;
       while (ve > vs && (bytes[ve - 1] === SP || bytes[ve - 1] === HT)) ve--;
-      if (!isFieldValueBytes(bytes, vs, ve)) return this.fail('invalid character in header value');
       const name = s.slice(p, colon);
       const value = s.slice(vs - base, ve - base);
       headers.push(name, value);
@@ -466,8 +494,9 @@ export class ResponseParser {
           }
           break;
       }
-      p = nl + 1;
+      p = lineEnd + 2 - base;
     }
+    this.headLength = p + 2;
 
     if (statusCode < 200) {
       if (statusCode === 101) {
