@@ -13,4 +13,16 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // Node defines these globals as getters, run on every read: in the
+    // request path a module import is a few ns cheaper per use.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: "import { Buffer } from 'node:buffer' (the global is a getter)" },
+        { name: 'performance', message: "import { performance } from 'node:perf_hooks' (the global is a getter)" },
+      ],
+    },
+  },
 );

@@ -2,6 +2,7 @@
 // dist/dashboard): GET / serves index.html (no-cache, ETag, with the page's
 // settings filled in), GET /assets/NAME serves the hashed bundles with a
 // year-long immutable cache. Files are read once and kept gzipped too.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';

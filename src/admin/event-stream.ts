@@ -4,6 +4,7 @@
 // of recent requests. A consumer that cannot keep up is
 // skipped while its socket buffer is full and dropped if it stays full, so a
 // slow dashboard never slows the proxy or grows memory.
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminControl } from './control.js';
 import type { EjectionEvent, HealthEvent, RequestRecord } from '../observability/events.js';

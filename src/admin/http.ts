@@ -1,4 +1,5 @@
 // Small helpers shared by admin routes: JSON answers and bodies.
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

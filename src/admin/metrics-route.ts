@@ -1,4 +1,5 @@
 // GET /metrics: the Prometheus text exposition of one balancer.
+import { Buffer } from 'node:buffer';
 import type { FairwayMetrics } from '../observability/metrics.js';
 import type { AdminRoute } from './server.js';
 

@@ -1,6 +1,7 @@
 // `fairway bench URL`: the load generator on the command line. Sweeps
 // concurrency levels, prints a block per round and a summary table, writes
 // JSON and an HTML report on request, and fails when errors pass a limit.
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';

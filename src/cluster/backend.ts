@@ -3,6 +3,7 @@
 // through the BackendView fields (id, weight, inFlight, ewmaLatencyMs,
 // latencySamples). It holds the Upstream that carries its requests but never
 // builds one: backend-transport.ts does, so a member stays plain data.
+import { performance } from 'node:perf_hooks';
 import type { BackendConfig, BackendState } from '../config/types.js';
 import { LatencyWindow } from '../observability/latency-window.js';
 import type { Upstream } from '../upstream/upstream.js';

@@ -3,6 +3,8 @@
 // so late callbacks from an abandoned try can be told apart and ignored. The
 // transport hands over raw header names and values as latin1 strings,
 // without building objects.
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { TunnelHandler } from '../upstream/upstream.js';
 import type { Backend } from '../cluster/backend.js';

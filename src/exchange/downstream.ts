@@ -2,6 +2,7 @@
 // (src/frontend/) turns what its protocol delivers into one Downstream per
 // request; everything after the frontend reads and answers the client only
 // through this, so nothing there branches on protocol or names node:http.
+import { Buffer } from 'node:buffer';
 import type { Duplex, Readable } from 'node:stream';
 
 export interface Downstream {

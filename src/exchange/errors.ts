@@ -1,5 +1,6 @@
 // Errors are values with codes: each kind maps to one status, one short
 // body and one log field, in this one place.
+import { Buffer } from 'node:buffer';
 import type { Downstream } from './downstream.js';
 
 export type ErrorKind =

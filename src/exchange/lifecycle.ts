@@ -23,6 +23,8 @@
 // the tunnel closes; then done. Any other answer is relayed as usual.
 //
 // One object per request: the Exchange the filters see, driven from here.
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { Readable, type Duplex } from 'node:stream';
 import type { Logger } from '../observability/logger.js';
 import type { FairwayEvents } from '../observability/events.js';

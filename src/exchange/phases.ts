@@ -13,6 +13,7 @@
 // A route's filters are compiled once per routing snapshot into one array per
 // phase (as fastify compiles its hooks), so a phase no filter uses costs one
 // length check and no per-request closure.
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Exchange } from './exchange.js';
 import type { ErrorKind } from './errors.js';

@@ -3,6 +3,7 @@
 // a PassThrough, so an upstream failure destroys that pipe and never the
 // client's own request stream. A body cut for a limit (cutRequestBody) is
 // left unread: the connection closes after the answer instead.
+import { Buffer } from 'node:buffer';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Downstream } from './downstream.js';
 

@@ -4,6 +4,7 @@
 // when the answer head's fields are checked and when the head is written
 // (about 1.5 % of a small GET's time in a profile). Text written into one
 // Buffer and read back as latin1 is a single flat string from the start.
+import { Buffer } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
 import { latin1Text } from '../net-io/latin1.js';
 

@@ -4,6 +4,7 @@
 // listener that redirects to HTTPS, a head over the listener's limits) are
 // answered here, and still logged and counted through the snapshot's
 // `unrouted` chain.
+import { performance } from 'node:perf_hooks';
 import type { Downstream } from './downstream.js';
 import { Lifecycle, type ExchangeContext } from './lifecycle.js';
 import { headLimitExceeded } from './head-limits.js';

@@ -4,6 +4,7 @@
 // holds both ways: a slow client pauses the last stream, whose full buffers
 // stop the first from taking more, which pauses the backend's body until the
 // first drains. The lifecycle (lifecycle.ts) feeds it and hears its end.
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import type { Downstream } from './downstream.js';
 

@@ -4,6 +4,8 @@
 // end on as an end (a half-close: the other direction goes on), and counts
 // its bytes. No byte either way for `idleMs` closes both sides, as does one
 // side failing or being destroyed.
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 
 function noop(): void {}

@@ -4,6 +4,7 @@
 // so a successful one is remembered for a few minutes, keyed by a SHA-256 of
 // the header (the password itself is not kept), and checks of one header that
 // arrive together share one computation.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { BasicAuthMiddlewareConfig, PasswordHash } from '../config/types.js';
 import { SlotKey, type Exchange } from '../exchange/exchange.js';

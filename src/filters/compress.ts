@@ -11,6 +11,7 @@
 // Content-Encoding and weakens a strong ETag, since the bytes differ.
 // An event stream (text/event-stream) is flushed after every chunk, so each
 // event reaches the client when the backend sends it.
+import { Buffer } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import type { CompressionEncoding, CompressMiddlewareConfig } from '../config/types.js';

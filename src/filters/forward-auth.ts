@@ -7,6 +7,7 @@
 // back to the client as the service gave it. A service that cannot be reached
 // or answers too slowly is a 503 (auth_unavailable). The question is
 // abandoned when the client leaves.
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import type { Pool } from 'undici';
 import type { ForwardAuthMiddlewareConfig } from '../config/types.js';

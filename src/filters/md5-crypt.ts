@@ -2,6 +2,7 @@
 // Apache's htpasswd writes by default), which is MD5-crypt with "$apr1$" as its
 // magic string. MD5 is weak and a thousand rounds is little; they are accepted
 // because htpasswd files hold them.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 
 const CRYPT64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -3,6 +3,7 @@
 // bcryptjs's asynchronous chunks and SHA-crypt yields between its rounds, so
 // neither holds the event loop for a whole check; digests are compared in
 // constant time.
+import { Buffer } from 'node:buffer';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { PasswordHash } from '../config/types.js';

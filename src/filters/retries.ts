@@ -2,6 +2,7 @@
 // the pool's retry policy allows it (method, body, condition, attempts) and
 // the cluster's retry budget has room. The budget belongs to the cluster, not
 // the filter, so it outlives routing snapshots: a reload does not refill it.
+import { performance } from 'node:perf_hooks';
 import type { RetryConfig } from '../config/types.js';
 import type { Exchange } from '../exchange/exchange.js';
 import type { Filter, RequestVerdict, TryResult, TryVerdict } from '../exchange/phases.js';

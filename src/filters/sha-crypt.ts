@@ -2,6 +2,7 @@
 // them (Ulrich Drepper's "Unix crypt using SHA-256 and SHA-512"), written
 // from the specification. The rounds loop yields to the event loop every few
 // thousand rounds, so a hash with many rounds never stalls other requests.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 

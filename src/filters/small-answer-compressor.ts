@@ -7,6 +7,7 @@
 // (256 KiB for gzip) would have been. Larger or open-ended answers, event
 // streams and slow settings (where one call would hold the event loop too
 // long) keep the streaming compressor.
+import { Buffer } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** Answers up to this many bytes (by their Content-Length) are compressed in one call. */

@@ -2,6 +2,7 @@
 // knowledge from an HTTP/1.1 one by its first bytes: HTTP/2 opens with a
 // fixed preface (RFC 9113 3.4) that no HTTP/1.1 request line can start with.
 // The bytes read to tell are put back for whoever takes the connection.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');

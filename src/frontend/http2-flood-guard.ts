@@ -4,6 +4,7 @@
 // backend request), SETTINGS frames and PINGs (each owes an ACK). Each is a
 // token bucket per connection; a client that empties one is told
 // ENHANCE_YOUR_CALM in a GOAWAY and cut off.
+import { performance } from 'node:perf_hooks';
 
 /** Events a client may send at once, and how many more each second. */
 export interface FloodAllowance {

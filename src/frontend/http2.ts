@@ -4,6 +4,7 @@
 // joined into one header, pseudo-headers stay here. Answers lose HTTP/1.1's
 // connection-specific headers, which HTTP/2 forbids. The connection's
 // keep-alive decisions have no meaning per stream, so those calls do nothing.
+import { Buffer } from 'node:buffer';
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Downstream } from '../exchange/downstream.js';

@@ -3,6 +3,7 @@
 // different backends are spread across the interval rather than fired together.
 // An https backend is checked over TLS, verified as its requests are
 // (backendTlsOptions), on connections of the checker's own.
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { BackendTlsConfig, HealthCheckConfig } from '../config/types.js';
 import type { CheckedMember } from './health-member.js';

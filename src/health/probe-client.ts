@@ -3,6 +3,7 @@
 // while the backend keeps it open. node:http is in every fairway already (the
 // admin API serves on it); undici, used here before, added 10–20 MB of
 // resident memory to every process for this alone (docs/benchmarks.md).
+import { Buffer } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { BackendTlsOptions } from '../upstream/backend-tls.js';

@@ -1,6 +1,7 @@
 // The load generator as a module: `runLoad` sweeps concurrency levels, runs
 // rounds at each, and reports progress through callbacks. The CLI's
 // `fairway bench` is one caller; the dashboard's load tests are another.
+import { Buffer } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { parseHeaderLine, prepareRequest, type PreparedRequest, type RequestSpec } from './request.js';

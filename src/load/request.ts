@@ -1,5 +1,6 @@
 // The request a load test sends, checked once and encoded once: every send
 // writes the same bytes.
+import { Buffer } from 'node:buffer';
 
 export interface RequestSpec {
   url: string;

@@ -2,6 +2,7 @@
 // only what a load test needs (status, framing, Connection and one named
 // header) and skips bodies without copying them. One parser serves one
 // connection, which has at most one request in flight.
+import { Buffer } from 'node:buffer';
 
 const IN_HEAD = 0;
 const IN_LENGTH_BODY = 1;

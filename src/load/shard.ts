@@ -3,6 +3,7 @@
 // (send the next request when the answer arrives) or an open model (requests
 // due at fixed intended times, latency counted from that time, so a stalled
 // server is charged for the requests it kept waiting).
+import { Buffer } from 'node:buffer';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Histogram, type HistogramData } from './histogram.js';

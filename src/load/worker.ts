@@ -1,5 +1,6 @@
 // Worker-thread side of `runLoad({ workers: N })`: runs one round's share of
 // the connections and posts live counters, then the result.
+import { Buffer } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { prepareRequest } from './request.js';
 import { runShard, type ShardCounters } from './shard.js';

@@ -13,6 +13,7 @@
 // copied) and the buffer comes back at once (giveBackBuffer). Whoever may
 // keep a chunk past its write (a filter, a transform) forgets the lend
 // first (forgetLentChunk); a chunk nobody gives back is simply garbage.
+import { Buffer } from 'node:buffer';
 
 /** The size of every pooled buffer: one socket read, up to four times what Node reads at once. */
 export const POOLED_BUFFER_BYTES = 256 * 1024;

@@ -2,6 +2,7 @@
 // offsets and the text writes back byte for byte. Buffer's latin1Slice is
 // what toString('latin1') calls after checking its arguments and encoding
 // name; the parsers call it per head, so they call it directly.
+import { Buffer } from 'node:buffer';
 interface Latin1Slicing {
   latin1Slice(start: number, end: number): string;
 }

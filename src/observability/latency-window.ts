@@ -1,6 +1,7 @@
 // Latency percentiles over the last few seconds, cheap enough to record on
 // every request: log-spaced buckets (about ±5 %), one histogram per second in
 // a ring, summed on demand.
+import { performance } from 'node:perf_hooks';
 const RATIO = Math.log(1.1);
 const BUCKETS = 200; // 1.1^200 µs ≈ 190 s: everything a request can take
 const SECONDS = 10;

@@ -3,6 +3,7 @@
 // at all. The Map is bounded: buckets that are full again (as good as absent)
 // are dropped first, oldest first, and only when none is the oldest bucket
 // goes. Its order is last use, so the oldest entries are the likeliest full.
+import { performance } from 'node:perf_hooks';
 import type { BucketDecision, BucketRule, TokenBucketStore } from './token-bucket-store.js';
 
 interface Bucket {

@@ -5,6 +5,7 @@
 // command fails at once (no offline queue that would release a burst of stale
 // decisions later); and the connection comes back by itself with capped
 // exponential backoff.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import tls from 'node:tls';
 import { encodeCommand, type RedisArgument } from './resp-encoder.js';

@@ -1,5 +1,6 @@
 // A Redis command in RESP2 (the protocol every Redis version speaks): an
 // array of bulk strings, `*<count>\r\n` then `$<bytes>\r\n<arg>\r\n` per argument.
+import { Buffer } from 'node:buffer';
 
 export type RedisArgument = string | number;
 

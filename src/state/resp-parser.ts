@@ -1,6 +1,7 @@
 // Replies in RESP2, read incrementally: TCP hands over bytes in any chunking,
 // so a reply may arrive split anywhere (even inside `\r\n`) or many replies
 // in one chunk. Whatever is incomplete waits for the next chunk.
+import { Buffer } from 'node:buffer';
 import { RedisReplyError } from './redis-errors.js';
 
 /** A reply: simple and bulk strings, integers, nil, arrays of replies, and error replies as values (an array may hold one). */

@@ -4,6 +4,7 @@
 // same bytes, a shorter stream is a prefix of a longer one, and the stream does
 // not repeat within any practical length, so a proxy that drops, duplicates or
 // reorders chunks changes the sha256 (a repeating pattern would hide that).
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 
 /** Chunk size used by the test backend and by {@link deterministicBytes}. */

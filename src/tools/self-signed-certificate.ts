@@ -3,6 +3,7 @@
 // X.509 v3 certificate written out in DER by hand (RFC 5280): only the
 // handful of fields a TLS client looks at — names in subjectAltName, a short
 // validity, serverAuth — signed with ECDSA-SHA256.
+import { Buffer } from 'node:buffer';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 

@@ -2,6 +2,7 @@
 // simulates latency and failures, and echoes WebSocket messages at /ws. It is
 // the backend in benchmarks, so the common path (no body, no delay) avoids URL
 // objects, header maps and closures.
+import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

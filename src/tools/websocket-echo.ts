@@ -5,6 +5,7 @@
 // here rather than taken from a package so the shipped test backend needs no
 // dependency; the tests talk to it through the `ws` client, a separate
 // implementation that checks it.
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

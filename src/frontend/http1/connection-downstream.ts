@@ -4,6 +4,7 @@
 // a head and a small body leave in one write. The keep-alive decisions that
 // only HTTP/1.1 has live here too, as in the node:http adapter: close after
 // an answer of our own that leaves a long body unread.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import type { Downstream, DownstreamUpgrade } from '../../exchange/downstream.js';

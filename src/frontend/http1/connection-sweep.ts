@@ -2,6 +2,7 @@
 // clock time its phase began (or it last moved), and one unref'd interval
 // per listener closes the ones that overstayed. The clock is read once a
 // tick, so noting a time is an assignment on the hot path.
+import { performance } from 'node:perf_hooks';
 
 /** The time as of the last tick (performance.now() milliseconds). */
 export const clock = { now: performance.now() };

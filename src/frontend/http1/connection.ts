@@ -4,6 +4,7 @@
 // order (a pipelined request waits, unparsed, until the answer before it is
 // done). Timeouts are not timers: the connection notes when it last moved
 // and its listener's sweep closes what overstays (connection-sweep.ts).
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';

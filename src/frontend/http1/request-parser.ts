@@ -26,6 +26,7 @@
 // equal byte offsets and names and values are cheap slices. A head that
 // arrives whole in one read is parsed in place; only an incomplete head is
 // copied, into a buffer that grows by doubling and is kept for the next.
+import { Buffer } from 'node:buffer';
 import { bytesEqualLowerCase, equalsIgnoringCase, isFieldValueBytes, isFieldValueRange, isTokenBytes, isTokenChar, isTokenRange } from '../../http-syntax/field-syntax.js';
 import {
   ConnectionOption,

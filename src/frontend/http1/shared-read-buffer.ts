@@ -19,6 +19,7 @@
 // the connection may keep. pause() and resume() work as usual (net.Socket
 // stops and starts the handle's reads when `onread` is set); 'end', 'error'
 // and 'close' are as usual.
+import { Buffer } from 'node:buffer';
 import { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 

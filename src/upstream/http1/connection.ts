@@ -6,6 +6,7 @@
 // would cost a copy of every byte that way, so while one arrives in bulk
 // (see nextReadBuffer) the reads land in pooled buffers, handed to the
 // handler as they are and given back once written on (body-buffer-pool.ts).
+import { Buffer } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { sweeper } from './deadlines.js';

@@ -8,6 +8,7 @@
 // not even read the time: `deadlineIn(ms)` adds one tick of slack to the
 // clock's staleness. A deadline thus fires between 0 and 2 ticks late, never
 // early; the tick is a tenth of the shortest timeout in use (5 to 250 ms).
+import { performance } from 'node:perf_hooks';
 
 export interface Sweepable {
   /** Expires every connection whose deadline is at or before `now`. */

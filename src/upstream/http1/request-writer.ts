@@ -2,6 +2,7 @@
 // and written once, corked together with a Buffer body (one writev). Stream
 // bodies follow raw when a Content-Length was given (and must match it),
 // chunked otherwise, honouring the socket's backpressure.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { TransportError } from './errors.js';

@@ -10,6 +10,7 @@
 //
 // The head is decoded once as latin1 (one byte, one char), so string offsets
 // equal byte offsets and header names and values are cheap string slices.
+import { Buffer } from 'node:buffer';
 import { invalidResponse, TransportError } from './errors.js';
 import { bytesEqualLowerCase, equalsIgnoringCase, isFieldName, isFieldValue, isTokenChar } from '../../http-syntax/field-syntax.js';
 import { forwardableTrailer } from './trailer-fields.js';

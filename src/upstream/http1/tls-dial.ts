@@ -2,6 +2,7 @@
 // checks and sends, resuming the latest TLS session this pool got, so a new
 // connection to the same backend skips most of the handshake (one round trip
 // and the certificate checks, since the session was verified when it began).
+import { Buffer } from 'node:buffer';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { ConnectFunction, ConnectOptions } from './connection.js';
 

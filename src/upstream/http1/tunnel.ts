@@ -4,6 +4,7 @@
 // 101 the socket and the bytes the backend sent after its head are handed
 // over; any other answer is read as a normal response (onHeaders, onData,
 // onComplete, as a dispatch is) and the connection closed after it.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOwner } from './connection.js';

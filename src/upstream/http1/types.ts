@@ -1,6 +1,7 @@
 // The dispatch contract of the transport: the subset of undici's legacy
 // dispatch API that the data path uses, with raw header names and values as
 // latin1 strings.
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 
 export interface DispatchOptions {
